@@ -1,0 +1,11 @@
+# Pinned versions of the local control plane (sourced by scripts/cluster and
+# scripts/build-cluster-bins). Changing a version here makes the next
+# `scripts/cluster up` rebuild that piece into the cache.
+KUBE_VERSION=v1.36.3
+ETCD_VERSION=v3.6.16
+KWOK_VERSION=v0.8.0
+
+# Built binaries live outside the repository so that a clean clone stays small
+# and a rebuild is skipped when the cache already holds these versions.
+DEVSERVER_CACHE_DIR=${DEVSERVER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devserver-operator}
+CLUSTER_BIN_DIR=$DEVSERVER_CACHE_DIR/cluster-bin

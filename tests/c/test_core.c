@@ -1,0 +1,157 @@
+/* test_core.c - src/core: bounded buffers, errors, clock parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/log.h"
+
+static void test_buf_append_and_take(void **state)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b, 64);
+	assert_string_equal(buf_str(&b), "");
+	assert_int_equal(buf_append_str(&b, "hello"), 0);
+	assert_int_equal(buf_appendf(&b, " %d", 42), 0);
+	assert_string_equal(buf_str(&b), "hello 42");
+	assert_int_equal(b.len, 8);
+	s = buf_take(&b);
+	assert_string_equal(s, "hello 42");
+	assert_int_equal(b.len, 0);
+	assert_null(b.data);
+	free(s);
+	buf_cleanup(&b);
+}
+
+static void test_buf_ceiling_is_enforced(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	assert_int_equal(buf_append_str(&b, "12345678"), 0);
+	assert_int_equal(buf_append_char(&b, 'x'), ERR_LIMIT);
+	assert_int_equal(buf_appendf(&b, "%s", "y"), ERR_LIMIT);
+	/* a failed append leaves the contents unchanged */
+	assert_string_equal(buf_str(&b), "12345678");
+	buf_reset(&b);
+	assert_int_equal(buf_append_str(&b, "123456789"), ERR_LIMIT);
+	assert_int_equal(b.len, 0);
+	buf_cleanup(&b);
+}
+
+static void test_buf_consume(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	buf_append_str(&b, "line1\nline2\n");
+	buf_consume(&b, 6);
+	assert_string_equal(buf_str(&b), "line2\n");
+	buf_consume(&b, 100);
+	assert_int_equal(b.len, 0);
+	buf_cleanup(&b);
+}
+
+static void test_buf_grows_across_many_appends(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	for (int i = 0; i < 10000; i++)
+		assert_int_equal(buf_append(&b, "abcdefgh", 8), 0);
+	assert_int_equal(b.len, 80000);
+	assert_true(b.cap >= b.len + 1);
+	buf_cleanup(&b);
+}
+
+static void test_error_set_and_prefix(void **state)
+{
+	struct error err;
+
+	error_clear(&err);
+	assert_int_equal(err.code, 0);
+	assert_int_equal(error_set(&err, ERR_INVALID, "bad %s", "thing"), ERR_INVALID);
+	assert_string_equal(err.msg, "bad thing");
+	assert_int_equal(error_prefix(&err, "spec.flavor"), ERR_INVALID);
+	assert_string_equal(err.msg, "spec.flavor: bad thing");
+	assert_string_equal(error_code_name(ERR_GONE), "gone");
+	/* NULL error structs are accepted and the code still comes back */
+	assert_int_equal(error_set(NULL, ERR_RETRY, "x"), ERR_RETRY);
+}
+
+static void test_error_message_truncates(void **state)
+{
+	struct error err;
+	char big[2 * ERROR_MSG_MAX_BYTES];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	error_set(&err, ERR_LIMIT, "%s", big);
+	assert_int_equal(strlen(err.msg), ERROR_MSG_MAX_BYTES - 1);
+}
+
+static void test_clock_rfc3339_round_trip(void **state)
+{
+	char out[CLOCK_RFC3339_BYTES];
+	int64_t t;
+
+	assert_int_equal(clock_parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:30:00Z", &t), 0);
+	clock_format_rfc3339(t, out);
+	assert_string_equal(out, "2026-11-26T10:30:00Z");
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T12:30:00.123+02:00", &t), 0);
+	clock_format_rfc3339(t, out);
+	assert_string_equal(out, "2026-11-26T10:30:00Z");
+	assert_int_equal(clock_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
+	assert_int_equal(t, 1709164800);
+}
+
+static void test_clock_rfc3339_rejects_garbage(void **state)
+{
+	int64_t t;
+
+	assert_int_equal(clock_parse_rfc3339("", &t), ERR_INVALID);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26", &t), ERR_INVALID);
+	assert_int_equal(clock_parse_rfc3339("2026-13-26T10:30:00Z", &t), ERR_INVALID);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:30:00", &t), ERR_INVALID);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:30:00Zjunk", &t), ERR_INVALID);
+}
+
+static void test_log_parsers(void **state)
+{
+	enum log_level l;
+	enum log_format f;
+
+	assert_int_equal(log_parse_level("debug", &l), 0);
+	assert_int_equal(l, LOG_DEBUG);
+	assert_int_equal(log_parse_level("loud", &l), ERR_INVALID);
+	assert_int_equal(log_parse_format("json", &f), 0);
+	assert_int_equal(f, LOG_FORMAT_JSON);
+	assert_int_equal(log_parse_format("xml", &f), ERR_INVALID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_append_and_take),
+		cmocka_unit_test(test_buf_ceiling_is_enforced),
+		cmocka_unit_test(test_buf_consume),
+		cmocka_unit_test(test_buf_grows_across_many_appends),
+		cmocka_unit_test(test_error_set_and_prefix),
+		cmocka_unit_test(test_error_message_truncates),
+		cmocka_unit_test(test_clock_rfc3339_round_trip),
+		cmocka_unit_test(test_clock_rfc3339_rejects_garbage),
+		cmocka_unit_test(test_log_parsers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
