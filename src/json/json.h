@@ -1,0 +1,107 @@
+/* json.h - a small JSON document model, strict parser and canonical encoder.
+ *
+ * Every Kubernetes object the host handles (API responses, watch events, the
+ * cache, rendered manifests) is a `struct json` tree. Integers and floats are
+ * distinct (JSON_INT keeps int64 exactly; a number with a fraction or exponent
+ * is JSON_FLOAT). Objects keep insertion order in memory; the encoder writes
+ * keys sorted bytewise, so equal documents encode to identical bytes and a
+ * render can be hashed. NaN and infinities are never produced or accepted.
+ *
+ * Ownership: a node owns its children. Functions named `_take` take ownership
+ * of their node argument; everything else borrows. json_free accepts NULL.
+ */
+#ifndef DEVSERVER_JSON_JSON_H
+#define DEVSERVER_JSON_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+#define JSON_MAX_DEPTH 128                       /* nesting levels */
+#define JSON_MAX_DOC_BYTES (64u * 1024 * 1024)   /* one parsed document */
+
+enum json_type {
+	JSON_NULL,
+	JSON_BOOL,
+	JSON_INT,
+	JSON_FLOAT,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+};
+
+struct json;
+
+struct json_member {
+	char *key;          /* NUL-terminated; JSON keys with NUL are rejected */
+	struct json *value;
+};
+
+struct json {
+	enum json_type type;
+	union {
+		bool b;
+		int64_t i;
+		double f;
+		struct { char *ptr; size_t len; } str; /* NUL-terminated, may contain NUL */
+		struct { struct json **items; size_t len, cap; } arr;
+		struct { struct json_member *items; size_t len, cap; } obj;
+	} u;
+};
+
+/* Parsing. Returns a new tree or NULL with err set (ERR_INVALID with the byte
+ * offset, ERR_LIMIT past JSON_MAX_DEPTH / JSON_MAX_DOC_BYTES). Strict RFC 8259:
+ * no trailing commas, comments, NaN; invalid UTF-8 and lone surrogates are
+ * rejected; duplicate keys: the last one wins. Integers that overflow int64
+ * become JSON_FLOAT. */
+struct json *json_parse(const char *text, size_t len, struct error *err);
+
+void json_free(struct json *v);
+struct json *json_clone(const struct json *v);
+/* Structural equality; objects compare as unordered maps, 1 and 1.0 differ. */
+bool json_equal(const struct json *a, const struct json *b);
+
+/* Constructors (never NULL; abort on out-of-memory like mem_alloc). */
+struct json *json_new_null(void);
+struct json *json_new_bool(bool b);
+struct json *json_new_int(int64_t i);
+struct json *json_new_float(double f);   /* caller guarantees finite */
+struct json *json_new_string(const char *s);
+struct json *json_new_stringn(const char *s, size_t len);
+struct json *json_new_array(void);
+struct json *json_new_object(void);
+
+/* Containers. */
+void json_array_push_take(struct json *arr, struct json *item);
+/* Sets key (replacing and freeing an existing value). */
+void json_object_set_take(struct json *obj, const char *key, struct json *value);
+/* Removes key if present; returns true if it was there. */
+bool json_object_remove(struct json *obj, const char *key);
+
+/* Lookups; NULL when absent or when v is not an object. */
+struct json *json_get(const struct json *obj, const char *key);
+/* Walks NULL-terminated keys: json_path(o, "metadata", "name", NULL). */
+struct json *json_path(const struct json *v, ...) __attribute__((sentinel));
+/* Typed lookups: NULL / the fallback when absent or of another type. */
+const char *json_get_string(const struct json *obj, const char *key);
+int64_t json_get_int(const struct json *obj, const char *key, int64_t fallback);
+bool json_get_bool(const struct json *obj, const char *key, bool fallback);
+
+/* Encoding. Canonical: keys sorted bytewise, no insignificant whitespace,
+ * shortest round-trip floats ("%.17g" trimmed), integral floats written with
+ * ".0" so the type survives a round trip, strings escaped minimally (", \,
+ * control characters; non-ASCII UTF-8 passes through). JSON_ENCODE_PRETTY
+ * indents by two spaces. Returns 0 or ERR_LIMIT when out's ceiling is hit. */
+enum { JSON_ENCODE_PRETTY = 1 };
+int json_encode(const struct json *v, struct buf *out, int flags);
+/* Convenience: heap string (caller frees) or NULL past max_bytes. */
+char *json_encode_str(const struct json *v, size_t max_bytes, int flags);
+
+/* 64-bit FNV-1a of the canonical encoding: a cheap change detector used to
+ * skip writing objects that did not change. */
+uint64_t json_hash(const struct json *v);
+
+#endif
