@@ -1,0 +1,85 @@
+-- sshd.lua - the sshd configuration and authorized keys, as one ConfigMap.
+-- The image runs sshd as the non-root user 1000 with
+-- `-f /etc/devserver/ssh/sshd_config`; everything sshd must write (host keys,
+-- pid file) lives in the home volume, so host keys survive a restart when the
+-- home is persistent and ssh clients can pin them.
+local names = require("lib.names")
+local util = require("lib.util")
+
+local sshd = {}
+
+sshd.PORT = 2222
+sshd.PORT_NAME = "ssh"
+sshd.CONFIG_DIR = "/etc/devserver/ssh"
+sshd.STATE_DIR = "/home/dev/.devserver/ssh"
+
+-- Splits each key string into lines (a pasted authorized_keys file is several
+-- keys), trims them, drops blanks and comments, and keeps the first of each
+-- duplicate, in order. Returns a list (possibly empty).
+function sshd.collect_keys(keys)
+  local out, seen = {}, {}
+  for _, text in ipairs(keys or {}) do
+    for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+      line = util.trim(line)
+      if line ~= "" and line:sub(1, 1) ~= "#" and not seen[line] then
+        if line:find("[%c]") then
+          error("spec.ssh: a public key contains a control character", 0)
+        end
+        seen[line] = true
+        out[#out + 1] = line
+      end
+    end
+  end
+  return out
+end
+
+-- The authorized_keys file: one key per line, newline-terminated.
+function sshd.authorized_keys(keys)
+  local lines = sshd.collect_keys(keys)
+  if #lines == 0 then
+    return ""
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- The sshd_config text. Public keys only, no root, no passwords; PAM off
+-- because a non-root sshd cannot use it; StrictModes off because fsGroup
+-- makes the home volume group-writable, which StrictModes refuses (the keys
+-- file itself is a read-only ConfigMap mount no user can change).
+function sshd.config()
+  local state = sshd.STATE_DIR
+  local lines = {
+    "# Rendered by the devserver-operator default policy; edits are overwritten.",
+    string.format("Port %d", sshd.PORT),
+    "HostKey " .. state .. "/ssh_host_ed25519_key",
+    "HostKey " .. state .. "/ssh_host_rsa_key",
+    "PidFile " .. state .. "/sshd.pid",
+    "AuthorizedKeysFile " .. sshd.CONFIG_DIR .. "/authorized_keys",
+    "AuthenticationMethods publickey",
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitEmptyPasswords no",
+    "PermitRootLogin no",
+    "UsePAM no",
+    "StrictModes no",
+    "X11Forwarding no",
+    "PrintMotd no",
+    "Subsystem sftp internal-sftp",
+  }
+  return table.concat(lines, "\n") .. "\n"
+end
+
+function sshd.configmap(req)
+  return {
+    apiVersion = "v1",
+    kind = "ConfigMap",
+    metadata = { name = names.config(req.name) },
+    data = {
+      sshd_config = sshd.config(),
+      authorized_keys = sshd.authorized_keys(req.keys),
+    },
+  }
+end
+
+return sshd
