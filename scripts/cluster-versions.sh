@@ -9,3 +9,9 @@ KWOK_VERSION=v0.8.0
 # and a rebuild is skipped when the cache already holds these versions.
 DEVSERVER_CACHE_DIR=${DEVSERVER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devserver-operator}
 CLUSTER_BIN_DIR=$DEVSERVER_CACHE_DIR/cluster-bin
+
+# Machines of this kind keep Go in /usr/local/go, which a bare CI shell may not
+# have on PATH.
+if [ -d /usr/local/go/bin ] && ! command -v go >/dev/null 2>&1; then
+  PATH=$PATH:/usr/local/go/bin
+fi

@@ -1,0 +1,56 @@
+# Front door for the common tasks; CMake does the real build in build/.
+#   make build     configure and build (programs in build/bin/)
+#   make test      install missing dependencies, build, run every ctest suite
+#                  (unit, lua, integration, e2e); the local control plane is
+#                  started and stopped by the tests themselves
+#   make unit      only the fast suites (unit + lua), no cluster
+#   make run       local control plane up, CRDs and examples applied
+#   make down      stop the local control plane
+#   make asan      build and run the unit suites with ASan+UBSan (build-asan/)
+#   make clean     remove build directories
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+
+.PHONY: all build deps test unit integration run down asan valgrind lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps --check 2>/dev/null || scripts/install-deps
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_ARGS)
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L 'unit|lua' $(CTEST_ARGS)
+
+integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L integration $(CTEST_ARGS)
+
+run: build
+	scripts/run-local
+
+down:
+	scripts/cluster down
+
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDEVSERVER_SANITIZE=ON
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && ctest --output-on-failure -L 'unit' $(CTEST_ARGS)
+
+valgrind: build
+	cd $(BUILD_DIR) && ctest -L unit -T memcheck --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1"
+
+lint:
+	luacheck lua tests/lua
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan
