@@ -78,6 +78,11 @@ struct json *json_new_object(void);
 void json_array_push_take(struct json *arr, struct json *item);
 /* Sets key (replacing and freeing an existing value). */
 void json_object_set_take(struct json *obj, const char *key, struct json *value);
+/* Appends key without looking for an existing one, for builders that already
+ * know the keys are distinct (a Lua table, a checked YAML mapping); O(1)
+ * amortized where json_object_set_take is O(n). A duplicate added this way
+ * breaks json_get and json_equal, so only use it when keys are unique. */
+void json_object_append_take(struct json *obj, const char *key, struct json *value);
 /* Removes key if present; returns true if it was there. */
 bool json_object_remove(struct json *obj, const char *key);
 

@@ -1,0 +1,701 @@
+/* test_json.c - src/json/json.c: strict parsing, canonical encoding, tree
+ * helpers. Every case asserts concrete values so a regression fails. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "json/json.h"
+
+/* Parses s, which must succeed. */
+static struct json *parse_ok(const char *s)
+{
+	struct error err;
+	struct json *v;
+
+	error_clear(&err);
+	v = json_parse(s, strlen(s), &err);
+	if (!v)
+		fail_msg("parse of %s failed: %s", s, err.msg);
+	return v;
+}
+
+/* Parses s, which must fail with code; returns the message. */
+static void parse_fails(const char *s, size_t len, int code)
+{
+	struct error err;
+	struct json *v;
+
+	error_clear(&err);
+	v = json_parse(s, len, &err);
+	if (v) {
+		json_free(v);
+		fail_msg("parse of \"%.*s\" succeeded, expected an error", (int)len, s);
+	}
+	assert_int_equal(err.code, code);
+	assert_non_null(strstr(err.msg, "JSON at byte"));
+}
+
+static void parse_fails_str(const char *s)
+{
+	parse_fails(s, strlen(s), ERR_INVALID);
+}
+
+/* Canonical compact encoding of a parse (caller frees). */
+static char *canon(const char *s)
+{
+	struct json *v = parse_ok(s);
+	char *out = json_encode_str(v, 1 << 20, 0);
+
+	json_free(v);
+	assert_non_null(out);
+	return out;
+}
+
+static void assert_canon(const char *in, const char *expected)
+{
+	char *out = canon(in);
+
+	assert_string_equal(out, expected);
+	free(out);
+}
+
+static void test_scalars(void **state)
+{
+	struct json *v;
+
+	v = parse_ok(" null ");
+	assert_int_equal(v->type, JSON_NULL);
+	json_free(v);
+	v = parse_ok("true");
+	assert_int_equal(v->type, JSON_BOOL);
+	assert_true(v->u.b);
+	json_free(v);
+	v = parse_ok("\t\r\nfalse\n");
+	assert_int_equal(v->type, JSON_BOOL);
+	assert_false(v->u.b);
+	json_free(v);
+	v = parse_ok("\"hi\"");
+	assert_int_equal(v->type, JSON_STRING);
+	assert_string_equal(v->u.str.ptr, "hi");
+	assert_int_equal(v->u.str.len, 2);
+	json_free(v);
+}
+
+static void test_integers_exact(void **state)
+{
+	struct json *v;
+
+	v = parse_ok("9223372036854775807");
+	assert_int_equal(v->type, JSON_INT);
+	assert_true(v->u.i == INT64_MAX);
+	json_free(v);
+	v = parse_ok("-9223372036854775808");
+	assert_int_equal(v->type, JSON_INT);
+	assert_true(v->u.i == INT64_MIN);
+	json_free(v);
+	v = parse_ok("-0");
+	assert_int_equal(v->type, JSON_INT);
+	assert_int_equal(v->u.i, 0);
+	json_free(v);
+	assert_canon("[9223372036854775807,-9223372036854775808,0,-1,42]",
+		     "[9223372036854775807,-9223372036854775808,0,-1,42]");
+}
+
+static void test_integer_overflow_becomes_float(void **state)
+{
+	struct json *v;
+
+	v = parse_ok("9223372036854775808");
+	assert_int_equal(v->type, JSON_FLOAT);
+	assert_true(v->u.f == 9223372036854775808.0);
+	json_free(v);
+	v = parse_ok("-9223372036854775809");
+	assert_int_equal(v->type, JSON_FLOAT);
+	assert_true(v->u.f == -9223372036854775808.0);
+	json_free(v);
+	v = parse_ok("123456789012345678901234567890");
+	assert_int_equal(v->type, JSON_FLOAT);
+	assert_true(v->u.f == 1.2345678901234568e29);
+	json_free(v);
+	assert_canon("18446744073709551616", "1.8446744073709552e+19");
+}
+
+static void test_one_vs_one_point_zero(void **state)
+{
+	struct json *a = parse_ok("1"), *b = parse_ok("1.0"), *c = parse_ok("1e0");
+
+	assert_int_equal(a->type, JSON_INT);
+	assert_int_equal(b->type, JSON_FLOAT);
+	assert_int_equal(c->type, JSON_FLOAT);
+	assert_false(json_equal(a, b));
+	assert_true(json_equal(b, c));
+	assert_true(json_hash(a) != json_hash(b));
+	json_free(a);
+	json_free(b);
+	json_free(c);
+	/* integral floats keep a ".0" so the type survives re-parsing */
+	assert_canon("[1.0,1e2,-3.0,0.0,-0.0,1E+2]", "[1.0,100.0,-3.0,0.0,-0.0,100.0]");
+}
+
+static void test_float_shortest_round_trip(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "0.1", "0.1" },
+		{ "0.3333333333333333", "0.3333333333333333" },
+		{ "3.141592653589793", "3.141592653589793" },
+		{ "1e300", "1e+300" },
+		{ "1.5e-10", "1.5e-10" },
+		{ "5e-324", "4.94065645841247e-324" },
+		{ "1.7976931348623157e308", "1.7976931348623157e+308" },
+		{ "2.5", "2.5" },
+		{ "100000000000000000000.0", "1e+20" },
+		{ "0.30000000000000004", "0.30000000000000004" },
+	};
+	double samples[] = { 0.1, 0.2, 0.1 + 0.2, 1.0 / 3, 2.0 / 3, 1e-7, 123456.789,
+			     4.35, 9007199254740993.0, 1e23, 5e-324, -2.2250738585072014e-308 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_canon(cases[i].in, cases[i].out);
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		struct json *f = json_new_float(samples[i]), *back;
+		char *s = json_encode_str(f, 64, 0);
+
+		back = parse_ok(s);
+		assert_int_equal(back->type, JSON_FLOAT);
+		assert_memory_equal(&back->u.f, &samples[i], sizeof(double));
+		assert_true(json_equal(f, back));
+		/* no longer than %.17g */
+		assert_true(strlen(s) <= 25);
+		free(s);
+		json_free(f);
+		json_free(back);
+	}
+}
+
+static void test_number_syntax_is_strict(void **state)
+{
+	static const char *bad[] = {
+		"01", "-01", "1.", ".5", "-", "+1", "1e", "1e+", "0x10", "NaN", "Infinity",
+		"-Infinity", "1.5.2", "--1", "1_000", "- 1", "nan",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_fails_str(bad[i]);
+	/* out of double range: never produce an infinity */
+	parse_fails_str("1e400");
+	parse_fails_str("-1e400");
+	/* underflow is fine */
+	assert_canon("1e-400", "0.0");
+}
+
+static void test_string_escapes(void **state)
+{
+	struct json *v;
+
+	v = parse_ok("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"");
+	assert_string_equal(v->u.str.ptr, "a\"b\\c/d\b\f\n\r\t");
+	json_free(v);
+	v = parse_ok("\"caf\\u00e9 \\u20AC \\ud83d\\ude00\"");
+	assert_string_equal(v->u.str.ptr, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	json_free(v);
+	/* raw UTF-8 passes through and re-encodes unescaped */
+	assert_canon("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	/* minimal escaping on output: '/' and DEL are not escaped, controls are */
+	assert_canon("\"\\u0001/\\u007f\\u001f\\\"\\\\\\n\"", "\"\\u0001/\x7f\\u001f\\\"\\\\\\n\"");
+	assert_canon("\"\\b\\f\\r\\t\"", "\"\\b\\f\\r\\t\"");
+}
+
+static void test_bad_escapes_and_surrogates(void **state)
+{
+	static const char *bad[] = {
+		"\"\\ud800\"",            /* lone high */
+		"\"\\udc00\"",            /* lone low */
+		"\"\\ud800\\u0041\"",     /* high + non-low */
+		"\"\\ud800x\"",
+		"\"\\ude00\\ud83d\"",     /* reversed pair */
+		"\"\\u12\"",
+		"\"\\u12g4\"",
+		"\"\\x41\"",
+		"\"\\a\"",
+		"\"\\'\"",
+		"\"abc",
+		"\"abc\\",
+		"\"tab\there\"",          /* raw control character */
+		"\"line\nbreak\"",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_fails_str(bad[i]);
+}
+
+static void test_invalid_utf8_rejected(void **state)
+{
+	static const char *bad[] = {
+		"\"\xff\"",
+		"\"\x80\"",                   /* stray continuation */
+		"\"\xc0\xaf\"",               /* overlong '/' */
+		"\"\xc1\xbf\"",
+		"\"\xe0\x80\xaf\"",           /* overlong 3-byte */
+		"\"\xed\xa0\x80\"",           /* UTF-8 encoded surrogate */
+		"\"\xf0\x80\x80\xaf\"",       /* overlong 4-byte */
+		"\"\xf4\x90\x80\x80\"",       /* > U+10FFFF */
+		"\"\xf5\x80\x80\x80\"",
+		"\"\xc3\"",                   /* truncated */
+		"\"\xe2\x82\"",
+		"\"\xc3\x28\"",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_fails_str(bad[i]);
+	/* the boundaries that are valid */
+	assert_canon("\"\xf4\x8f\xbf\xbf\xef\xbf\xbf\xed\x9f\xbf\"",
+		     "\"\xf4\x8f\xbf\xbf\xef\xbf\xbf\xed\x9f\xbf\"");
+}
+
+static void test_nul_in_strings(void **state)
+{
+	struct json *v = parse_ok("{\"k\":\"a\\u0000b\"}");
+	struct json *s = json_get(v, "k");
+	char *out;
+
+	assert_non_null(s);
+	assert_int_equal(s->u.str.len, 3);
+	assert_memory_equal(s->u.str.ptr, "a\0b", 4);
+	out = json_encode_str(v, 64, 0);
+	assert_string_equal(out, "{\"k\":\"a\\u0000b\"}");
+	free(out);
+	json_free(v);
+	/* keys are C strings: a NUL in a key is rejected */
+	parse_fails_str("{\"a\\u0000b\":1}");
+	/* a raw NUL byte anywhere is rejected */
+	parse_fails("\"a\0b\"", 5, ERR_INVALID);
+	parse_fails("[1]\0", 4, ERR_INVALID);
+	/* strings built in C with NUL encode it escaped */
+	v = json_new_stringn("x\0y", 3);
+	out = json_encode_str(v, 64, 0);
+	assert_string_equal(out, "\"x\\u0000y\"");
+	free(out);
+	json_free(v);
+}
+
+static void test_invalid_utf8_from_c_is_replaced_on_output(void **state)
+{
+	struct json *v = json_new_string("ok\xff" "end\xc3");
+	char *out = json_encode_str(v, 64, 0);
+
+	assert_string_equal(out, "\"ok\xef\xbf\xbd" "end\xef\xbf\xbd\"");
+	free(out);
+	json_free(v);
+}
+
+static void test_structure_errors(void **state)
+{
+	static const char *bad[] = {
+		"", "   ", "[", "]", "{", "}", "[1,]", "[,1]", "[1 2]", "{\"a\":1,}",
+		"{\"a\" 1}", "{\"a\":}", "{a:1}", "{'a':1}", "{\"a\":1 \"b\":2}", "[1]]",
+		"1 2", "{}x", "[] []", "tru", "nul", "falsee", "truex", "[1]//c",
+		"/* c */ 1", "\xef\xbb\xbf{}", "[1,\n]", "{1:2}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		parse_fails_str(bad[i]);
+}
+
+static void test_error_reports_offset(void **state)
+{
+	struct error err;
+	struct json *v;
+
+	v = json_parse("{\"a\": [1, 2,, 3]}", 17, &err);
+	assert_null(v);
+	assert_int_equal(err.code, ERR_INVALID);
+	assert_string_equal(err.msg, "JSON at byte 12: unexpected character");
+	v = json_parse("[1] x", 5, &err);
+	assert_null(v);
+	assert_string_equal(err.msg, "JSON at byte 4: trailing characters after the document");
+}
+
+static void test_length_is_respected(void **state)
+{
+	/* the text need not be NUL-terminated; bytes past len are ignored */
+	const char text[] = "[1,2]garbage";
+	struct error err;
+	struct json *v = json_parse(text, 5, &err);
+
+	assert_non_null(v);
+	assert_int_equal(v->u.arr.len, 2);
+	json_free(v);
+	v = json_parse(text, 4, &err);
+	assert_null(v);
+	assert_int_equal(err.code, ERR_INVALID);
+	/* a number ending exactly at len is not read past */
+	v = json_parse("12345", 3, &err);
+	assert_non_null(v);
+	assert_int_equal(v->u.i, 123);
+	json_free(v);
+}
+
+static char *nested(int depth, char open, char close)
+{
+	char *s = malloc((size_t)depth * 2 + 1);
+
+	memset(s, open, (size_t)depth);
+	memset(s + depth, close, (size_t)depth);
+	s[depth * 2] = '\0';
+	return s;
+}
+
+static void test_depth_limit(void **state)
+{
+	struct error err;
+	char *s = nested(JSON_MAX_DEPTH, '[', ']');
+	struct json *v = json_parse(s, strlen(s), &err);
+	struct buf b;
+
+	assert_non_null(v);
+	buf_init(&b, 1 << 20);
+	assert_int_equal(json_encode(v, &b, 0), 0);
+	assert_string_equal(buf_str(&b), s);
+	buf_cleanup(&b);
+	json_free(v);
+	free(s);
+
+	s = nested(JSON_MAX_DEPTH + 1, '[', ']');
+	v = json_parse(s, strlen(s), &err);
+	assert_null(v);
+	assert_int_equal(err.code, ERR_LIMIT);
+	free(s);
+
+	/* deep objects too, and a hostile 100k-deep input fails cleanly */
+	{
+		size_t n = 100000;
+		char *deep = malloc(n * 6 + 1);
+
+		for (size_t i = 0; i < n; i++)
+			memcpy(deep + i * 6, "{\"a\":[", 6);
+		deep[n * 6] = '\0';
+		v = json_parse(deep, n * 6, &err);
+		assert_null(v);
+		assert_int_equal(err.code, ERR_LIMIT);
+		free(deep);
+	}
+}
+
+static void test_huge_string(void **state)
+{
+	size_t n = 8u << 20;
+	char *text = malloc(n + 3), *out;
+	struct json *v;
+
+	text[0] = '"';
+	for (size_t i = 0; i < n; i++)
+		text[i + 1] = (char)('a' + i % 26);
+	text[n + 1] = '"';
+	text[n + 2] = '\0';
+	v = parse_ok(text);
+	assert_int_equal(v->u.str.len, n);
+	assert_int_equal(v->u.str.ptr[n - 1], 'a' + (n - 1) % 26);
+	out = json_encode_str(v, n + 2, 0);
+	assert_non_null(out);
+	assert_string_equal(out, text);
+	free(out);
+	/* one byte short of the encoding: ERR_LIMIT, no partial string */
+	assert_null(json_encode_str(v, n + 1, 0));
+	json_free(v);
+	free(text);
+}
+
+static void test_doc_size_limit(void **state)
+{
+	struct error err;
+	/* only the length is checked before reading, so a dummy pointer works */
+	struct json *v = json_parse("", (size_t)JSON_MAX_DOC_BYTES + 1, &err);
+
+	assert_null(v);
+	assert_int_equal(err.code, ERR_LIMIT);
+}
+
+static void test_duplicate_keys_last_wins(void **state)
+{
+	struct json *v = parse_ok("{\"a\":1,\"b\":2,\"a\":{\"x\":[]},\"a\":3}");
+
+	assert_int_equal(v->u.obj.len, 2);
+	/* position of the first occurrence, value of the last */
+	assert_string_equal(v->u.obj.items[0].key, "a");
+	assert_int_equal(v->u.obj.items[0].value->u.i, 3);
+	assert_string_equal(v->u.obj.items[1].key, "b");
+	json_free(v);
+
+	/* many keys (the sorting path) */
+	v = parse_ok("{\"k9\":9,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,"
+		     "\"k7\":7,\"k8\":8,\"k1\":10,\"k9\":90,\"k1\":100}");
+	assert_int_equal(v->u.obj.len, 9);
+	assert_int_equal(json_get_int(v, "k1", -1), 100);
+	assert_int_equal(json_get_int(v, "k9", -1), 90);
+	assert_string_equal(v->u.obj.items[0].key, "k9");
+	assert_string_equal(v->u.obj.items[1].key, "k1");
+	assert_string_equal(v->u.obj.items[8].key, "k8");
+	json_free(v);
+}
+
+static void test_many_distinct_keys(void **state)
+{
+	struct buf b;
+	struct json *v;
+	char *out;
+
+	buf_init(&b, 1 << 24);
+	buf_append_char(&b, '{');
+	for (int i = 50000; i > 0; i--)
+		buf_appendf(&b, "%s\"key%06d\":%d", i == 50000 ? "" : ",", i, i);
+	buf_append_char(&b, '}');
+	v = parse_ok(buf_str(&b));
+	assert_int_equal(v->u.obj.len, 50000);
+	out = json_encode_str(v, 1 << 24, 0);
+	assert_non_null(out);
+	assert_memory_equal(out, "{\"key000001\":1,\"key000002\":2,", 29);
+	free(out);
+	json_free(v);
+	buf_cleanup(&b);
+}
+
+static void test_canonical_key_order(void **state)
+{
+	/* bytewise: uppercase before lowercase, prefix first, UTF-8 last */
+	assert_canon("{\"b\":1,\"a\":2,\"B\":3,\"\xc3\xa9\":4,\"aa\":5,\"\":6,\"a/b\":7}",
+		     "{\"\":6,\"B\":3,\"a\":2,\"a/b\":7,\"aa\":5,\"b\":1,\"\xc3\xa9\":4}");
+	/* nested objects sorted too; arrays keep their order */
+	assert_canon("{\"z\":{\"y\":1,\"x\":2},\"a\":[3,1,2]}",
+		     "{\"a\":[3,1,2],\"z\":{\"x\":2,\"y\":1}}");
+}
+
+static void test_empty_containers_survive(void **state)
+{
+	assert_canon("{\"a\":[],\"b\":{},\"c\":[[],{}]}", "{\"a\":[],\"b\":{},\"c\":[[],{}]}");
+	assert_canon("[]", "[]");
+	assert_canon("{}", "{}");
+	assert_canon(" [ ] ", "[]");
+}
+
+static void test_pretty(void **state)
+{
+	struct json *v = parse_ok("{\"spec\":{\"b\":[1,{\"x\":null}],\"a\":\"s\",\"e\":[],\"o\":{}},"
+				  "\"f\":1.5,\"t\":true}");
+	char *out = json_encode_str(v, 4096, JSON_ENCODE_PRETTY);
+
+	assert_string_equal(out,
+		"{\n"
+		"  \"f\": 1.5,\n"
+		"  \"spec\": {\n"
+		"    \"a\": \"s\",\n"
+		"    \"b\": [\n"
+		"      1,\n"
+		"      {\n"
+		"        \"x\": null\n"
+		"      }\n"
+		"    ],\n"
+		"    \"e\": [],\n"
+		"    \"o\": {}\n"
+		"  },\n"
+		"  \"t\": true\n"
+		"}");
+	free(out);
+	json_free(v);
+	v = json_new_int(7);
+	out = json_encode_str(v, 16, JSON_ENCODE_PRETTY);
+	assert_string_equal(out, "7");
+	free(out);
+	json_free(v);
+}
+
+static void test_encode_ceiling_leaves_buffer_unchanged(void **state)
+{
+	struct json *v = parse_ok("{\"key\":\"a long enough value\"}");
+	struct buf b;
+
+	buf_init(&b, 20);
+	buf_append_str(&b, "pre:");
+	assert_int_equal(json_encode(v, &b, 0), ERR_LIMIT);
+	assert_string_equal(buf_str(&b), "pre:");
+	assert_int_equal(b.len, 4);
+	buf_cleanup(&b);
+	json_free(v);
+}
+
+static void test_build_and_lookup(void **state)
+{
+	struct json *o = json_new_object(), *meta = json_new_object(), *arr = json_new_array();
+	char *out;
+
+	json_object_set_take(meta, "name", json_new_string("box"));
+	json_object_set_take(meta, "generation", json_new_int(3));
+	json_object_set_take(o, "metadata", meta);
+	json_object_set_take(o, "ready", json_new_bool(true));
+	json_object_set_take(o, "ratio", json_new_float(0.5));
+	json_array_push_take(arr, json_new_null());
+	json_array_push_take(arr, json_new_stringn("a\"b", 3));
+	json_object_set_take(o, "list", arr);
+	json_object_append_take(o, "zz", json_new_int(-1));
+
+	assert_string_equal(json_get_string(meta, "name"), "box");
+	assert_null(json_get_string(meta, "generation"));
+	assert_int_equal(json_get_int(meta, "generation", -1), 3);
+	assert_int_equal(json_get_int(meta, "name", -1), -1);
+	assert_int_equal(json_get_int(o, "ratio", -7), -7); /* a float is not an int */
+	assert_true(json_get_bool(o, "ready", false));
+	assert_true(json_get_bool(o, "missing", true));
+	assert_ptr_equal(json_path(o, "metadata", "name", NULL), json_get(meta, "name"));
+	assert_null(json_path(o, "metadata", "name", "deeper", NULL));
+	assert_null(json_path(o, "nope", "name", NULL));
+	assert_ptr_equal(json_path(o, NULL), o);
+	assert_null(json_get(arr, "x"));
+	assert_null(json_get(NULL, "x"));
+
+	/* replacing keeps one member and frees the old value (valgrind) */
+	json_object_set_take(meta, "name", json_new_string("box2"));
+	assert_int_equal(meta->u.obj.len, 2);
+	assert_string_equal(json_get_string(meta, "name"), "box2");
+
+	out = json_encode_str(o, 1024, 0);
+	assert_string_equal(out, "{\"list\":[null,\"a\\\"b\"],\"metadata\":{\"generation\":3,"
+				 "\"name\":\"box2\"},\"ratio\":0.5,\"ready\":true,\"zz\":-1}");
+	free(out);
+
+	assert_true(json_object_remove(o, "ready"));
+	assert_false(json_object_remove(o, "ready"));
+	assert_false(json_object_remove(arr, "x"));
+	assert_int_equal(o->u.obj.len, 4);
+	assert_string_equal(o->u.obj.items[0].key, "metadata");
+	assert_string_equal(o->u.obj.items[1].key, "ratio");
+	assert_string_equal(o->u.obj.items[3].key, "zz");
+	json_free(o);
+	json_free(NULL);
+}
+
+static void test_clone_and_equal(void **state)
+{
+	struct json *a = parse_ok("{\"a\":[1,2.5,\"x\",null,true,{}],\"b\":{\"c\":[]}}");
+	struct json *b = parse_ok("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,{}]}");
+	struct json *c = json_clone(a), *d;
+
+	assert_true(json_equal(a, b));   /* objects are unordered */
+	assert_true(json_equal(a, c));
+	assert_ptr_not_equal(a, c);
+	assert_ptr_not_equal(a->u.obj.items[0].key, c->u.obj.items[0].key);
+	assert_int_equal(json_hash(a), json_hash(b));
+	assert_int_equal(json_hash(a), json_hash(c));
+	json_free(c);
+	assert_null(json_clone(NULL));
+
+	d = parse_ok("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,[]]}");
+	assert_false(json_equal(a, d));  /* {} vs [] */
+	assert_true(json_hash(a) != json_hash(d));
+	json_free(d);
+	d = parse_ok("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,{}],\"e\":1}");
+	assert_false(json_equal(a, d));
+	assert_false(json_equal(d, a));
+	json_free(d);
+	d = parse_ok("{\"b\":{\"c\":[]},\"a\":[2.5,1,\"x\",null,true,{}]}");
+	assert_false(json_equal(a, d));  /* arrays are ordered */
+	json_free(d);
+	json_free(a);
+	json_free(b);
+
+	/* large objects compare through the sorted path */
+	a = parse_ok("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10}");
+	b = parse_ok("{\"j\":10,\"i\":9,\"h\":8,\"g\":7,\"f\":6,\"e\":5,\"d\":4,\"c\":3,\"b\":2,\"a\":1}");
+	c = parse_ok("{\"j\":10,\"i\":9,\"h\":8,\"g\":7,\"f\":6,\"e\":5,\"d\":4,\"c\":3,\"b\":2,\"z\":1}");
+	assert_true(json_equal(a, b));
+	assert_false(json_equal(a, c));
+	json_free(a);
+	json_free(b);
+	json_free(c);
+
+	/* strings with NUL compare by length, -0.0 differs from 0.0 */
+	a = json_new_stringn("a\0b", 3);
+	b = json_new_stringn("a\0c", 3);
+	assert_false(json_equal(a, b));
+	json_free(a);
+	json_free(b);
+	a = json_new_float(0.0);
+	b = json_new_float(-0.0);
+	assert_false(json_equal(a, b));
+	json_free(a);
+	json_free(b);
+}
+
+static void test_hash_is_fnv1a_of_canonical_encoding(void **state)
+{
+	struct json *v = parse_ok("{\"b\":[1,2],\"a\":\"x\"}");
+	const char *canonical = "{\"a\":\"x\",\"b\":[1,2]}";
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *p = canonical; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ull;
+	}
+	assert_true(json_hash(v) == h);
+	json_free(v);
+}
+
+static void test_deep_tree_built_in_c_fails_to_encode(void **state)
+{
+	struct json *root = json_new_array(), *cur = root;
+	struct buf b;
+
+	for (int i = 0; i < JSON_MAX_DEPTH + 5; i++) {
+		struct json *next = json_new_array();
+
+		json_array_push_take(cur, next);
+		cur = next;
+	}
+	buf_init(&b, 1 << 20);
+	assert_int_equal(json_encode(root, &b, 0), ERR_LIMIT);
+	assert_int_equal(b.len, 0);
+	buf_cleanup(&b);
+	json_free(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scalars),
+		cmocka_unit_test(test_integers_exact),
+		cmocka_unit_test(test_integer_overflow_becomes_float),
+		cmocka_unit_test(test_one_vs_one_point_zero),
+		cmocka_unit_test(test_float_shortest_round_trip),
+		cmocka_unit_test(test_number_syntax_is_strict),
+		cmocka_unit_test(test_string_escapes),
+		cmocka_unit_test(test_bad_escapes_and_surrogates),
+		cmocka_unit_test(test_invalid_utf8_rejected),
+		cmocka_unit_test(test_nul_in_strings),
+		cmocka_unit_test(test_invalid_utf8_from_c_is_replaced_on_output),
+		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_error_reports_offset),
+		cmocka_unit_test(test_length_is_respected),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_huge_string),
+		cmocka_unit_test(test_doc_size_limit),
+		cmocka_unit_test(test_duplicate_keys_last_wins),
+		cmocka_unit_test(test_many_distinct_keys),
+		cmocka_unit_test(test_canonical_key_order),
+		cmocka_unit_test(test_empty_containers_survive),
+		cmocka_unit_test(test_pretty),
+		cmocka_unit_test(test_encode_ceiling_leaves_buffer_unchanged),
+		cmocka_unit_test(test_build_and_lookup),
+		cmocka_unit_test(test_clone_and_equal),
+		cmocka_unit_test(test_hash_is_fnv1a_of_canonical_encoding),
+		cmocka_unit_test(test_deep_tree_built_in_c_fails_to_encode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
