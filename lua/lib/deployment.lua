@@ -24,8 +24,9 @@ local function env(req)
     local item = { name = e.name }
     if e.value_from then
       item.valueFrom = e.value_from
-    else
-      item.value = e.value or ""
+    elseif e.value and e.value ~= "" then
+      -- An empty value is the API default; the server would drop it anyway.
+      item.value = e.value
     end
     out[#out + 1] = item
   end
