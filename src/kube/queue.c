@@ -1,0 +1,342 @@
+/* queue.c - work queue (see queue.h for the semantics).
+ *
+ * One entry per known key in a chained hash table; an entry is freed as soon
+ * as it is neither ready, in flight, waiting on a timer, nor carrying
+ * failures, so the table tracks live work only. Ready keys form a FIFO linked
+ * through the entries; timers are a binary min-heap of entries (each entry at
+ * most once, its heap position stored in it so an earlier add can move it up).
+ */
+#include "kube/queue.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+
+struct queue_entry {
+	char *key;
+	struct queue_entry *hash_next;
+	struct queue_entry *ready_next;
+	bool ready;
+	bool in_flight;
+	bool dirty;          /* added while in flight */
+	int failures;
+	int64_t due_ms;      /* valid when heap_index >= 0 */
+	ptrdiff_t heap_index; /* -1 when not in the timer heap */
+};
+
+struct queue {
+	struct queue_config cfg;
+	struct queue_entry **buckets;
+	size_t nbuckets;
+	size_t size;
+	struct queue_entry *ready_head, *ready_tail;
+	size_t ready_len;
+	size_t in_flight;
+	struct queue_entry **heap;
+	size_t heap_len, heap_cap;
+};
+
+static uint64_t queue_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+struct queue *queue_new(const struct queue_config *cfg)
+{
+	struct queue *q = mem_calloc(1, sizeof(*q));
+
+	q->cfg = *cfg;
+	if (q->cfg.max_in_flight < 1)
+		q->cfg.max_in_flight = 1;
+	if (q->cfg.backoff_base_ms <= 0)
+		q->cfg.backoff_base_ms = QUEUE_DEFAULT_BACKOFF_BASE_MS;
+	if (q->cfg.backoff_max_ms < q->cfg.backoff_base_ms)
+		q->cfg.backoff_max_ms = QUEUE_DEFAULT_BACKOFF_MAX_MS;
+	q->nbuckets = 64;
+	q->buckets = mem_calloc(q->nbuckets, sizeof(*q->buckets));
+	return q;
+}
+
+void queue_free(struct queue *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < q->nbuckets; i++) {
+		struct queue_entry *e = q->buckets[i], *next;
+
+		for (; e; e = next) {
+			next = e->hash_next;
+			free(e->key);
+			free(e);
+		}
+	}
+	free(q->buckets);
+	free(q->heap);
+	free(q);
+}
+
+static struct queue_entry *queue_find(const struct queue *q, const char *key)
+{
+	struct queue_entry *e = q->buckets[queue_hash(key) & (q->nbuckets - 1)];
+
+	while (e && strcmp(e->key, key) != 0)
+		e = e->hash_next;
+	return e;
+}
+
+static void queue_rehash(struct queue *q)
+{
+	size_t n = q->nbuckets * 2;
+	struct queue_entry **b = mem_calloc(n, sizeof(*b));
+
+	for (size_t i = 0; i < q->nbuckets; i++) {
+		struct queue_entry *e = q->buckets[i], *next;
+
+		for (; e; e = next) {
+			size_t at = queue_hash(e->key) & (n - 1);
+
+			next = e->hash_next;
+			e->hash_next = b[at];
+			b[at] = e;
+		}
+	}
+	free(q->buckets);
+	q->buckets = b;
+	q->nbuckets = n;
+}
+
+static struct queue_entry *queue_intern(struct queue *q, const char *key)
+{
+	struct queue_entry *e = queue_find(q, key);
+	size_t at;
+
+	if (e)
+		return e;
+	assert(strlen(key) < QUEUE_KEY_MAX_BYTES);
+	if (q->size + 1 > q->nbuckets)
+		queue_rehash(q);
+	e = mem_calloc(1, sizeof(*e));
+	e->key = mem_strdup(key);
+	e->heap_index = -1;
+	at = queue_hash(key) & (q->nbuckets - 1);
+	e->hash_next = q->buckets[at];
+	q->buckets[at] = e;
+	q->size++;
+	return e;
+}
+
+/* Frees e if nothing refers to it any more. */
+static void queue_release_if_idle(struct queue *q, struct queue_entry *e)
+{
+	struct queue_entry **pp;
+
+	if (e->ready || e->in_flight || e->heap_index >= 0 || e->failures > 0)
+		return;
+	pp = &q->buckets[queue_hash(e->key) & (q->nbuckets - 1)];
+	while (*pp != e)
+		pp = &(*pp)->hash_next;
+	*pp = e->hash_next;
+	q->size--;
+	free(e->key);
+	free(e);
+}
+
+/* --- timer heap --- */
+
+static void queue_heap_swap(struct queue *q, size_t a, size_t b)
+{
+	struct queue_entry *t = q->heap[a];
+
+	q->heap[a] = q->heap[b];
+	q->heap[b] = t;
+	q->heap[a]->heap_index = (ptrdiff_t)a;
+	q->heap[b]->heap_index = (ptrdiff_t)b;
+}
+
+static void queue_heap_up(struct queue *q, size_t i)
+{
+	while (i > 0 && q->heap[(i - 1) / 2]->due_ms > q->heap[i]->due_ms) {
+		queue_heap_swap(q, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void queue_heap_down(struct queue *q, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < q->heap_len && q->heap[l]->due_ms < q->heap[m]->due_ms)
+			m = l;
+		if (r < q->heap_len && q->heap[r]->due_ms < q->heap[m]->due_ms)
+			m = r;
+		if (m == i)
+			return;
+		queue_heap_swap(q, i, m);
+		i = m;
+	}
+}
+
+static void queue_heap_remove(struct queue *q, struct queue_entry *e)
+{
+	size_t i = (size_t)e->heap_index, last = q->heap_len - 1;
+
+	if (i != last) {
+		queue_heap_swap(q, i, last);
+		q->heap_len--;
+		queue_heap_down(q, i);
+		queue_heap_up(q, i);
+	} else {
+		q->heap_len--;
+	}
+	e->heap_index = -1;
+}
+
+static void queue_schedule(struct queue *q, struct queue_entry *e, int64_t due_ms)
+{
+	if (e->heap_index >= 0) {
+		if (due_ms >= e->due_ms)
+			return; /* the earlier timer wins */
+		e->due_ms = due_ms;
+		queue_heap_up(q, (size_t)e->heap_index);
+		return;
+	}
+	if (q->heap_len == q->heap_cap) {
+		q->heap_cap = q->heap_cap ? q->heap_cap * 2 : 64;
+		q->heap = mem_realloc(q->heap, q->heap_cap * sizeof(*q->heap));
+	}
+	e->due_ms = due_ms;
+	e->heap_index = (ptrdiff_t)q->heap_len;
+	q->heap[q->heap_len++] = e;
+	queue_heap_up(q, (size_t)e->heap_index);
+}
+
+/* --- ready list --- */
+
+static void queue_make_ready(struct queue *q, struct queue_entry *e)
+{
+	if (e->heap_index >= 0)
+		queue_heap_remove(q, e);
+	if (e->in_flight) {
+		e->dirty = true;
+		return;
+	}
+	if (e->ready)
+		return;
+	e->ready = true;
+	e->ready_next = NULL;
+	if (q->ready_tail)
+		q->ready_tail->ready_next = e;
+	else
+		q->ready_head = e;
+	q->ready_tail = e;
+	q->ready_len++;
+}
+
+void queue_add(struct queue *q, const char *key)
+{
+	queue_make_ready(q, queue_intern(q, key));
+}
+
+void queue_add_after(struct queue *q, const char *key, int64_t delay_ms, int64_t now_ms)
+{
+	struct queue_entry *e;
+
+	if (delay_ms <= 0) {
+		queue_add(q, key);
+		return;
+	}
+	e = queue_intern(q, key);
+	if (e->ready || e->dirty)
+		return; /* it runs sooner anyway */
+	queue_schedule(q, e, now_ms + delay_ms);
+}
+
+int64_t queue_add_backoff(struct queue *q, const char *key, int64_t now_ms)
+{
+	struct queue_entry *e = queue_intern(q, key);
+	int64_t delay = q->cfg.backoff_base_ms;
+	double factor = 1.0;
+
+	if (e->failures < 62)
+		e->failures++;
+	for (int i = 1; i < e->failures && delay < q->cfg.backoff_max_ms; i++)
+		delay *= 2;
+	if (delay > q->cfg.backoff_max_ms)
+		delay = q->cfg.backoff_max_ms;
+	if (q->cfg.random)
+		factor = 0.5 + 0.5 * q->cfg.random(q->cfg.random_arg);
+	delay = (int64_t)((double)delay * factor);
+	if (delay < 1)
+		delay = 1;
+	queue_add_after(q, key, delay, now_ms);
+	return delay;
+}
+
+void queue_forget(struct queue *q, const char *key)
+{
+	struct queue_entry *e = queue_find(q, key);
+
+	if (!e)
+		return;
+	e->failures = 0;
+	queue_release_if_idle(q, e);
+}
+
+int queue_failures(const struct queue *q, const char *key)
+{
+	const struct queue_entry *e = queue_find(q, key);
+
+	return e ? e->failures : 0;
+}
+
+const char *queue_get(struct queue *q, int64_t now_ms)
+{
+	struct queue_entry *e;
+
+	while (q->heap_len > 0 && q->heap[0]->due_ms <= now_ms)
+		queue_make_ready(q, q->heap[0]);
+	if (!q->ready_head || q->in_flight >= (size_t)q->cfg.max_in_flight)
+		return NULL;
+	e = q->ready_head;
+	q->ready_head = e->ready_next;
+	if (!q->ready_head)
+		q->ready_tail = NULL;
+	q->ready_len--;
+	e->ready = false;
+	e->in_flight = true;
+	q->in_flight++;
+	return e->key;
+}
+
+void queue_done(struct queue *q, const char *key)
+{
+	struct queue_entry *e = queue_find(q, key);
+
+	if (!e || !e->in_flight)
+		return;
+	e->in_flight = false;
+	q->in_flight--;
+	if (e->dirty) {
+		e->dirty = false;
+		queue_make_ready(q, e);
+		return;
+	}
+	queue_release_if_idle(q, e);
+}
+
+int64_t queue_next_due_ms(const struct queue *q)
+{
+	return q->heap_len ? q->heap[0]->due_ms : -1;
+}
+
+size_t queue_ready_len(const struct queue *q) { return q->ready_len; }
+size_t queue_in_flight(const struct queue *q) { return q->in_flight; }
+size_t queue_size(const struct queue *q) { return q->size; }

@@ -1,0 +1,199 @@
+/* test_queue.c - src/kube/queue: dedupe, in-flight exclusion, dirty re-adds,
+ * timers (earliest wins), backoff growth and cap, concurrency cap, memory
+ * released when keys go idle. Time is simulated. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "kube/queue.h"
+
+static struct queue *new_queue(int max_in_flight)
+{
+	struct queue_config cfg = {
+		.max_in_flight = max_in_flight,
+		.backoff_base_ms = 100,
+		.backoff_max_ms = 1000,
+	};
+	return queue_new(&cfg);
+}
+
+static void test_queue_dedupes(void **state)
+{
+	struct queue *q = new_queue(4);
+	const char *k;
+
+	queue_add(q, "ns/a");
+	queue_add(q, "ns/b");
+	queue_add(q, "ns/a");
+	assert_int_equal(queue_ready_len(q), 2);
+	k = queue_get(q, 0);
+	assert_string_equal(k, "ns/a");
+	queue_done(q, k);
+	k = queue_get(q, 0);
+	assert_string_equal(k, "ns/b");
+	queue_done(q, k);
+	assert_null(queue_get(q, 0));
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
+static void test_queue_in_flight_key_is_not_handed_out_twice(void **state)
+{
+	struct queue *q = new_queue(4);
+	const char *k;
+
+	queue_add(q, "ns/a");
+	k = queue_get(q, 0);
+	assert_non_null(k);
+	queue_add(q, "ns/a"); /* changed while being reconciled */
+	assert_null(queue_get(q, 0));
+	queue_done(q, "ns/a");
+	k = queue_get(q, 0); /* processed once more, after */
+	assert_non_null(k);
+	assert_string_equal(k, "ns/a");
+	queue_done(q, k);
+	assert_null(queue_get(q, 0));
+	queue_free(q);
+}
+
+static void test_queue_timers_earliest_wins(void **state)
+{
+	struct queue *q = new_queue(4);
+	const char *k;
+
+	queue_add_after(q, "ns/ttl", 5000, 0);
+	queue_add_after(q, "ns/ttl", 2000, 0);  /* earlier: replaces */
+	queue_add_after(q, "ns/ttl", 9000, 0);  /* later: ignored */
+	queue_add_after(q, "ns/other", 3000, 0);
+	assert_int_equal(queue_next_due_ms(q), 2000);
+	assert_null(queue_get(q, 1999));
+	k = queue_get(q, 2000);
+	assert_string_equal(k, "ns/ttl");
+	queue_done(q, k);
+	assert_int_equal(queue_next_due_ms(q), 3000);
+	assert_null(queue_get(q, 2500));
+	k = queue_get(q, 3500);
+	assert_string_equal(k, "ns/other");
+	queue_done(q, k);
+	assert_int_equal(queue_next_due_ms(q), -1);
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
+static void test_queue_add_cancels_pending_timer(void **state)
+{
+	struct queue *q = new_queue(4);
+	const char *k;
+
+	queue_add_after(q, "ns/a", 5000, 0);
+	queue_add(q, "ns/a");
+	assert_int_equal(queue_next_due_ms(q), -1);
+	k = queue_get(q, 0);
+	assert_string_equal(k, "ns/a");
+	queue_done(q, k);
+	assert_null(queue_get(q, 10000));
+	queue_free(q);
+}
+
+static void test_queue_backoff_grows_and_caps(void **state)
+{
+	struct queue *q = new_queue(1);
+	int64_t expect[] = { 100, 200, 400, 800, 1000, 1000 };
+	int64_t now = 0;
+
+	for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		const char *k;
+
+		assert_int_equal(queue_add_backoff(q, "ns/a", now), expect[i]);
+		assert_null(queue_get(q, now + expect[i] - 1));
+		now += expect[i];
+		k = queue_get(q, now);
+		assert_non_null(k);
+		queue_done(q, k);
+	}
+	assert_int_equal(queue_failures(q, "ns/a"), 6);
+	queue_forget(q, "ns/a");
+	assert_int_equal(queue_failures(q, "ns/a"), 0);
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
+static double fixed_random(void *arg)
+{
+	return *(double *)arg;
+}
+
+static void test_queue_backoff_jitter_stays_in_range(void **state)
+{
+	double r = 0.0;
+	struct queue_config cfg = {
+		.max_in_flight = 1, .backoff_base_ms = 1000, .backoff_max_ms = 60000,
+		.random = fixed_random, .random_arg = &r,
+	};
+	struct queue *q = queue_new(&cfg);
+
+	assert_int_equal(queue_add_backoff(q, "a", 0), 500);   /* factor 0.5 */
+	r = 0.999999;
+	assert_in_range(queue_add_backoff(q, "b", 0), 999, 1000);
+	queue_free(q);
+}
+
+static void test_queue_concurrency_cap(void **state)
+{
+	struct queue *q = new_queue(2);
+	const char *a, *b;
+
+	queue_add(q, "1");
+	queue_add(q, "2");
+	queue_add(q, "3");
+	a = queue_get(q, 0);
+	b = queue_get(q, 0);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(queue_get(q, 0));
+	assert_int_equal(queue_in_flight(q), 2);
+	queue_done(q, a);
+	assert_string_equal(queue_get(q, 0), "3");
+	queue_free(q);
+}
+
+static void test_queue_many_keys(void **state)
+{
+	struct queue *q = new_queue(1);
+	char key[32];
+	size_t n = 0;
+	const char *k;
+
+	for (int i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "ns/ds-%d", i);
+		queue_add_after(q, key, (5000 - i) % 97, 0);
+	}
+	assert_int_equal(queue_size(q), 5000);
+	while ((k = queue_get(q, 1000))) {
+		queue_done(q, k);
+		n++;
+	}
+	assert_int_equal(n, 5000);
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_dedupes),
+		cmocka_unit_test(test_queue_in_flight_key_is_not_handed_out_twice),
+		cmocka_unit_test(test_queue_timers_earliest_wins),
+		cmocka_unit_test(test_queue_add_cancels_pending_timer),
+		cmocka_unit_test(test_queue_backoff_grows_and_caps),
+		cmocka_unit_test(test_queue_backoff_jitter_stays_in_range),
+		cmocka_unit_test(test_queue_concurrency_cap),
+		cmocka_unit_test(test_queue_many_keys),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
