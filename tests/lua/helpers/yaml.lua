@@ -33,7 +33,9 @@ local function strip_comment(s)
         quote = nil
       end
     elseif quote == "'" then
-      if c == "'" then
+      if c == "'" and s:sub(i + 1, i + 1) == "'" then
+        i = i + 1
+      elseif c == "'" then
         quote = nil
       end
     elseif c == '"' or c == "'" then

@@ -1,0 +1,45 @@
+package.path = "lua/?.lua;" .. package.path
+local names = require("lib.names")
+
+describe("lib.names", function()
+  it("derives child names from the DevServer name only", function()
+    assert.are.equal("box", names.deployment("box"))
+    assert.are.equal("box-ssh", names.service("box"))
+    assert.are.equal("box-ssh", names.config("box"))
+    assert.are.equal("box-home", names.home("box"))
+  end)
+
+  it("selects on devserver.io/name, a fresh table each call", function()
+    local a, b = names.selector("box"), names.selector("box")
+    assert.are.same({ ["devserver.io/name"] = "box" }, a)
+    assert.are_not.equal(a, b)
+  end)
+
+  it("allows names whose longest child is exactly 63 characters", function()
+    assert.are.equal(58, names.MAX_NAME_LEN)
+    local name = "a" .. string.rep("b", 57)
+    assert.are.equal(name, names.check(name))
+    assert.are.equal(63, #names.home(name))
+  end)
+
+  it("rejects a name one character too long", function()
+    local name = "a" .. string.rep("b", 58)
+    assert.has_error(function() names.check(name) end,
+      string.format("metadata.name %q is too long: 59 characters, at most 58 so that child %q stays within 63",
+        name, name .. "-home"))
+  end)
+
+  it("requires a name", function()
+    assert.has_error(function() names.check(nil) end, "metadata.name is required")
+    assert.has_error(function() names.check("") end, "metadata.name is required")
+  end)
+
+  it("requires a DNS-1035 label, since the Service is named after it", function()
+    for _, bad in ipairs({ "Box", "1box", "box-", "box.example", "box_1" }) do
+      assert.has_error(function() names.check(bad) end)
+    end
+    for _, good in ipairs({ "b", "box-1", "a1-b2" }) do
+      assert.are.equal(good, names.check(good))
+    end
+  end)
+end)
