@@ -12,6 +12,11 @@
  * arithmetic turns integers into floats easily and Kubernetes rejects 3.0 for
  * an integer field.
  *
+ * Array indices in error paths are Lua's (1-based), since the message is read
+ * by the author of the Lua table; keys that are not plain identifiers are
+ * bracketed: metadata.labels["app.kubernetes.io/name"]. Strings must be valid
+ * UTF-8 and keys must not contain NUL. Tables are read raw (no metamethods).
+ *
  * Both directions use lua_checkstack and may raise Lua errors (memory), so
  * call them inside a protected call; they report conversion problems through
  * err rather than lua_error.
@@ -26,6 +31,12 @@
 
 /* Registry keys; the null sentinel is a light userdata. */
 #define JSON_LUA_ARRAY_MT "devserver.json.array"
+
+/* Lua values can share subtables and strings, so a small table can stand for
+ * a huge tree ({t, t} doubled 60 times). Converting to JSON counts what it
+ * creates and stops with ERR_LIMIT past these. */
+#define JSON_LUA_MAX_NODES 1000000
+#define JSON_LUA_MAX_STRING_BYTES JSON_MAX_DOC_BYTES
 
 /* Creates the array metatable in the registry (idempotent). Call once per state. */
 void json_lua_init(lua_State *L);
