@@ -46,7 +46,13 @@ end
 -- because a non-root sshd cannot use it; StrictModes off because fsGroup
 -- makes the home volume group-writable, which StrictModes refuses (the keys
 -- file itself is a read-only ConfigMap mount no user can change).
+local config_text
+
 function sshd.config()
+  -- Constant for a given policy version: built once per state.
+  if config_text then
+    return config_text
+  end
   local state = sshd.STATE_DIR
   local lines = {
     "# Rendered by the devserver-operator default policy; edits are overwritten.",
@@ -67,7 +73,8 @@ function sshd.config()
     "PrintMotd no",
     "Subsystem sftp internal-sftp",
   }
-  return table.concat(lines, "\n") .. "\n"
+  config_text = table.concat(lines, "\n") .. "\n"
+  return config_text
 end
 
 function sshd.configmap(req)

@@ -138,7 +138,7 @@ function validate.volumes(list, where, null)
         or mount:find("//", 1, true) then
       fail("%s.mountPath %q is not a usable mount point", path, mount)
     end
-    if validate.RESERVED_PATHS[mount] then
+    if validate.RESERVED_PATHS[mount] or mount:find("^/etc/devserver/ssh/") then
       fail("%s.mountPath %q is reserved by the policy", path, mount)
     end
     if seen[mount] then

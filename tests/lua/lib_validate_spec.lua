@@ -96,6 +96,8 @@ describe("lib.validate", function()
       { volumes = { { claimName = "c", mountPath = "/a/../b" } } })
     fails('spec.volumes[0].mountPath "/etc/devserver/ssh" is reserved by the policy',
       { volumes = { { claimName = "c", mountPath = "/etc/devserver/ssh" } } })
+    fails('spec.volumes[0].mountPath "/etc/devserver/ssh/x" is reserved by the policy',
+      { volumes = { { claimName = "c", mountPath = "/etc/devserver/ssh/x" } } })
     fails('spec.volumes[1].mountPath "/d" duplicates spec.volumes[0]',
       { volumes = { { claimName = "a", mountPath = "/d" }, { claimName = "b", mountPath = "/d" } } })
     fails('flavor spec.volumes[0].mountPath "x" must be an absolute path',
