@@ -29,6 +29,9 @@ struct command {
 
 extern const struct command cmd_version;
 
+/* Runs devctl with argv (argv[0] is the program name); returns the exit status. */
+int cli_main(int argc, char **argv);
+
 /* Prints "devctl: <message>" on stderr as one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,0 +1,26 @@
+/* flavor.h - which DevServerFlavor a DevServer uses.
+ *
+ * spec.flavor names one; empty means the single flavor with spec.default:
+ * true. Two or more defaults is a configuration error reported on the
+ * flavors and on every DevServer relying on the default, never a guess.
+ * Pure functions over objects the caller borrows from the cache.
+ */
+#ifndef DEVSERVER_OPERATOR_FLAVOR_H
+#define DEVSERVER_OPERATOR_FLAVOR_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "json/json.h"
+
+/* Sets *out to the flavor ds resolves to and returns 0; otherwise returns
+ * ERR_NOT_FOUND (no such flavor, or no default) or ERR_INVALID (several
+ * defaults) with a message fit for a condition. */
+int flavor_resolve(const struct json *ds, const struct json *const *flavors, size_t n,
+		   const struct json **out, struct error *err);
+
+/* Counts the flavors marked default; the operator flags every one of them
+ * when the count is above 1. */
+size_t flavor_count_defaults(const struct json *const *flavors, size_t n);
+
+#endif

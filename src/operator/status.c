@@ -1,0 +1,216 @@
+/* status.c - status from observation (see status.h).
+ *
+ * Phase, in order of precedence: Failed (flavor, policy or apply error, or a
+ * pod problem that needs the user), Stopped (spec.stopped), Running (the
+ * Deployment has an available replica), Pending (nothing observed yet, or the
+ * pod cannot be scheduled), Provisioning (everything else). Conditions:
+ * FlavorResolved, PolicyRendered, Applied, Available and their conjunction
+ * Ready, in metav1.Condition shape.
+ */
+#include "operator/status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+static const char *const status_hard_reasons[] = {
+	"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff",
+	"CreateContainerConfigError", "CreateContainerError", "RunContainerError",
+};
+
+bool status_pod_problem(const struct json *pod, const char **reason, const char **message,
+			bool *hard)
+{
+	const struct json *st = json_get(pod, "status"), *list, *c;
+
+	*hard = false;
+	list = json_get(st, "containerStatuses");
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+		const struct json *waiting = json_path(list->u.arr.items[i], "state", "waiting", NULL);
+		const char *r = json_get_string(waiting, "reason");
+
+		if (!r || strcmp(r, "ContainerCreating") == 0 || strcmp(r, "PodInitializing") == 0)
+			continue;
+		*reason = r;
+		*message = json_get_string(waiting, "message");
+		for (size_t k = 0; k < sizeof(status_hard_reasons) / sizeof(status_hard_reasons[0]); k++)
+			if (strcmp(r, status_hard_reasons[k]) == 0)
+				*hard = true;
+		return true;
+	}
+	list = json_get(st, "conditions");
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+		c = list->u.arr.items[i];
+		if (json_get_string(c, "type") && strcmp(json_get_string(c, "type"), "PodScheduled") == 0 &&
+		    json_get_string(c, "status") && strcmp(json_get_string(c, "status"), "False") == 0) {
+			*reason = json_get_string(c, "reason") ? json_get_string(c, "reason") : "Unschedulable";
+			*message = json_get_string(c, "message");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Finds the previous condition of this type in the DevServer's status. */
+static const struct json *status_old_condition(const struct json *ds, const char *type)
+{
+	const struct json *list = json_path(ds, "status", "conditions", NULL);
+
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+		const char *t = json_get_string(list->u.arr.items[i], "type");
+
+		if (t && strcmp(t, type) == 0)
+			return list->u.arr.items[i];
+	}
+	return NULL;
+}
+
+static void status_add_condition(struct json *list, const struct status_inputs *in,
+				 const char *type, bool ok, const char *reason, const char *message)
+{
+	const struct json *old = status_old_condition(in->ds, type);
+	const char *status = ok ? "True" : "False";
+	const char *old_status = json_get_string(old, "status");
+	const char *old_time = json_get_string(old, "lastTransitionTime");
+	struct json *c = json_new_object();
+	char now[CLOCK_RFC3339_BYTES];
+
+	json_object_set_take(c, "type", json_new_string(type));
+	json_object_set_take(c, "status", json_new_string(status));
+	json_object_set_take(c, "reason", json_new_string(reason));
+	json_object_set_take(c, "message", json_new_string(message ? message : ""));
+	json_object_set_take(c, "observedGeneration",
+			     json_new_int(json_get_int(json_get(in->ds, "metadata"), "generation", 0)));
+	if (old_status && old_time && strcmp(old_status, status) == 0) {
+		json_object_set_take(c, "lastTransitionTime", json_new_string(old_time));
+	} else {
+		clock_format_rfc3339(in->now, now);
+		json_object_set_take(c, "lastTransitionTime", json_new_string(now));
+	}
+	json_array_push_take(list, c);
+}
+
+static bool status_failed(const struct error *e)
+{
+	return e && e->code != 0;
+}
+
+struct json *status_compute(const struct status_inputs *in)
+{
+	const struct json *spec = json_get(in->ds, "spec");
+	const char *name = json_get_string(json_get(in->ds, "metadata"), "name");
+	const char *ns = json_get_string(json_get(in->ds, "metadata"), "namespace");
+	bool stopped = json_get_bool(spec, "stopped", false);
+	bool flavor_ok = !status_failed(in->flavor_err);
+	bool render_ok = flavor_ok && in->render_err && !status_failed(in->render_err);
+	bool applied = render_ok && in->apply_err && !status_failed(in->apply_err);
+	int64_t available = json_get_int(json_get(in->deployment, "status"), "availableReplicas", 0);
+	const char *pod_reason = NULL, *pod_message = NULL;
+	bool pod_hard = false, pod_problem = false, is_available;
+	const char *phase, *avail_reason;
+	char message[512], avail_msg[512];
+	struct json *st = json_new_object(), *conds = json_new_array();
+
+	if (in->pod)
+		pod_problem = status_pod_problem(in->pod, &pod_reason, &pod_message, &pod_hard);
+	is_available = applied && !stopped && in->deployment && available > 0;
+
+	/* Available: what the Deployment and its pod say. */
+	if (stopped) {
+		avail_reason = "Stopped";
+		snprintf(avail_msg, sizeof(avail_msg), "spec.stopped is true: scaled to zero, home kept");
+	} else if (is_available) {
+		avail_reason = "MinimumReplicasAvailable";
+		snprintf(avail_msg, sizeof(avail_msg), "the DevServer's pod is ready");
+	} else if (pod_problem) {
+		avail_reason = pod_reason;
+		snprintf(avail_msg, sizeof(avail_msg), "%s%s%s", pod_reason,
+			 pod_message ? ": " : "", pod_message ? pod_message : "");
+	} else if (!in->deployment) {
+		avail_reason = "NotCreated";
+		snprintf(avail_msg, sizeof(avail_msg), "the Deployment does not exist yet");
+	} else {
+		avail_reason = "Progressing";
+		snprintf(avail_msg, sizeof(avail_msg), "waiting for the pod to become ready");
+	}
+
+	status_add_condition(conds, in, "FlavorResolved", flavor_ok, flavor_ok ? "Resolved" :
+			     (in->flavor_err->code == ERR_NOT_FOUND ? "FlavorNotFound" : "FlavorInvalid"),
+			     flavor_ok ? in->flavor_name : in->flavor_err->msg);
+	if (!flavor_ok)
+		status_add_condition(conds, in, "PolicyRendered", false, "FlavorNotResolved",
+				     "waiting for the flavor");
+	else
+		status_add_condition(conds, in, "PolicyRendered", render_ok,
+				     render_ok ? "Rendered" : "PolicyError",
+				     render_ok ? in->policy_revision : in->render_err->msg);
+	if (!render_ok)
+		status_add_condition(conds, in, "Applied", false, "NotRendered", "nothing to apply");
+	else
+		status_add_condition(conds, in, "Applied", applied, applied ? "Applied" : "ApplyFailed",
+				     applied ? "all children applied" : in->apply_err->msg);
+	status_add_condition(conds, in, "Available", is_available, avail_reason, avail_msg);
+
+	if (!flavor_ok) {
+		phase = "Failed";
+		snprintf(message, sizeof(message), "%s", in->flavor_err->msg);
+	} else if (!render_ok) {
+		phase = "Failed";
+		snprintf(message, sizeof(message), "policy: %s", in->render_err ? in->render_err->msg : "not run");
+	} else if (!applied) {
+		phase = "Failed";
+		snprintf(message, sizeof(message), "apply: %s", in->apply_err ? in->apply_err->msg : "not run");
+	} else if (stopped) {
+		phase = "Stopped";
+		snprintf(message, sizeof(message), "%s", avail_msg);
+	} else if (is_available) {
+		phase = "Running";
+		snprintf(message, sizeof(message), "ready");
+	} else if (pod_problem && pod_hard) {
+		phase = "Failed";
+		snprintf(message, sizeof(message), "%s", avail_msg);
+	} else if (pod_problem || !in->deployment) {
+		phase = "Pending";
+		snprintf(message, sizeof(message), "%s", avail_msg);
+	} else {
+		phase = "Provisioning";
+		snprintf(message, sizeof(message), "%s", avail_msg);
+	}
+	status_add_condition(conds, in, "Ready", strcmp(phase, "Running") == 0,
+			     strcmp(phase, "Running") == 0 ? "Ready" : phase, message);
+
+	json_object_set_take(st, "phase", json_new_string(phase));
+	json_object_set_take(st, "message", json_new_string(message));
+	json_object_set_take(st, "conditions", conds);
+	json_object_set_take(st, "observedGeneration",
+			     json_new_int(json_get_int(json_get(in->ds, "metadata"), "generation", 0)));
+	if (in->flavor_name)
+		json_object_set_take(st, "flavor", json_new_string(in->flavor_name));
+	if (in->policy_revision && render_ok) {
+		struct json *p = json_new_object();
+
+		json_object_set_take(p, "revision", json_new_string(in->policy_revision));
+		json_object_set_take(st, "policy", p);
+	}
+	if (in->expires) {
+		char at[CLOCK_RFC3339_BYTES];
+
+		clock_format_rfc3339(in->expires_at, at);
+		json_object_set_take(st, "expiresAt", json_new_string(at));
+	}
+	if (in->ssh_service && name && ns) {
+		struct json *ssh = json_new_object(), *conn = json_new_object();
+		char text[512];
+
+		json_object_set_take(ssh, "service", json_new_string(in->ssh_service));
+		json_object_set_take(ssh, "port", json_new_int(in->ssh_port));
+		json_object_set_take(st, "ssh", ssh);
+		snprintf(text, sizeof(text), "devctl ssh %s -n %s", name, ns);
+		json_object_set_take(conn, "ssh", json_new_string(text));
+		snprintf(text, sizeof(text), "kubectl -n %s exec -it deploy/%s -- /bin/bash", ns, name);
+		json_object_set_take(conn, "shell", json_new_string(text));
+		json_object_set_take(st, "connection", conn);
+	}
+	return st;
+}

@@ -1,0 +1,43 @@
+/* status.h - a DevServer's status, computed from what was observed.
+ *
+ * Inputs are the outcome of each reconcile step (flavor, render, apply) and
+ * the children as the cache last saw them - never the desired objects - so
+ * the status says what is, not what was asked for. Conditions keep their
+ * lastTransitionTime while their status does not change, so computing the same
+ * status twice gives equal documents and the operator writes nothing.
+ */
+#ifndef DEVSERVER_OPERATOR_STATUS_H
+#define DEVSERVER_OPERATOR_STATUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "json/json.h"
+
+struct status_inputs {
+	const struct json *ds;             /* the DevServer; its current status supplies old conditions */
+	const char *flavor_name;           /* resolved flavor, NULL when resolution failed */
+	const struct error *flavor_err;    /* code != 0 when resolution failed */
+	const struct error *render_err;    /* code != 0 when the policy failed (not reached: NULL) */
+	const struct error *apply_err;     /* code != 0 when applying failed (not reached: NULL) */
+	const char *policy_revision;       /* revision that rendered, NULL if none */
+	const struct json *deployment;     /* observed Deployment, NULL if absent */
+	const struct json *pod;            /* observed pod of the DevServer, NULL if none */
+	const char *ssh_service;           /* observed SSH Service name, NULL if absent */
+	int64_t ssh_port;                  /* its port */
+	bool expires;                      /* expires_at is meaningful */
+	int64_t expires_at;                /* unix seconds */
+	int64_t now;                       /* unix seconds, for lastTransitionTime */
+};
+
+/* Returns the new status object (caller frees). */
+struct json *status_compute(const struct status_inputs *in);
+
+/* The pod's blocking problem as (reason, message), or false if none: a waiting
+ * container (ImagePullBackOff, CrashLoopBackOff, ...) or an unschedulable pod.
+ * *hard is set for reasons that need the user (image, crash loop, config). */
+bool status_pod_problem(const struct json *pod, const char **reason, const char **message,
+			bool *hard);
+
+#endif

@@ -1,0 +1,320 @@
+/* test_operator_decisions.c - the operator's pure decisions: flavor
+ * resolution, time-to-live, and status computed from observed children. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "json/json.h"
+#include "operator/flavor.h"
+#include "operator/lifecycle.h"
+#include "operator/status.h"
+
+static struct json *J(const char *text)
+{
+	struct error err;
+	struct json *v = json_parse(text, strlen(text), &err);
+
+	if (!v)
+		fail_msg("bad test JSON: %s", err.msg);
+	return v;
+}
+
+/* --- flavor --- */
+
+static void test_flavor_by_name_and_default(void **state)
+{
+	struct json *f[3] = {
+		J("{\"metadata\":{\"name\":\"cpu-small\"},\"spec\":{\"default\":true}}"),
+		J("{\"metadata\":{\"name\":\"cpu-large\"},\"spec\":{}}"),
+		J("{\"metadata\":{\"name\":\"gpu-small\"}}"),
+	};
+	struct json *named = J("{\"spec\":{\"flavor\":\"cpu-large\"}}");
+	struct json *unnamed = J("{\"spec\":{}}");
+	struct json *empty = J("{\"spec\":{\"flavor\":\"\"}}");
+	struct json *missing = J("{\"spec\":{\"flavor\":\"tpu\"}}");
+	const struct json *out;
+	struct error err;
+
+	assert_int_equal(flavor_resolve(named, (const struct json *const *)f, 3, &out, &err), 0);
+	assert_ptr_equal(out, f[1]);
+	assert_int_equal(flavor_resolve(unnamed, (const struct json *const *)f, 3, &out, &err), 0);
+	assert_ptr_equal(out, f[0]);
+	assert_int_equal(flavor_resolve(empty, (const struct json *const *)f, 3, &out, &err), 0);
+	assert_ptr_equal(out, f[0]);
+	assert_int_equal(flavor_resolve(missing, (const struct json *const *)f, 3, &out, &err), ERR_NOT_FOUND);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "\"tpu\" not found"));
+	for (int i = 0; i < 3; i++)
+		json_free(f[i]);
+	json_free(named);
+	json_free(unnamed);
+	json_free(empty);
+	json_free(missing);
+}
+
+static void test_flavor_two_defaults_is_an_error(void **state)
+{
+	struct json *f[2] = {
+		J("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"default\":true}}"),
+		J("{\"metadata\":{\"name\":\"b\"},\"spec\":{\"default\":true}}"),
+	};
+	struct json *ds = J("{\"spec\":{}}");
+	struct json *named = J("{\"spec\":{\"flavor\":\"b\"}}");
+	const struct json *out;
+	struct error err;
+
+	assert_int_equal(flavor_count_defaults((const struct json *const *)f, 2), 2);
+	assert_int_equal(flavor_resolve(ds, (const struct json *const *)f, 2, &out, &err), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "2 DevServerFlavors are marked default"));
+	/* a DevServer naming its flavor is unaffected */
+	assert_int_equal(flavor_resolve(named, (const struct json *const *)f, 2, &out, &err), 0);
+	assert_int_equal(flavor_resolve(ds, NULL, 0, &out, &err), ERR_NOT_FOUND);
+	json_free(f[0]);
+	json_free(f[1]);
+	json_free(ds);
+	json_free(named);
+}
+
+/* --- lifecycle --- */
+
+static void test_lifecycle_ttl_sources_and_cap(void **state)
+{
+	struct json *ds_ttl = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},"
+				"\"spec\":{\"lifecycle\":{\"timeToLive\":\"4h\"}}}");
+	struct json *ds_none = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
+	struct json *fl_default = J("{\"spec\":{\"lifecycle\":{\"defaultTimeToLive\":\"1h30m\"}}}");
+	struct json *fl_max = J("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"2h\"}}}");
+	struct lifecycle lc;
+	struct error err;
+	int64_t t0;
+
+	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	assert_int_equal(lifecycle_compute(ds_ttl, NULL, &lc, &err), 0);
+	assert_true(lc.expires);
+	assert_int_equal(lc.expires_at, t0 + 4 * 3600);
+	assert_int_equal(lifecycle_compute(ds_none, NULL, &lc, &err), 0);
+	assert_false(lc.expires);
+	assert_int_equal(lifecycle_compute(ds_none, fl_default, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 5400);
+	assert_int_equal(lifecycle_compute(ds_ttl, fl_max, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 7200);
+	assert_true(lc.capped);
+	/* no TTL at all but a maximum: the maximum applies */
+	assert_int_equal(lifecycle_compute(ds_none, fl_max, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 7200);
+	json_free(ds_ttl);
+	json_free(ds_none);
+	json_free(fl_default);
+	json_free(fl_max);
+}
+
+static void test_lifecycle_bad_input(void **state)
+{
+	struct json *bad_ttl = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},"
+				 "\"spec\":{\"lifecycle\":{\"timeToLive\":\"4x\"}}}");
+	struct json *no_ts = J("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"4h\"}}}");
+	struct lifecycle lc;
+	struct error err;
+
+	assert_int_equal(lifecycle_compute(bad_ttl, NULL, &lc, &err), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "timeToLive"));
+	assert_int_equal(lifecycle_compute(no_ts, NULL, &lc, &err), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "creationTimestamp"));
+	json_free(bad_ttl);
+	json_free(no_ts);
+}
+
+/* --- status --- */
+
+static const char *cond_status(const struct json *st, const char *type)
+{
+	const struct json *list = json_get(st, "conditions");
+
+	for (size_t i = 0; i < list->u.arr.len; i++)
+		if (strcmp(json_get_string(list->u.arr.items[i], "type"), type) == 0)
+			return json_get_string(list->u.arr.items[i], "status");
+	return NULL;
+}
+
+static const char *cond_field(const struct json *st, const char *type, const char *field)
+{
+	const struct json *list = json_get(st, "conditions");
+
+	for (size_t i = 0; i < list->u.arr.len; i++)
+		if (strcmp(json_get_string(list->u.arr.items[i], "type"), type) == 0)
+			return json_get_string(list->u.arr.items[i], field);
+	return NULL;
+}
+
+static void base_inputs(struct status_inputs *in, const struct json *ds, const struct error *ok)
+{
+	memset(in, 0, sizeof(*in));
+	in->ds = ds;
+	in->flavor_name = "cpu-small";
+	in->flavor_err = ok;
+	in->render_err = ok;
+	in->apply_err = ok;
+	in->policy_revision = "abc123";
+	in->now = 1800000000;
+}
+
+static void test_status_running_from_observed_deployment(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"generation\":3},\"spec\":{}}");
+	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.ssh_service = "box-ssh";
+	in.ssh_port = 22;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Running");
+	assert_string_equal(cond_status(st, "Ready"), "True");
+	assert_string_equal(cond_status(st, "Available"), "True");
+	assert_int_equal(json_get_int(st, "observedGeneration", 0), 3);
+	assert_string_equal(json_get_string(json_get(st, "ssh"), "service"), "box-ssh");
+	assert_string_equal(json_get_string(json_get(st, "policy"), "revision"), "abc123");
+	assert_string_equal(json_get_string(st, "flavor"), "cpu-small");
+	json_free(st);
+	json_free(ds);
+	json_free(deploy);
+}
+
+static void test_status_transition_times_are_stable(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *first, *second;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	first = status_compute(&in);
+	/* the DevServer now carries the first status; an hour later nothing changed */
+	json_object_set_take(ds, "status", json_clone(first));
+	in.now += 3600;
+	second = status_compute(&in);
+	assert_true(json_equal(first, second));
+	/* a real change moves only the conditions that changed */
+	json_free(second);
+	json_get(deploy, "status")->u.obj.items[0].value->u.i = 0;
+	second = status_compute(&in);
+	assert_string_equal(json_get_string(second, "phase"), "Provisioning");
+	assert_string_not_equal(cond_field(second, "Available", "lastTransitionTime"),
+				cond_field(first, "Available", "lastTransitionTime"));
+	assert_string_equal(cond_field(second, "Applied", "lastTransitionTime"),
+			    cond_field(first, "Applied", "lastTransitionTime"));
+	json_free(first);
+	json_free(second);
+	json_free(ds);
+	json_free(deploy);
+}
+
+static void test_status_failures_name_their_cause(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct error ok = { 0 }, missing = { ERR_NOT_FOUND, "DevServerFlavor \"tpu\" not found" };
+	struct error policy = { ERR_POLICY, "devserver.lua:12: spec.mode distributed is not supported yet" };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.flavor_name = NULL;
+	in.flavor_err = &missing;
+	in.render_err = NULL;
+	in.apply_err = NULL;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Failed");
+	assert_string_equal(cond_field(st, "FlavorResolved", "reason"), "FlavorNotFound");
+	assert_non_null(strstr(json_get_string(st, "message"), "tpu"));
+	assert_null(json_get(st, "flavor"));
+	json_free(st);
+
+	base_inputs(&in, ds, &ok);
+	in.render_err = &policy;
+	in.apply_err = NULL;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Failed");
+	assert_string_equal(cond_status(st, "PolicyRendered"), "False");
+	assert_non_null(strstr(cond_field(st, "PolicyRendered", "message"), "distributed"));
+	assert_null(json_get(st, "policy"));
+	json_free(st);
+	json_free(ds);
+}
+
+static void test_status_pod_reasons(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = J("{\"status\":{\"replicas\":1}}");
+	struct json *pull = J("{\"status\":{\"containerStatuses\":[{\"state\":{\"waiting\":"
+			      "{\"reason\":\"ImagePullBackOff\",\"message\":\"Back-off pulling image\"}}}]}}");
+	struct json *sched = J("{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+			       "\"reason\":\"Unschedulable\",\"message\":\"0/2 nodes are available\"}]}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.pod = pull;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Failed");
+	assert_string_equal(cond_field(st, "Available", "reason"), "ImagePullBackOff");
+	json_free(st);
+	in.pod = sched;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Pending");
+	assert_non_null(strstr(json_get_string(st, "message"), "0/2 nodes"));
+	json_free(st);
+	json_free(ds);
+	json_free(deploy);
+	json_free(pull);
+	json_free(sched);
+}
+
+static void test_status_stopped(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true}}");
+	struct json *deploy = J("{\"status\":{\"replicas\":0}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.expires = true;
+	in.expires_at = 1800003600;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Stopped");
+	assert_string_equal(cond_status(st, "Ready"), "False");
+	assert_string_equal(json_get_string(st, "expiresAt"), "2027-01-15T09:00:00Z");
+	json_free(st);
+	json_free(ds);
+	json_free(deploy);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flavor_by_name_and_default),
+		cmocka_unit_test(test_flavor_two_defaults_is_an_error),
+		cmocka_unit_test(test_lifecycle_ttl_sources_and_cap),
+		cmocka_unit_test(test_lifecycle_bad_input),
+		cmocka_unit_test(test_status_running_from_observed_deployment),
+		cmocka_unit_test(test_status_transition_times_are_stable),
+		cmocka_unit_test(test_status_failures_name_their_cause),
+		cmocka_unit_test(test_status_pod_reasons),
+		cmocka_unit_test(test_status_stopped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
