@@ -301,8 +301,8 @@ static int read_file(const char *fs_path, char **out, size_t *out_len, struct er
 static int add_fs_file(struct policy_bundle *b, const char *fs_path, const char *path,
 		       struct error *err)
 {
-	char *text;
-	size_t len;
+	char *text = NULL;
+	size_t len = 0;
 	int rc;
 
 	if ((rc = read_file(fs_path, &text, &len, err)) < 0)
