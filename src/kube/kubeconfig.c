@@ -97,6 +97,8 @@ static char *kc_resolve(const char *dir, const char *p)
 
 	if (p[0] == '/' || !dir)
 		return mem_strdup(p);
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
 	buf_init(&b, 8192);
 	if (buf_appendf(&b, "%s/%s", dir, p) < 0) {
 		buf_cleanup(&b);

@@ -1,0 +1,136 @@
+/* client.h - Kubernetes API calls for any group/version/resource.
+ *
+ * A struct kube_client pairs a configuration with the HTTP loop and knows
+ * how to turn (resource, namespace, name, subresource) into a URL. Resources
+ * come from a small built-in table of the kinds the operator uses, and
+ * otherwise from discovery (GET /apis/<group>/<version>, cached).
+ *
+ * Every call exists in two shapes: kube_call_submit (async, completion
+ * callback on the loop: what the operator uses) and the blocking helpers
+ * kube_get / kube_list / kube_create / kube_apply / kube_patch_merge /
+ * kube_patch_status / kube_delete (devctl, tests), which run the loop until
+ * their call completes.
+ *
+ * Namespaces: for a namespaced resource, a NULL ns means "all namespaces"
+ * for a list, and for single-object calls the object's metadata.namespace,
+ * else the configuration's namespace.
+ *
+ * Ownership: objects passed in are borrowed (encoded before the call
+ * returns); objects handed out (*out, the done callback's obj) belong to the
+ * receiver, who frees them with json_free.
+ */
+#ifndef DEVSERVER_KUBE_CLIENT_H
+#define DEVSERVER_KUBE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "json/json.h"
+#include "kube/http.h"
+#include "kube/kubeconfig.h"
+
+#define KUBE_LIST_PAGE_SIZE 500              /* items per list page */
+#define KUBE_LIST_MAX_ITEMS 1000000          /* one merged list */
+#define KUBE_DISCOVERY_MAX_GROUPS 64         /* cached group/versions */
+#define KUBE_FIELD_MANAGER "devserver-operator"
+
+struct kube_resource {
+	const char *group;      /* "" for the core group */
+	const char *version;
+	const char *kind;
+	const char *plural;
+	bool namespaced;
+};
+
+struct kube_discovered;
+
+struct kube_client {
+	struct kube_config *cfg;     /* borrowed */
+	struct kube_http *http;      /* owned */
+	struct kube_discovered *disc;
+};
+
+/* Built-in table lookups (no network). api_version is "v1" or "group/v1".
+ * kube_resource_find_name accepts a plural, a kind, or a lower-case kind
+ * ("devservers", "DevServer", "devserver") for devctl's arguments. */
+const struct kube_resource *kube_resource_find(const char *api_version, const char *kind);
+const struct kube_resource *kube_resource_find_name(const char *name);
+
+/* cfg is borrowed and must outlive the client. */
+int kube_client_init(struct kube_client *c, struct kube_config *cfg, struct error *err);
+void kube_client_cleanup(struct kube_client *c);
+
+/* The resource for apiVersion + kind: the table first, then discovery
+ * (blocking; results cached for the client's life). *out stays valid until
+ * kube_client_cleanup. ERR_NOT_FOUND when the server does not serve it. */
+int kube_client_resource(struct kube_client *c, const char *api_version, const char *kind,
+			 const struct kube_resource **out, struct error *err);
+
+/* Appends a percent-encoded s (everything but A-Z a-z 0-9 - . _ ~). */
+int kube_escape(struct buf *out, const char *s);
+/* Appends /api/v1/... or /apis/g/v/...; ns is ignored for cluster-scoped
+ * resources, and a NULL ns on a namespaced one means all namespaces.
+ * name and subresource may be NULL. 0 or ERR_LIMIT. */
+int kube_path(struct buf *out, const struct kube_resource *r, const char *ns, const char *name,
+	      const char *subresource);
+
+/* One API call. */
+struct kube_call_spec {
+	const char *method;
+	const struct kube_resource *res;
+	const char *ns;
+	const char *name;
+	const char *subresource;
+	const char *query;          /* escaped, without '?' */
+	const struct json *body;    /* encoded as JSON */
+	const char *content_type;   /* default application/json */
+	long timeout_ms;            /* 0: HTTP_TIMEOUT_MS */
+};
+
+/* Completion: obj is the decoded response body, now owned by the callback
+ * (free it with json_free); NULL on error or an empty body. */
+typedef void (*kube_call_done_fn)(void *ud, int rc, struct json *obj, const struct error *err);
+
+uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
+			  void *ud, struct error *err);
+/* Blocking; *out (may be NULL) receives the decoded body. */
+int kube_call(struct kube_client *c, const struct kube_call_spec *s, struct json **out, struct error *err);
+
+int kube_get(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+	     struct json **out, struct error *err);
+
+struct kube_list_options {
+	const char *label_selector;
+	const char *field_selector;
+	int limit;                   /* page size; 0: KUBE_LIST_PAGE_SIZE */
+};
+/* Lists every page (limit/continue) into one List object whose "items" hold
+ * all pages and whose metadata.resourceVersion is the snapshot's. ERR_GONE
+ * when a continue token expired (list again). */
+uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, const char *ns,
+			  const struct kube_list_options *o, kube_call_done_fn done, void *ud,
+			  struct error *err);
+int kube_list(struct kube_client *c, const struct kube_resource *r, const char *ns,
+	      const struct kube_list_options *o, struct json **out, struct error *err);
+
+/* POST to the collection; ns NULL takes metadata.namespace. */
+int kube_create(struct kube_client *c, const struct kube_resource *r, const char *ns,
+		const struct json *obj, struct json **out, struct error *err);
+/* Server-side apply: PATCH application/apply-patch+yaml with fieldManager
+ * (NULL: KUBE_FIELD_MANAGER) and force. name NULL takes metadata.name. */
+int kube_apply(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+	       const struct json *obj, const char *field_manager, bool force, struct json **out,
+	       struct error *err);
+/* JSON merge patch (RFC 7386) of the object, or of its /status subresource. */
+int kube_patch_merge(struct kube_client *c, const struct kube_resource *r, const char *ns,
+		     const char *name, const struct json *patch, struct json **out, struct error *err);
+int kube_patch_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
+		      const char *name, const struct json *patch, struct json **out, struct error *err);
+/* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
+int kube_delete(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+		const char *propagation, struct error *err);
+
+#endif

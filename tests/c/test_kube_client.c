@@ -1,0 +1,90 @@
+/* test_kube_client.c - src/kube/client without a server: the resource
+ * table, URL paths for every scope, and percent-escaping of names and
+ * selectors. (Calls against a real API server: tests/integration.) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "kube/client.h"
+
+static void test_resource_table(void **state)
+{
+	const struct kube_resource *r;
+
+	r = kube_resource_find("devserver.io/v1", "DevServer");
+	assert_non_null(r);
+	assert_string_equal(r->plural, "devservers");
+	assert_true(r->namespaced);
+	r = kube_resource_find("devserver.io/v1", "DevServerFlavor");
+	assert_false(r->namespaced);
+	assert_string_equal(kube_resource_find("apps/v1", "Deployment")->plural, "deployments");
+	assert_string_equal(kube_resource_find("v1", "PersistentVolumeClaim")->plural, "persistentvolumeclaims");
+	assert_string_equal(kube_resource_find("events.k8s.io/v1", "Event")->group, "events.k8s.io");
+	assert_string_equal(kube_resource_find("v1", "Event")->group, "");
+	assert_string_equal(kube_resource_find("coordination.k8s.io/v1", "Lease")->plural, "leases");
+	assert_false(kube_resource_find("v1", "Node")->namespaced);
+	assert_null(kube_resource_find("apps/v1beta1", "Deployment"));
+	assert_null(kube_resource_find("v1", "Gadget"));
+	assert_string_equal(kube_resource_find_name("devserver")->kind, "DevServer");
+	assert_string_equal(kube_resource_find_name("DevServerFlavors")->kind, "DevServerFlavor");
+	assert_string_equal(kube_resource_find_name("cm") ? "x" : "none", "none");
+}
+
+static void check_path(const struct kube_resource *r, const char *ns, const char *name, const char *sub,
+		       const char *want)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	assert_int_equal(kube_path(&b, r, ns, name, sub), 0);
+	assert_string_equal(buf_str(&b), want);
+	buf_cleanup(&b);
+}
+
+static void test_paths(void **state)
+{
+	const struct kube_resource *ds = kube_resource_find("devserver.io/v1", "DevServer");
+	const struct kube_resource *fl = kube_resource_find("devserver.io/v1", "DevServerFlavor");
+	const struct kube_resource *cm = kube_resource_find("v1", "ConfigMap");
+	const struct kube_resource *node = kube_resource_find("v1", "Node");
+
+	check_path(ds, "team-a", "box", NULL, "/apis/devserver.io/v1/namespaces/team-a/devservers/box");
+	check_path(ds, "team-a", "box", "status", "/apis/devserver.io/v1/namespaces/team-a/devservers/box/status");
+	check_path(ds, NULL, NULL, NULL, "/apis/devserver.io/v1/devservers");
+	check_path(fl, "ignored", "small", NULL, "/apis/devserver.io/v1/devserverflavors/small");
+	check_path(cm, "kube-system", NULL, NULL, "/api/v1/namespaces/kube-system/configmaps");
+	check_path(node, NULL, "n1", NULL, "/api/v1/nodes/n1");
+	/* names are escaped */
+	check_path(cm, "ns", "a b/c", NULL, "/api/v1/namespaces/ns/configmaps/a%20b%2Fc");
+}
+
+static void test_escape_selectors(void **state)
+{
+	struct buf b;
+
+	buf_init(&b, 1024);
+	assert_int_equal(kube_escape(&b, "app.kubernetes.io/managed-by=devserver-operator,tier in (a,b),!x"), 0);
+	assert_string_equal(buf_str(&b),
+			    "app.kubernetes.io%2Fmanaged-by%3Ddevserver-operator%2Ctier%20in%20%28a%2Cb%29%2C%21x");
+	buf_reset(&b);
+	assert_int_equal(kube_escape(&b, "h\xc3\xa9~_.-"), 0);
+	assert_string_equal(buf_str(&b), "h%C3%A9~_.-");
+	buf_cleanup(&b);
+	buf_init(&b, 4);
+	assert_int_equal(kube_escape(&b, "a b"), ERR_LIMIT);
+	buf_cleanup(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resource_table),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_escape_selectors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
