@@ -1,0 +1,54 @@
+/* options.h - the operator's settings from flags and environment.
+ *
+ * Every flag has an environment twin (--resync <-> DEVSERVER_RESYNC) so a
+ * Deployment can use either; flags win. Parsing is a pure function over argv
+ * and an environment lookup, so it is unit-tested without touching the
+ * process environment.
+ */
+#ifndef DEVSERVER_OPERATOR_OPTIONS_H
+#define DEVSERVER_OPERATOR_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "core/log.h"
+
+#define OPTIONS_MAX_NAMESPACES 64
+#define OPTIONS_DEFAULT_CONCURRENCY 16
+#define OPTIONS_DEFAULT_RESYNC_S (10 * 60)
+#define OPTIONS_DEFAULT_POLICY_CONFIGMAP "devserver-policy"
+#define OPTIONS_DEFAULT_OPERATOR_NAMESPACE "devserver-system"
+#define OPTIONS_DEFAULT_IMAGE "ghcr.io/devserver/base:latest"
+#define OPTIONS_DEFAULT_POLICY_RATE 50   /* DevServers re-rendered per second after a policy change */
+
+struct operator_options {
+	const char *kubeconfig;               /* NULL: in-cluster, then $KUBECONFIG */
+	const char *context;
+	char namespaces[OPTIONS_MAX_NAMESPACES][64];   /* watched; none = all */
+	int namespace_count;
+	const char *operator_namespace;       /* policy ConfigMap, Events about it, Lease */
+	const char *policy_configmap;
+	const char *default_image;
+	int concurrency;                      /* DevServers reconciled at once */
+	int64_t resync_s;                     /* every DevServer re-checked this often */
+	int policy_rate;                      /* re-renders per second after a policy change */
+	enum log_level log_level;
+	enum log_format log_format;
+	bool help;
+	bool version;
+};
+
+/* Looks a variable up; tests pass their own. */
+typedef const char *(*options_getenv_fn)(const char *name);
+
+/* Fills o from defaults, then the environment, then argv. Returns 0, or
+ * ERR_INVALID with a one-line message in err (the caller exits 2). Strings
+ * point into argv or the environment. */
+int options_parse(struct operator_options *o, int argc, char **argv, options_getenv_fn getenv_fn,
+		  struct error *err);
+
+void options_usage(FILE *out);
+
+#endif

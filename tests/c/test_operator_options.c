@@ -1,0 +1,109 @@
+/* test_operator_options.c - flags, environment twins, precedence, errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "operator/options.h"
+
+static const char *const *fake_env;
+
+static const char *env_lookup(const char *name)
+{
+	for (size_t i = 0; fake_env && fake_env[i]; i += 2)
+		if (strcmp(fake_env[i], name) == 0)
+			return fake_env[i + 1];
+	return NULL;
+}
+
+static int parse(struct operator_options *o, struct error *err, const char *const *env, ...)
+{
+	char *argv[32] = { "devserver-operator" };
+	int argc = 1;
+	va_list ap;
+	char *a;
+
+	fake_env = env;
+	va_start(ap, env);
+	while ((a = va_arg(ap, char *)) && argc < 31)
+		argv[argc++] = a;
+	va_end(ap);
+	return options_parse(o, argc, argv, env_lookup, err);
+}
+
+static void test_options_defaults(void **state)
+{
+	struct operator_options o;
+	struct error err;
+
+	assert_int_equal(parse(&o, &err, NULL, NULL), 0);
+	assert_int_equal(o.concurrency, OPTIONS_DEFAULT_CONCURRENCY);
+	assert_int_equal(o.resync_s, 600);
+	assert_string_equal(o.policy_configmap, "devserver-policy");
+	assert_string_equal(o.operator_namespace, "devserver-system");
+	assert_int_equal(o.namespace_count, 0);
+	assert_null(o.kubeconfig);
+	assert_false(o.help);
+}
+
+static void test_options_flags_and_env(void **state)
+{
+	static const char *const env[] = {
+		"DEVSERVER_CONCURRENCY", "4", "DEVSERVER_RESYNC", "2m", "DEVSERVER_NAMESPACES", "a,b",
+		"POD_NAMESPACE", "ops", "DEVSERVER_LOG_FORMAT", "json", NULL,
+	};
+	struct operator_options o;
+	struct error err;
+
+	assert_int_equal(parse(&o, &err, env, NULL), 0);
+	assert_int_equal(o.concurrency, 4);
+	assert_int_equal(o.resync_s, 120);
+	assert_int_equal(o.namespace_count, 2);
+	assert_string_equal(o.namespaces[1], "b");
+	assert_string_equal(o.operator_namespace, "ops");
+	assert_int_equal(o.log_format, LOG_FORMAT_JSON);
+	/* flags win, and flag namespaces replace the environment's */
+	assert_int_equal(parse(&o, &err, env, "--concurrency=32", "--namespace", "x", "--namespace=y",
+			       "--log-level", "debug", NULL), 0);
+	assert_int_equal(o.concurrency, 32);
+	assert_int_equal(o.namespace_count, 2);
+	assert_string_equal(o.namespaces[0], "x");
+	assert_string_equal(o.namespaces[1], "y");
+	assert_int_equal(o.log_level, LOG_DEBUG);
+	assert_int_equal(parse(&o, &err, NULL, "-h", NULL), 0);
+	assert_true(o.help);
+}
+
+static void test_options_errors(void **state)
+{
+	static const char *const bad_env[] = { "DEVSERVER_RESYNC", "soon", NULL };
+	struct operator_options o;
+	struct error err;
+
+	assert_int_equal(parse(&o, &err, NULL, "--concurrency", "0", NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "--concurrency: want an integer from 1 to 1024"));
+	assert_int_equal(parse(&o, &err, NULL, "--bogus", NULL), ERR_INVALID);
+	assert_string_equal(err.msg, "unknown flag --bogus (see --help)");
+	assert_int_equal(parse(&o, &err, NULL, "--resync", NULL), ERR_INVALID);
+	assert_string_equal(err.msg, "--resync needs a value");
+	assert_int_equal(parse(&o, &err, NULL, "--resync", "4x", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "stray", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--help=yes", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--namespace", "a,b", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--log-format", "xml", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, bad_env, NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "$DEVSERVER_RESYNC"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_options_defaults),
+		cmocka_unit_test(test_options_flags_and_env),
+		cmocka_unit_test(test_options_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
