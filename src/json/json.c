@@ -1090,7 +1090,12 @@ static void w_value(struct json_writer *w, const struct json *v, int depth)
 		w_put(w, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v->u.i));
 		break;
 	case JSON_FLOAT:
-		w_put(w, num, json__format_double(v->u.f, num));
+		/* constructors forbid non-finite values; never write invalid JSON
+		 * if a release build let one through */
+		if (!isfinite(v->u.f))
+			w_put(w, "null", 4);
+		else
+			w_put(w, num, json__format_double(v->u.f, num));
 		break;
 	case JSON_STRING:
 		w_string(w, v->u.str.ptr, v->u.str.len);

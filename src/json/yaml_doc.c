@@ -9,7 +9,8 @@
  * (at most JSON_MAX_DEPTH), so there is no recursion on input.
  *
  * Aliases: an anchor is registered when its node closes, with the number of
- * nodes and string bytes under it; an alias is a deep copy, charged against
+ * nodes (values: scalars and containers, not keys) and string bytes (keys
+ * included) under it; an alias is a deep copy, charged against
  * YAML_DOC_MAX_NODES and YAML_DOC_MAX_ALIAS_BYTES *before* copying, so a
  * "billion laughs" stream fails after a few kilobytes of work. An alias to an
  * anchor still open (a recursive structure) finds no anchor and is an error.
@@ -468,7 +469,8 @@ static int on_scalar(struct yaml_reader *r, const yaml_event_t *ev)
 	size_t n = ev->data.scalar.length;
 	const char *anchor = (const char *)ev->data.scalar.anchor;
 	struct json *v;
-	int rc = count(r, &ev->start_mark, 1, n);
+	/* keys are not nodes of the tree, but their bytes count */
+	int rc = count(r, &ev->start_mark, expecting_key(r) ? 0 : 1, n);
 
 	if (rc < 0)
 		return rc;
@@ -807,7 +809,11 @@ static void emit_node(struct yaml_writer *w, const struct json *v, int depth)
 			    YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case JSON_FLOAT:
-		emit_scalar(w, num, json__format_double(v->u.f, num), YAML_PLAIN_SCALAR_STYLE);
+		if (!isfinite(v->u.f)) /* see json.c: never write what reads back as inf */
+			emit_scalar(w, "null", 4, YAML_PLAIN_SCALAR_STYLE);
+		else
+			emit_scalar(w, num, json__format_double(v->u.f, num),
+				    YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case JSON_STRING:
 		emit_string(w, v->u.str.ptr, v->u.str.len, false);
