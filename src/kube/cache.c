@@ -1,0 +1,380 @@
+/* cache.c - the object store behind informers (see cache.h).
+ *
+ * Two chained hash tables with FNV-1a: entries by key, and owner links by
+ * controller UID (one link per (uid, entry) pair, so lookups scan one
+ * bucket and removal unlinks one node). Tables double when the load passes
+ * one. A relist marks every entry it sees with a new generation and then
+ * deletes the unmarked ones, so replace costs one pass over each side.
+ */
+#include "kube/cache.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+
+#define CACHE_INITIAL_BUCKETS 64
+
+struct cache_entry {
+	char *key;
+	char *owner_uid;            /* controller ownerReference UID, or NULL */
+	struct json *obj;
+	unsigned mark;
+	struct cache_entry *next;
+};
+
+struct cache_owner_ref {
+	struct cache_entry *entry;  /* entry->owner_uid is the link's uid */
+	struct cache_owner_ref *next;
+};
+
+static uint64_t cache_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+void cache_init(struct cache *c, const struct cache_handlers *h)
+{
+	memset(c, 0, sizeof(*c));
+	if (h)
+		c->h = *h;
+	c->nbuckets = CACHE_INITIAL_BUCKETS;
+	c->buckets = mem_calloc(c->nbuckets, sizeof(*c->buckets));
+	c->owners = mem_calloc(c->nbuckets, sizeof(*c->owners));
+}
+
+static void cache_entry_free(struct cache_entry *e)
+{
+	free(e->key);
+	free(e->owner_uid);
+	json_free(e->obj);
+	free(e);
+}
+
+void cache_cleanup(struct cache *c)
+{
+	if (!c || !c->buckets)
+		return;
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		while (c->buckets[i]) {
+			struct cache_entry *e = c->buckets[i];
+
+			c->buckets[i] = e->next;
+			cache_entry_free(e);
+		}
+		while (c->owners[i]) {
+			struct cache_owner_ref *o = c->owners[i];
+
+			c->owners[i] = o->next;
+			free(o);
+		}
+	}
+	free(c->buckets);
+	free(c->owners);
+	c->buckets = NULL;
+	c->owners = NULL;
+	c->count = 0;
+}
+
+bool cache_key(const struct json *obj, char *out)
+{
+	const struct json *meta = json_get(obj, "metadata");
+	const char *ns = json_get_string(meta, "namespace");
+	const char *name = json_get_string(meta, "name");
+	int n;
+
+	if (!name || !*name)
+		return false;
+	n = ns && *ns ? snprintf(out, CACHE_MAX_KEY_BYTES, "%s/%s", ns, name)
+		      : snprintf(out, CACHE_MAX_KEY_BYTES, "%s", name);
+	return n > 0 && n < CACHE_MAX_KEY_BYTES;
+}
+
+static const char *cache_controller_uid(const struct json *obj)
+{
+	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
+
+	if (!refs || refs->type != JSON_ARRAY)
+		return NULL;
+	for (size_t i = 0; i < refs->u.arr.len; i++)
+		if (json_get_bool(refs->u.arr.items[i], "controller", false))
+			return json_get_string(refs->u.arr.items[i], "uid");
+	return NULL;
+}
+
+static void cache_owner_link(struct cache *c, struct cache_entry *e)
+{
+	struct cache_owner_ref *o;
+	size_t b;
+
+	if (!e->owner_uid)
+		return;
+	b = cache_hash(e->owner_uid) % c->nbuckets;
+	o = mem_calloc(1, sizeof(*o));
+	o->entry = e;
+	o->next = c->owners[b];
+	c->owners[b] = o;
+}
+
+static void cache_owner_unlink(struct cache *c, struct cache_entry *e)
+{
+	size_t b;
+
+	if (!e->owner_uid)
+		return;
+	b = cache_hash(e->owner_uid) % c->nbuckets;
+	for (struct cache_owner_ref **pp = &c->owners[b]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->entry == e) {
+			struct cache_owner_ref *o = *pp;
+
+			*pp = o->next;
+			free(o);
+			return;
+		}
+	}
+}
+
+static void cache_grow(struct cache *c)
+{
+	size_t nb = c->nbuckets * 2;
+	struct cache_entry **buckets = mem_calloc(nb, sizeof(*buckets));
+	struct cache_owner_ref **owners = mem_calloc(nb, sizeof(*owners));
+
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		while (c->buckets[i]) {
+			struct cache_entry *e = c->buckets[i];
+			size_t b = cache_hash(e->key) % nb;
+
+			c->buckets[i] = e->next;
+			e->next = buckets[b];
+			buckets[b] = e;
+		}
+		while (c->owners[i]) {
+			struct cache_owner_ref *o = c->owners[i];
+			size_t b = cache_hash(o->entry->owner_uid) % nb;
+
+			c->owners[i] = o->next;
+			o->next = owners[b];
+			owners[b] = o;
+		}
+	}
+	free(c->buckets);
+	free(c->owners);
+	c->buckets = buckets;
+	c->owners = owners;
+	c->nbuckets = nb;
+}
+
+static struct cache_entry *cache_find(const struct cache *c, const char *key)
+{
+	for (struct cache_entry *e = c->buckets[cache_hash(key) % c->nbuckets]; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+static void cache_strip(struct json *obj)
+{
+	struct json *meta = json_get(obj, "metadata");
+
+	if (meta)
+		json_object_remove(meta, "managedFields");
+}
+
+/* Inserts or updates obj (ownership passes); calls on_add / on_update. */
+static void cache_upsert(struct cache *c, struct json *obj)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+	struct cache_entry *e;
+	const char *uid;
+
+	if (!obj || obj->type != JSON_OBJECT || !cache_key(obj, key)) {
+		json_free(obj);
+		return;
+	}
+	cache_strip(obj);
+	uid = cache_controller_uid(obj);
+	e = cache_find(c, key);
+	if (e) {
+		struct json *old = e->obj;
+
+		if (!e->owner_uid || !uid || strcmp(e->owner_uid, uid) != 0) {
+			cache_owner_unlink(c, e);
+			free(e->owner_uid);
+			e->owner_uid = uid ? mem_strdup(uid) : NULL;
+			cache_owner_link(c, e);
+		}
+		e->obj = obj;
+		e->mark = c->mark;
+		if (c->h.on_update)
+			c->h.on_update(c->h.ud, old, obj);
+		json_free(old);
+		return;
+	}
+	if (c->count >= c->nbuckets)
+		cache_grow(c);
+	e = mem_calloc(1, sizeof(*e));
+	e->key = mem_strdup(key);
+	e->owner_uid = uid ? mem_strdup(uid) : NULL;
+	e->obj = obj;
+	e->mark = c->mark;
+	{
+		size_t b = cache_hash(key) % c->nbuckets;
+
+		e->next = c->buckets[b];
+		c->buckets[b] = e;
+	}
+	cache_owner_link(c, e);
+	c->count++;
+	if (c->h.on_add)
+		c->h.on_add(c->h.ud, obj);
+}
+
+static void cache_remove_entry(struct cache *c, struct cache_entry *e, const struct json *final)
+{
+	size_t b = cache_hash(e->key) % c->nbuckets;
+
+	for (struct cache_entry **pp = &c->buckets[b]; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
+	cache_owner_unlink(c, e);
+	c->count--;
+	if (c->h.on_delete)
+		c->h.on_delete(c->h.ud, final ? final : e->obj);
+	cache_entry_free(e);
+}
+
+void cache_apply(struct cache *c, enum watch_event_type type, struct json *obj)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+
+	if (type == WATCH_ADDED || type == WATCH_MODIFIED) {
+		cache_upsert(c, obj);
+		return;
+	}
+	if (type == WATCH_DELETED && obj && cache_key(obj, key)) {
+		struct cache_entry *e = cache_find(c, key);
+
+		if (e) {
+			cache_strip(obj);
+			cache_remove_entry(c, e, obj);
+		}
+	}
+	json_free(obj);
+}
+
+void cache_replace(struct cache *c, struct json *items)
+{
+	c->mark++;
+	if (items && items->type == JSON_ARRAY) {
+		for (size_t i = 0; i < items->u.arr.len; i++) {
+			cache_upsert(c, items->u.arr.items[i]);
+			items->u.arr.items[i] = NULL;
+		}
+		items->u.arr.len = 0; /* the items moved into the cache */
+	}
+	json_free(items);
+	/* whatever the list did not mention is gone */
+	for (size_t b = 0; b < c->nbuckets; b++) {
+		struct cache_entry *e = c->buckets[b], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			if (e->mark != c->mark)
+				cache_remove_entry(c, e, NULL);
+		}
+	}
+	c->synced = true;
+}
+
+static void cache_sink_replace(void *ud, struct json *items)
+{
+	cache_replace(ud, items);
+}
+
+static void cache_sink_event(void *ud, enum watch_event_type type, struct json *obj)
+{
+	cache_apply(ud, type, obj);
+}
+
+void cache_sink(struct cache *c, struct watch_sink *sink)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->replace = cache_sink_replace;
+	sink->event = cache_sink_event;
+	sink->ud = c;
+}
+
+const struct json *cache_get_key(const struct cache *c, const char *key)
+{
+	struct cache_entry *e = cache_find(c, key);
+
+	return e ? e->obj : NULL;
+}
+
+const struct json *cache_get(const struct cache *c, const char *ns, const char *name)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+	int n = ns && *ns ? snprintf(key, sizeof(key), "%s/%s", ns, name) : snprintf(key, sizeof(key), "%s", name);
+
+	if (n <= 0 || n >= (int)sizeof(key))
+		return NULL;
+	return cache_get_key(c, key);
+}
+
+size_t cache_count(const struct cache *c)
+{
+	return c->count;
+}
+
+size_t cache_list(const struct cache *c, const char *ns, const struct selector *sel,
+		  const struct json ***out)
+{
+	const struct json **arr = mem_calloc(c->count + 1, sizeof(*arr));
+	size_t n = 0;
+
+	for (size_t b = 0; b < c->nbuckets; b++) {
+		for (struct cache_entry *e = c->buckets[b]; e; e = e->next) {
+			if (ns) {
+				const char *ons = json_get_string(json_get(e->obj, "metadata"), "namespace");
+
+				if (!ons || strcmp(ons, ns) != 0)
+					continue;
+			}
+			if (sel && !selector_matches(sel, e->obj))
+				continue;
+			arr[n++] = e->obj;
+		}
+	}
+	*out = arr;
+	return n;
+}
+
+size_t cache_by_owner(const struct cache *c, const char *uid, const struct json ***out)
+{
+	size_t b = cache_hash(uid) % c->nbuckets, n = 0, cap = 8;
+	const struct json **arr = mem_calloc(cap, sizeof(*arr));
+
+	for (struct cache_owner_ref *o = c->owners[b]; o; o = o->next) {
+		if (strcmp(o->entry->owner_uid, uid) != 0)
+			continue;
+		if (n == cap) {
+			cap *= 2;
+			arr = mem_realloc(arr, cap * sizeof(*arr));
+		}
+		arr[n++] = o->entry->obj;
+	}
+	*out = arr;
+	return n;
+}

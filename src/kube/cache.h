@@ -1,0 +1,73 @@
+/* cache.h - an informer-style store of one resource's objects.
+ *
+ * Objects are keyed "namespace/name" ("name" when cluster-scoped), indexed
+ * by the UID of their controller ownerReference, and stripped of
+ * metadata.managedFields (the largest part of most objects, and nothing the
+ * operator reads). The cache is a struct watch_sink: a reflector feeds it
+ * lists and events, and it calls on_add / on_update / on_delete, which the
+ * operator uses only to enqueue keys (reconcile reads the cache, never the
+ * event payload).
+ *
+ * Pointers returned by lookups borrow from the cache and stay valid until
+ * the cache next changes (the next event delivered on the HTTP loop).
+ */
+#ifndef DEVSERVER_KUBE_CACHE_H
+#define DEVSERVER_KUBE_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json/json.h"
+#include "kube/selector.h"
+#include "kube/watch.h"
+
+#define CACHE_MAX_KEY_BYTES 512   /* "namespace/name" (253 + 1 + 253) */
+
+struct cache_handlers {
+	void (*on_add)(void *ud, const struct json *obj);
+	void (*on_update)(void *ud, const struct json *old_obj, const struct json *obj);
+	void (*on_delete)(void *ud, const struct json *obj);
+	void *ud;
+};
+
+struct cache_entry;
+struct cache_owner_ref;
+
+struct cache {
+	struct cache_entry **buckets;
+	size_t nbuckets, count;
+	struct cache_owner_ref **owners;  /* chained by owner UID hash, nbuckets long */
+	struct cache_handlers h;
+	unsigned mark;           /* replace() generation */
+	bool synced;             /* a full list has been applied */
+};
+
+/* h may be NULL (no callbacks). */
+void cache_init(struct cache *c, const struct cache_handlers *h);
+void cache_cleanup(struct cache *c);
+
+/* A full list (JSON array, ownership passes): adds, updates and deletes to
+ * match it, calling the handlers for each difference. */
+void cache_replace(struct cache *c, struct json *items);
+/* One watch event (ownership of obj passes). */
+void cache_apply(struct cache *c, enum watch_event_type type, struct json *obj);
+
+/* Fills *sink so a struct watch feeds this cache. */
+void cache_sink(struct cache *c, struct watch_sink *sink);
+
+/* Writes the key of obj into out (CACHE_MAX_KEY_BYTES); false without a name. */
+bool cache_key(const struct json *obj, char *out);
+
+const struct json *cache_get(const struct cache *c, const char *ns, const char *name);
+const struct json *cache_get_key(const struct cache *c, const char *key);
+size_t cache_count(const struct cache *c);
+
+/* Objects in ns (NULL: all) matching sel (NULL: all), as a heap array of
+ * borrowed pointers in *out (free the array, not the objects). Returns the
+ * count. */
+size_t cache_list(const struct cache *c, const char *ns, const struct selector *sel,
+		  const struct json ***out);
+/* Objects whose controller ownerReference has uid. Same conventions. */
+size_t cache_by_owner(const struct cache *c, const char *uid, const struct json ***out);
+
+#endif

@@ -1,0 +1,315 @@
+/* test_cache.c - src/kube/cache and selector: label selectors (equality and
+ * set-based, parse errors), keys, relist diffs, watch events, the owner
+ * index, managedFields stripping and the handler callbacks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/cache.h"
+#include "kube/selector.h"
+
+static struct json *parse(const char *s)
+{
+	struct error err;
+	struct json *v = json_parse(s, strlen(s), &err);
+
+	assert_non_null(v);
+	return v;
+}
+
+static bool sel_match(const char *sel, const char *labels)
+{
+	struct selector s;
+	struct error err;
+	struct json *l = labels ? parse(labels) : NULL;
+	bool ok;
+
+	assert_int_equal(selector_parse(&s, sel, &err), 0);
+	ok = selector_matches_labels(&s, l);
+	selector_cleanup(&s);
+	json_free(l);
+	return ok;
+}
+
+static void test_selector_equality(void **state)
+{
+	const char *l = "{\"app\":\"web\",\"tier\":\"front\",\"devserver.io/name\":\"box\"}";
+
+	assert_true(sel_match("", l));
+	assert_true(sel_match(NULL, NULL));
+	assert_true(sel_match("app=web", l));
+	assert_true(sel_match("app==web", l));
+	assert_true(sel_match(" app = web , tier=front ", l));
+	assert_true(sel_match("devserver.io/name=box", l));
+	assert_false(sel_match("app=db", l));
+	assert_false(sel_match("app=web,tier=back", l));
+	assert_true(sel_match("app!=db", l));
+	assert_false(sel_match("app!=web", l));
+	assert_true(sel_match("missing!=x", l)); /* != matches an absent key */
+	assert_true(sel_match("empty=", "{\"empty\":\"\"}"));
+	assert_false(sel_match("app=web", NULL));
+}
+
+static void test_selector_set_based(void **state)
+{
+	const char *l = "{\"app\":\"web\",\"tier\":\"front\"}";
+
+	assert_true(sel_match("app in (web, db)", l));
+	assert_true(sel_match("app in (web)", l));
+	assert_false(sel_match("app in (db,cache)", l));
+	assert_false(sel_match("missing in (x)", l));
+	assert_true(sel_match("app notin (db,cache)", l));
+	assert_false(sel_match("app notin (web)", l));
+	assert_true(sel_match("missing notin (x)", l)); /* notin matches an absent key */
+	assert_true(sel_match("app", l));
+	assert_false(sel_match("missing", l));
+	assert_true(sel_match("!missing", l));
+	assert_false(sel_match("!app", l));
+	assert_true(sel_match("app,tier in (front),!canary,env notin (prod)", l));
+	/* a key named like an operator word still works */
+	assert_true(sel_match("in=x", "{\"in\":\"x\"}"));
+	assert_true(sel_match("notin", "{\"notin\":\"\"}"));
+}
+
+static void test_selector_parse_errors(void **state)
+{
+	const char *bad[] = {
+		"=x", "app in web", "app in (a,b", "app in (a b)", "app=web,", ",app", "app >= 3",
+		"app=web tier=x", "!", "app notin", "a=b=c",
+	};
+	struct selector s;
+	struct error err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(selector_parse(&s, bad[i], &err), ERR_INVALID);
+		assert_int_equal(s.n, 0);
+		assert_null(s.reqs);
+	}
+}
+
+/* ---- cache --------------------------------------------------------------- */
+
+struct counts {
+	int add, update, del;
+	char last[128];
+};
+
+static void on_add(void *ud, const struct json *o)
+{
+	struct counts *c = ud;
+
+	c->add++;
+	cache_key(o, c->last);
+}
+
+static void on_update(void *ud, const struct json *old, const struct json *o)
+{
+	struct counts *c = ud;
+
+	assert_non_null(old);
+	c->update++;
+	cache_key(o, c->last);
+}
+
+static void on_delete(void *ud, const struct json *o)
+{
+	struct counts *c = ud;
+
+	c->del++;
+	cache_key(o, c->last);
+}
+
+static struct json *obj(const char *ns, const char *name, const char *labels, const char *owner_uid, int rv)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"%s\"%s%s%s,\"resourceVersion\":\"%d\","
+		 "\"labels\":%s,\"managedFields\":[{\"manager\":\"kubectl\"}],"
+		 "\"ownerReferences\":[{\"uid\":\"other\",\"controller\":false}%s%s%s]}}",
+		 name, ns ? ",\"namespace\":\"" : "", ns ? ns : "", ns ? "\"" : "", rv, labels ? labels : "{}",
+		 owner_uid ? ",{\"uid\":\"" : "", owner_uid ? owner_uid : "", owner_uid ? "\",\"controller\":true}" : "");
+	return parse(text);
+}
+
+static void test_cache_events_and_keys(void **state)
+{
+	struct counts n = {0};
+	struct cache_handlers h = {on_add, on_update, on_delete, &n};
+	struct cache c;
+	const struct json *o;
+
+	cache_init(&c, &h);
+	cache_apply(&c, WATCH_ADDED, obj("ns1", "a", NULL, NULL, 1));
+	cache_apply(&c, WATCH_ADDED, obj(NULL, "cluster-wide", NULL, NULL, 2));
+	assert_int_equal(n.add, 2);
+	assert_string_equal(n.last, "cluster-wide");
+	assert_int_equal(cache_count(&c), 2);
+	o = cache_get(&c, "ns1", "a");
+	assert_non_null(o);
+	assert_null(json_path(o, "metadata", "managedFields", NULL)); /* stripped */
+	assert_non_null(cache_get_key(&c, "cluster-wide"));
+	assert_null(cache_get(&c, "ns2", "a"));
+	cache_apply(&c, WATCH_MODIFIED, obj("ns1", "a", NULL, NULL, 3));
+	assert_int_equal(n.update, 1);
+	assert_string_equal(json_get_string(json_get(cache_get(&c, "ns1", "a"), "metadata"), "resourceVersion"), "3");
+	/* MODIFIED for an unknown object adds it (we may have missed the ADDED) */
+	cache_apply(&c, WATCH_MODIFIED, obj("ns1", "b", NULL, NULL, 4));
+	assert_int_equal(n.add, 3);
+	cache_apply(&c, WATCH_DELETED, obj("ns1", "a", NULL, NULL, 5));
+	assert_int_equal(n.del, 1);
+	assert_null(cache_get(&c, "ns1", "a"));
+	cache_apply(&c, WATCH_DELETED, obj("ns1", "zzz", NULL, NULL, 6)); /* unknown: ignored */
+	assert_int_equal(n.del, 1);
+	/* objects without a name are dropped */
+	cache_apply(&c, WATCH_ADDED, parse("{\"metadata\":{}}"));
+	assert_int_equal(cache_count(&c), 2);
+	cache_cleanup(&c);
+}
+
+static void test_cache_replace_diffs(void **state)
+{
+	struct counts n = {0};
+	struct cache_handlers h = {on_add, on_update, on_delete, &n};
+	struct cache c;
+	struct json *items = json_new_array();
+
+	cache_init(&c, &h);
+	for (int i = 0; i < 300; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "o%d", i);
+		cache_apply(&c, WATCH_ADDED, obj("ns", name, NULL, NULL, i));
+	}
+	assert_int_equal(cache_count(&c), 300); /* grew past the initial buckets */
+	assert_false(c.synced);
+	/* the relist keeps o0..o99, drops the rest, adds n0..n9 */
+	for (int i = 0; i < 100; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "o%d", i);
+		json_array_push_take(items, obj("ns", name, NULL, NULL, 1000 + i));
+	}
+	for (int i = 0; i < 10; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "n%d", i);
+		json_array_push_take(items, obj("ns", name, NULL, NULL, 2000 + i));
+	}
+	n = (struct counts){0};
+	cache_replace(&c, items);
+	assert_true(c.synced);
+	assert_int_equal(n.update, 100);
+	assert_int_equal(n.add, 10);
+	assert_int_equal(n.del, 200);
+	assert_int_equal(cache_count(&c), 110);
+	assert_non_null(cache_get(&c, "ns", "n9"));
+	assert_null(cache_get(&c, "ns", "o150"));
+	/* an empty relist empties the cache */
+	cache_replace(&c, json_new_array());
+	assert_int_equal(cache_count(&c), 0);
+	cache_cleanup(&c);
+}
+
+static void test_cache_selector_and_owner_index(void **state)
+{
+	struct cache c;
+	struct selector s;
+	struct error err;
+	const struct json **out;
+	size_t n;
+
+	cache_init(&c, NULL);
+	cache_apply(&c, WATCH_ADDED, obj("a", "d1", "{\"devserver.io/name\":\"x\",\"app\":\"ssh\"}", "uid-x", 1));
+	cache_apply(&c, WATCH_ADDED, obj("a", "d2", "{\"devserver.io/name\":\"x\",\"app\":\"home\"}", "uid-x", 2));
+	cache_apply(&c, WATCH_ADDED, obj("a", "d3", "{\"devserver.io/name\":\"y\"}", "uid-y", 3));
+	cache_apply(&c, WATCH_ADDED, obj("b", "d4", "{\"devserver.io/name\":\"x\"}", NULL, 4));
+
+	assert_int_equal(selector_parse(&s, "devserver.io/name=x", &err), 0);
+	n = cache_list(&c, NULL, &s, &out);
+	assert_int_equal(n, 3);
+	free(out);
+	n = cache_list(&c, "a", &s, &out);
+	assert_int_equal(n, 2);
+	free(out);
+	selector_cleanup(&s);
+	assert_int_equal(selector_parse(&s, "app in (ssh,home),devserver.io/name notin (y)", &err), 0);
+	n = cache_list(&c, "a", &s, &out);
+	assert_int_equal(n, 2);
+	free(out);
+	selector_cleanup(&s);
+	n = cache_list(&c, NULL, NULL, &out);
+	assert_int_equal(n, 4);
+	free(out);
+
+	/* only controller references index */
+	n = cache_by_owner(&c, "uid-x", &out);
+	assert_int_equal(n, 2);
+	free(out);
+	n = cache_by_owner(&c, "other", &out);
+	assert_int_equal(n, 0);
+	free(out);
+	/* a change of controller moves the entry in the index */
+	cache_apply(&c, WATCH_MODIFIED, obj("a", "d2", NULL, "uid-y", 5));
+	n = cache_by_owner(&c, "uid-x", &out);
+	assert_int_equal(n, 1);
+	assert_string_equal(json_get_string(json_get(out[0], "metadata"), "name"), "d1");
+	free(out);
+	n = cache_by_owner(&c, "uid-y", &out);
+	assert_int_equal(n, 2);
+	free(out);
+	/* deleting removes it from the index */
+	cache_apply(&c, WATCH_DELETED, obj("a", "d3", NULL, "uid-y", 6));
+	n = cache_by_owner(&c, "uid-y", &out);
+	assert_int_equal(n, 1);
+	free(out);
+	/* many children of one owner, across table growth */
+	for (int i = 0; i < 200; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "c%d", i);
+		cache_apply(&c, WATCH_ADDED, obj("z", name, NULL, "uid-many", i));
+	}
+	n = cache_by_owner(&c, "uid-many", &out);
+	assert_int_equal(n, 200);
+	free(out);
+	cache_cleanup(&c);
+}
+
+static void test_cache_as_watch_sink(void **state)
+{
+	struct counts n = {0};
+	struct cache_handlers h = {on_add, on_update, on_delete, &n};
+	struct cache c;
+	struct watch_sink sink;
+	struct json *items = json_new_array();
+
+	cache_init(&c, &h);
+	cache_sink(&c, &sink);
+	json_array_push_take(items, obj("ns", "a", NULL, NULL, 1));
+	sink.replace(sink.ud, items);
+	sink.event(sink.ud, WATCH_ADDED, obj("ns", "b", NULL, NULL, 2));
+	assert_int_equal(n.add, 2);
+	assert_int_equal(cache_count(&c), 2);
+	cache_cleanup(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_selector_equality),
+		cmocka_unit_test(test_selector_set_based),
+		cmocka_unit_test(test_selector_parse_errors),
+		cmocka_unit_test(test_cache_events_and_keys),
+		cmocka_unit_test(test_cache_replace_diffs),
+		cmocka_unit_test(test_cache_selector_and_owner_index),
+		cmocka_unit_test(test_cache_as_watch_sink),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
