@@ -1,118 +1,226 @@
 /* cli.c - devctl's front: global flags, the command table, dispatch.
  *
  * Global flags follow kubectl (--kubeconfig, --context, -n/--namespace, -A,
- * -o) and may appear before the command name; a command parses its own flags.
- * Lives in the devctl_cli library (not main.c) so tests drive cli_main.
+ * -o) and are accepted before and after the command name. The order of work
+ * is: flags before the command, the command's own flags (cli_parse), --help,
+ * the config file, -o against what the command accepts, the command's check,
+ * and only then run. --help therefore works with a broken config file.
+ *
+ * Lives in the devctl_cli library (not main.c) so the tests drive
+ * cli_main_io with their own streams and clock.
  */
 #include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "command.h"
+#include "config.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/mem.h"
 
-static const struct command *const commands[] = {
-	&cmd_version,
+const struct command *const cli_commands[] = {
+	&cmd_create, &cmd_list, &cmd_get, &cmd_describe, &cmd_delete, &cmd_start, &cmd_stop,
+	&cmd_wait, &cmd_extend, &cmd_logs, &cmd_ssh, &cmd_ssh_config, &cmd_flavors,
+	&cmd_render, &cmd_policy, &cmd_version, &cmd_completion, NULL,
 };
 
-void cli_error(const char *fmt, ...)
+const struct command *cli_find_command(const char *name)
+{
+	for (size_t k = 0; cli_commands[k]; k++)
+		if (strcmp(name, cli_commands[k]->name) == 0)
+			return cli_commands[k];
+	return NULL;
+}
+
+void cli_fail(const struct cli_ctx *ctx, const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("devctl: ", stderr);
+	fprintf(ctx->err, "devctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(ctx->err, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', ctx->err);
+}
+
+int cli_fail_err(const struct cli_ctx *ctx, const char *cmd, const struct error *err)
+{
+	cli_fail(ctx, cmd, "%s", err->msg);
+	return EXIT_FAILED;
+}
+
+int cli_write(const struct cli_ctx *ctx, const struct buf *b)
+{
+	if (b->len && fwrite(b->data, 1, b->len, ctx->out) != b->len)
+		return EXIT_FAILED;
+	return fflush(ctx->out) == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+static const struct { const char *name; enum output_format f; } formats[] = {
+	{ "table", OUT_TABLE }, { "wide", OUT_WIDE }, { "json", OUT_JSON },
+	{ "yaml", OUT_YAML }, { "name", OUT_NAME },
+};
+
+int cli_parse_format(const char *s, unsigned allowed, enum output_format *f,
+		     struct error *err)
+{
+	char list[96] = "";
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if ((allowed & formats[i].f) && strcmp(s, formats[i].name) == 0) {
+			*f = formats[i].f;
+			return 0;
+		}
+		n += (allowed & formats[i].f) != 0;
+	}
+	if (allowed == 0)
+		return error_set(err, ERR_INVALID, "-o: this command takes no output format");
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (!(allowed & formats[i].f))
+			continue;
+		k++;
+		strcat(list, k == 1 ? "" : k == n ? " or " : ", ");
+		strcat(list, formats[i].name);
+	}
+	return error_set(err, ERR_INVALID, "-o: invalid output format \"%s\" (use %s)", s, list);
 }
 
 static void devctl_usage(FILE *out)
 {
-	fputs("Usage: devctl [global flags] COMMAND [args]\n"
+	fputs("Usage: devctl [global flags] COMMAND [args] [flags]\n"
 	      "\n"
 	      "Remote development machines (DevServers) on Kubernetes.\n"
 	      "\n"
 	      "Commands:\n", out);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+	for (size_t i = 0; cli_commands[i]; i++)
+		fprintf(out, "  %-12s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fputs("\n"
-	      "Global flags:\n"
-	      "  --kubeconfig PATH      kubeconfig file (default $KUBECONFIG, ~/.kube/config)\n"
+	      "Global flags (before or after the command):\n"
+	      "  --kubeconfig FILE      kubeconfig file (default $KUBECONFIG, ~/.kube/config)\n"
 	      "  --context NAME         kubeconfig context to use\n"
-	      "  -n, --namespace NS     namespace (default: the context's)\n"
+	      "  -n, --namespace NS     namespace (default: the config file's, then the context's)\n"
 	      "  -A, --all-namespaces   list across all namespaces\n"
-	      "  -o, --output FORMAT    table|wide|json|yaml|name\n"
-	      "  -h, --help             show this help\n"
+	      "  -o, --output FORMAT    table|wide|json|yaml|name, as each command allows\n"
+	      "  -h, --help             show help\n"
 	      "\n"
+	      "Defaults come from $DEVCTL_CONFIG or ~/.config/devctl/config.yaml.\n"
+	      "Exit status: 0 ok, 1 failed, 2 usage error.\n"
 	      "Run 'devctl COMMAND --help' for a command's flags.\n", out);
 }
 
-/* Consumes a global flag at argv[*i]; returns 1 if consumed, 0 if not a global
- * flag, -1 on a usage error (message printed). */
-static int parse_global(struct global_opts *g, int argc, char **argv, int *i)
+int cli_parse(const struct command *cmd, struct cli_ctx *ctx, int argc, char **argv,
+	      void *opts, struct error *err)
 {
-	static const struct { const char *lng, *shrt; size_t off; } valued[] = {
-		{ "--kubeconfig", NULL, offsetof(struct global_opts, kubeconfig) },
-		{ "--context", NULL, offsetof(struct global_opts, context) },
-		{ "--namespace", "-n", offsetof(struct global_opts, namespace) },
-		{ "--output", "-o", offsetof(struct global_opts, output) },
-	};
-	const char *a = argv[*i];
+	struct cmd_common *c = opts;
+	int npos = 0, rc;
+	bool help = false;
 
-	if (strcmp(a, "-A") == 0 || strcmp(a, "--all-namespaces") == 0) {
-		g->all_namespaces = 1;
-		return 1;
+	memset(opts, 0, cmd->opts_size);
+	if (cmd->init)
+		cmd->init(opts);
+	rc = flags_parse(cmd->flags, opts, &ctx->g, argc - 1, argv + 1, c->args,
+			 cmd->max_args < 0 || cmd->max_args > CLI_MAX_ARGS ? CLI_MAX_ARGS
+									   : cmd->max_args,
+			 &npos, false, NULL, &help, err);
+	c->nargs = npos;
+	c->help = help;
+	if (help)
+		return CLI_PARSE_HELP;
+	if (rc < 0)
+		return rc;
+	if (npos < cmd->min_args)
+		return error_set(err, ERR_INVALID, "%s (see devctl %s --help)",
+				 cmd->min_args == 1 ? "missing argument" : "missing arguments",
+				 cmd->name);
+	/* -A beats the config file's namespace (not an explicit -n). */
+	if (!ctx->g.namespace && !ctx->g.all_namespaces && ctx->config->namespace)
+		ctx->g.namespace = ctx->config->namespace;
+	ctx->format = OUT_TABLE;
+	if (ctx->g.output) {
+		if (cli_parse_format(ctx->g.output, cmd->formats, &ctx->format, err) < 0)
+			return ERR_INVALID;
+	} else if (ctx->config->output) {
+		/* The config's format applies where the command has it, else the
+		 * command's own default: `output: wide` must not break `delete`. */
+		if (cli_parse_format(ctx->config->output, cmd->formats, &ctx->format, NULL) < 0)
+			ctx->format = OUT_TABLE;
 	}
-	for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
-		size_t n = strlen(valued[k].lng);
-		const char **slot = (const char **)((char *)g + valued[k].off);
-
-		if (strncmp(a, valued[k].lng, n) == 0 && a[n] == '=') {
-			*slot = a + n + 1;
-			return 1;
-		}
-		if (strcmp(a, valued[k].lng) == 0 || (valued[k].shrt && strcmp(a, valued[k].shrt) == 0)) {
-			if (*i + 1 >= argc) {
-				cli_error("flag %s needs a value", a);
-				return -1;
-			}
-			*slot = argv[++*i];
-			return 1;
-		}
-	}
+	if (cmd->check)
+		return cmd->check(ctx, opts, err);
 	return 0;
+}
+
+int cli_main_io(int argc, char **argv, FILE *out, FILE *errf, int64_t now)
+{
+	struct cli_config config;
+	struct cli_ctx ctx = { .out = out, .err = errf, .now = now, .config = &config,
+			       .home = getenv("HOME") };
+	const struct command *cmd;
+	struct error err;
+	void *opts;
+	bool help = false;
+	int consumed = 0, npos = 0, rc;
+
+	cli_config_init(&config);
+	error_clear(&err);
+	if (argc > 1 && strcmp(argv[1], "--version") == 0)
+		argv[1] = (char *)"version";
+	/* Global flags before the command name. */
+	if (flags_parse(NULL, NULL, &ctx.g, argc - 1, argv + 1, NULL, 0, &npos, true, &consumed,
+			&help, &err) < 0) {
+		cli_fail(&ctx, NULL, "%s (see devctl --help)", err.msg);
+		return EXIT_USAGE;
+	}
+	if (help) {
+		devctl_usage(out);
+		return EXIT_OK;
+	}
+	if (1 + consumed >= argc) {
+		devctl_usage(errf);
+		return EXIT_USAGE;
+	}
+	argc -= 1 + consumed;
+	argv += 1 + consumed;
+	cmd = cli_find_command(argv[0]);
+	if (!cmd) {
+		cli_fail(&ctx, NULL, "unknown command \"%s\" (see devctl --help)", argv[0]);
+		return EXIT_USAGE;
+	}
+	rc = cli_config_load(&config, getenv("DEVCTL_CONFIG"), ctx.home, &err);
+	if (rc < 0) {
+		/* --help must work with a broken config; cli_parse checks it first. */
+		cli_config_cleanup(&config);
+		cli_config_init(&config);
+	}
+	opts = mem_calloc(1, cmd->opts_size);
+	{
+		struct error perr;
+		int prc = cli_parse(cmd, &ctx, argc, argv, opts, &perr);
+
+		if (prc == CLI_PARSE_HELP) {
+			fputs(cmd->usage, out);
+			rc = EXIT_OK;
+		} else if (rc < 0) {
+			cli_fail(&ctx, cmd->name, "%s", err.msg);
+			rc = err.code == ERR_INVALID ? EXIT_USAGE : EXIT_FAILED;
+		} else if (prc < 0) {
+			cli_fail(&ctx, cmd->name, "%s", perr.msg);
+			rc = EXIT_USAGE;
+		} else {
+			rc = cmd->run(&ctx, opts);
+		}
+	}
+	free(opts);
+	cli_config_cleanup(&config);
+	fflush(out);
+	fflush(errf);
+	return rc;
 }
 
 int cli_main(int argc, char **argv)
 {
-	struct global_opts g = { 0 };
-	int i = 1;
-
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		int rc;
-
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			devctl_usage(stdout);
-			return EXIT_OK;
-		}
-		if (strcmp(argv[i], "--version") == 0)
-			return cmd_version.run(&g, 1, argv);
-		rc = parse_global(&g, argc, argv, &i);
-		if (rc < 0)
-			return EXIT_USAGE;
-		if (rc == 0) {
-			cli_error("unknown flag %s (see devctl --help)", argv[i]);
-			return EXIT_USAGE;
-		}
-	}
-	if (i >= argc) {
-		devctl_usage(stderr);
-		return EXIT_USAGE;
-	}
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
-		if (strcmp(argv[i], commands[k]->name) == 0)
-			return commands[k]->run(&g, argc - i, argv + i);
-	}
-	cli_error("unknown command \"%s\" (see devctl --help)", argv[i]);
-	return EXIT_USAGE;
+	return cli_main_io(argc, argv, stdout, stderr, clock_wall_ms() / 1000);
 }

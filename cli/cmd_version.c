@@ -1,28 +1,41 @@
-/* cmd_version.c - `devctl version`: the client version (the server version
- * joins once the client core exists). */
-#include <stdio.h>
-#include <string.h>
-
-#include "command.h"
+/* cmd_version.c - `devctl version`: the client version, then the server's.
+ * --client prints only the client's and needs no cluster. */
+#include "backend.h"
+#include "cmd_opts.h"
 #include "core/version.h"
 
-static int version_run(const struct global_opts *g, int argc, char **argv)
+static const struct flag_spec version_flags[] = {
+	{ "client", 0, FLAG_BOOL, 0, offsetof(struct version_opts, client), NULL },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static int version_run(struct cli_ctx *ctx, void *p)
 {
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(cmd_version.usage, stdout);
+	struct version_opts *o = p;
+	char server[128];
+	struct error err;
+
+	fprintf(ctx->out, "Client Version: %s (%s)\n", DEVSERVER_VERSION, DEVSERVER_GIT_DESCRIBE);
+	if (o->client)
 		return EXIT_OK;
-	}
-	if (argc > 1) {
-		cli_error("version: unexpected argument %s", argv[1]);
-		return EXIT_USAGE;
-	}
-	printf("Client Version: %s (%s)\n", DEVSERVER_VERSION, DEVSERVER_GIT_DESCRIBE);
+	if (backend_server_version(&ctx->g, server, sizeof(server), &err) < 0)
+		return cli_fail_err(ctx, "version", &err);
+	fprintf(ctx->out, "Server Version: %s\n", server);
 	return EXIT_OK;
 }
 
 const struct command cmd_version = {
 	.name = "version",
-	.summary = "Print the client version",
-	.usage = "Usage: devctl version\n\nPrint the devctl version.\n",
+	.summary = "Print the client and server versions",
+	.usage =
+	"Usage: devctl version [--client]\n"
+	"\n"
+	"Print devctl's version and the Kubernetes API server's.\n"
+	"\n"
+	"Flags:\n"
+	"      --client   only the client version (no cluster needed)\n",
+	.flags = version_flags,
+	.max_args = 0,
+	.opts_size = sizeof(struct version_opts),
 	.run = version_run,
 };

@@ -1,0 +1,86 @@
+/* backend.h - everything devctl needs from a cluster, as one seam.
+ *
+ * The commands parse, validate, build objects and print; every call that
+ * reaches the API server (or runs ssh / kubectl port-forward) goes through
+ * these functions. backend_stub.c implements them all as "not connected to a
+ * cluster yet" so devctl links and its offline commands (create --dry-run,
+ * render, policy test, version --client, completion, --help) work; the real
+ * implementation on src/kube replaces that one file.
+ *
+ * Conventions: g says which cluster and namespace (g->namespace NULL: the
+ * context's; g->all_namespaces for lists). Objects are borrowed; *out
+ * parameters are new trees the caller frees with json_free. Each returns 0
+ * or a negative ERR_* code with err set to a one-line message (ERR_NOT_FOUND
+ * for a missing DevServer, ERR_TIMEOUT when a wait runs out, ...). Nothing
+ * here prints except logs and ssh, which stream to the given FILE / terminal.
+ */
+#ifndef DEVCTL_BACKEND_H
+#define DEVCTL_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "command.h"
+#include "core/error.h"
+#include "json/json.h"
+#include "policy/bundle.h"
+
+/* Creates the DevServer obj; *out is the object the server returned. */
+int backend_create(const struct global_opts *g, const struct json *obj, struct json **out,
+		   struct error *err);
+/* One DevServer by name. */
+int backend_get(const struct global_opts *g, const char *name, struct json **out,
+		struct error *err);
+/* All DevServers (of g's namespace or all of them): *items is a JSON array.
+ * *pods (may be passed NULL when not wanted) is an array of their Pods, for
+ * the wide columns; it may be empty. */
+int backend_list(const struct global_opts *g, struct json **items, struct json **pods,
+		 struct error *err);
+/* Applies a JSON merge patch (RFC 7386) to the DevServer's spec side. */
+int backend_patch(const struct global_opts *g, const char *name, const struct json *patch,
+		  struct json **out, struct error *err);
+int backend_delete(const struct global_opts *g, const char *name, struct error *err);
+
+/* Called with the DevServer's current state (NULL when it does not exist)
+ * each time it changes; returns true when the wait is over. */
+typedef bool (*backend_done_fn)(const struct json *obj, void *arg);
+/* Watches one DevServer until done() says so (0), the timeout runs out
+ * (ERR_TIMEOUT) or an error. *last (may be NULL) gets the last state seen
+ * (NULL if deleted). */
+int backend_watch(const struct global_opts *g, const char *name, int64_t timeout_ms,
+		  backend_done_fn done, void *arg, struct json **last, struct error *err);
+
+/* Recent core/v1 Events of the DevServer and of its pod, oldest first. */
+int backend_events(const struct global_opts *g, const char *name, struct json **events,
+		   struct error *err);
+/* Streams the DevServer pod's log to out; tail < 0: everything. */
+int backend_logs(const struct global_opts *g, const char *name, bool follow, int64_t tail,
+		 FILE *out, struct error *err);
+
+/* DevServerFlavors (cluster-scoped): a JSON array. */
+int backend_list_flavors(const struct global_opts *g, struct json **items, struct error *err);
+/* The API server's version string ("v1.31.0"), into out of out_size bytes. */
+int backend_server_version(const struct global_opts *g, char *out, size_t out_size,
+			   struct error *err);
+
+/* Runs ssh to the DevServer through a port-forward, with a known_hosts entry
+ * pinned to the host key the operator publishes (never disabling host key
+ * checking). command (ncmd words, may be 0) runs instead of a shell. Returns
+ * 0 and *exit_status of ssh, or an error before ssh could start. */
+int backend_ssh(const struct global_opts *g, const char *name, char *const *command,
+		int ncmd, int *exit_status, struct error *err);
+/* An ssh_config(5) "Host" block for the DevServer (ProxyCommand and pinned
+ * known_hosts included), appended to out. */
+int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
+		       struct error *err);
+
+/* Replaces the policy ConfigMap with bundle (already validated locally);
+ * *out is the ConfigMap written. */
+int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
+			struct json **out, struct error *err);
+/* The operator's policy state: {"revision", "source", "loadedAt",
+ * "lastRejection": {"revision", "reason", "time"}} (fields may be absent). */
+int backend_policy_status(const struct global_opts *g, struct json **out, struct error *err);
+
+#endif

@@ -1,0 +1,105 @@
+/* backend_stub.c - the cluster seam (backend.h) before the client exists.
+ *
+ * Every operation fails with ERR_PERMANENT, so commands that need a cluster
+ * say so in one line and exit 1, and everything offline works. The real
+ * client replaces this file; nothing else in cli/ has to change.
+ */
+#include "backend.h"
+
+#define NOT_CONNECTED "not connected to a cluster yet"
+
+int backend_create(const struct global_opts *g, const struct json *obj, struct json **out,
+		   struct error *err)
+{
+	*out = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_get(const struct global_opts *g, const char *name, struct json **out,
+		struct error *err)
+{
+	*out = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_list(const struct global_opts *g, struct json **items, struct json **pods,
+		 struct error *err)
+{
+	*items = NULL;
+	if (pods)
+		*pods = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_patch(const struct global_opts *g, const char *name, const struct json *patch,
+		  struct json **out, struct error *err)
+{
+	*out = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_delete(const struct global_opts *g, const char *name, struct error *err)
+{
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_watch(const struct global_opts *g, const char *name, int64_t timeout_ms,
+		  backend_done_fn done, void *arg, struct json **last, struct error *err)
+{
+	if (last)
+		*last = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_events(const struct global_opts *g, const char *name, struct json **events,
+		   struct error *err)
+{
+	*events = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_logs(const struct global_opts *g, const char *name, bool follow, int64_t tail,
+		 FILE *out, struct error *err)
+{
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_list_flavors(const struct global_opts *g, struct json **items, struct error *err)
+{
+	*items = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_server_version(const struct global_opts *g, char *out, size_t out_size,
+			   struct error *err)
+{
+	if (out_size)
+		out[0] = '\0';
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_ssh(const struct global_opts *g, const char *name, char *const *command,
+		int ncmd, int *exit_status, struct error *err)
+{
+	*exit_status = 255;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
+		       struct error *err)
+{
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
+			struct json **out, struct error *err)
+{
+	*out = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
+int backend_policy_status(const struct global_opts *g, struct json **out, struct error *err)
+{
+	*out = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}

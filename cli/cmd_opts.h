@@ -1,0 +1,132 @@
+/* cmd_opts.h - each command's options struct and its pure builders.
+ *
+ * The options are what cli_parse fills from argv and the config file; the
+ * builders turn options (and objects read from the cluster) into the objects
+ * and patches sent to it. Neither does I/O, so the tests check them field by
+ * field. Strings in options point into argv or the config (borrowed).
+ */
+#ifndef DEVCTL_CMD_OPTS_H
+#define DEVCTL_CMD_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "command.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "flags.h"
+#include "json/json.h"
+#include "policy/bundle.h"
+
+#define CLI_DEFAULT_TIMEOUT_SECONDS 300           /* --timeout 5m */
+#define CREATE_SSH_KEYS_MAX_BYTES 16384           /* the key file; the CRD's limit per key */
+#define CREATE_SSH_KEYS_MAX 32                    /* keys in the file (spec.ssh.publicKeys) */
+#define CLI_PATH_MAX_BYTES 4096
+#define DEVSERVER_NAME_MAX_BYTES 58               /* <name>-home fits 63 */
+#define DEVSERVER_API_VERSION "devserver.io/v1"
+#define RENDER_DEFAULT_IMAGE "ghcr.io/devserver/base:latest" /* ctx.default_image offline */
+#define RENDER_MAX_INPUT_BYTES (4u * 1024 * 1024)
+
+struct create_opts {
+	struct cmd_common c;
+	const char *name_flag;        /* --name, the predecessor's spelling */
+	const char *name;             /* NAME or --name, after check */
+	const char *namespace;        /* -n or the config's; NULL: the context's */
+	const char *flavor, *image, *home_size, *storage_class, *ssh_key_file;
+	struct flag_duration ttl;     /* --ttl / --time */
+	struct flag_list volumes, env;
+	bool wait, dry_run;
+	struct flag_duration timeout;
+	char ssh_key_path[CLI_PATH_MAX_BYTES];        /* the key file read */
+	char ssh_keys[CREATE_SSH_KEYS_MAX_BYTES + 1]; /* its contents */
+};
+
+/* The DevServer for o (checked by cli_parse, key file read): apiVersion,
+ * kind, metadata.name (and namespace when known), spec.flavor, image,
+ * lifecycle.timeToLive, home, volumes, ssh.publicKeys (one per non-empty,
+ * non-comment line of the key file), env. 0 and *out, or ERR_INVALID. */
+int create_build_devserver(const struct create_opts *o, struct json **out, struct error *err);
+
+/* list, get [NAME], describe, start, stop, ssh-config, flavors */
+struct name_opts {
+	struct cmd_common c;
+};
+
+struct delete_opts {
+	struct cmd_common c;
+	bool wait;
+	struct flag_duration timeout;
+};
+
+enum wait_kind { WAIT_READY, WAIT_DELETED, WAIT_PHASE };
+struct wait_for {
+	enum wait_kind kind;
+	char phase[16];
+};
+
+struct wait_opts {
+	struct cmd_common c;
+	const char *for_text;
+	struct wait_for cond;
+	struct flag_duration timeout;
+};
+
+/* "ready", "deleted", "phase=Running" (phases as in the CRD). */
+int wait_parse_for(const char *s, struct wait_for *w, struct error *err);
+/* Whether obj (NULL: it does not exist) meets w. */
+bool wait_is_met(const struct wait_for *w, const struct json *obj);
+
+struct extend_opts {
+	struct cmd_common c;
+	struct flag_duration by;
+};
+
+/* Merge patch setting spec.lifecycle.timeToLive to the current TTL + by; a
+ * DevServer without a TTL counts from now: the time since creation + by. */
+int extend_build_patch(const struct json *ds, int64_t by_seconds, int64_t now,
+		       struct json **patch, struct error *err);
+/* {"spec":{"stopped":true|false}} */
+struct json *power_build_patch(bool stopped);
+/* Sends that patch for name and prints the result; an exit status. */
+int power_apply(struct cli_ctx *ctx, const char *cmd, const char *name, bool stopped);
+
+struct logs_opts {
+	struct cmd_common c;
+	bool follow;
+	int64_t tail;                 /* -1: everything */
+};
+
+struct render_opts {
+	struct cmd_common c;
+	const char *file, *flavor_file, *policies, *check;
+};
+
+/* Renders ds with flavor (may be NULL) and ctx through bundle; *out is the
+ * array of manifests. */
+int render_objects(const struct policy_bundle *bundle, const struct json *ds,
+		   const struct json *flavor, const struct json *ctx, struct json **out,
+		   struct error *err);
+/* Runs every fixture case under dir (see tests/fixtures/render/README.md)
+ * through bundle, one "ok NAME" / "FAIL NAME: why" line each into report,
+ * then a summary. 0 with *failed counted, or an error reading dir. */
+int render_check_dir(const struct policy_bundle *bundle, const char *dir, struct buf *report,
+		     int *passed, int *failed, struct error *err);
+/* Loads DIR (NULL: the embedded default policy) and compiles it once. */
+int render_load_bundle(const char *dir, struct policy_bundle *b, struct error *err);
+
+enum policy_sub { POLICY_TEST, POLICY_PUSH, POLICY_STATUS };
+struct policy_opts {
+	struct cmd_common c;
+	enum policy_sub sub;
+	const char *dir;
+};
+
+struct version_opts {
+	struct cmd_common c;
+	bool client;
+};
+
+/* The bash completion script, generated from the command table. */
+int completion_bash(struct buf *out);
+
+#endif

@@ -1,0 +1,119 @@
+/* cmd_wait.c - `devctl wait NAME --for=ready|deleted|phase=X`: block until
+ * the DevServer reaches a state. The condition is parsed and evaluated by
+ * pure functions; watching is the backend's. */
+#include <string.h>
+
+#include "backend.h"
+#include "cmd_opts.h"
+#include "output.h"
+
+static const char *const phases[] = { "Pending", "Running", "Stopped", "Failed", "Unknown" };
+
+int wait_parse_for(const char *s, struct wait_for *w, struct error *err)
+{
+	memset(w, 0, sizeof(*w));
+	if (strcmp(s, "ready") == 0) {
+		w->kind = WAIT_READY;
+		return 0;
+	}
+	if (strcmp(s, "deleted") == 0 || strcmp(s, "delete") == 0) {
+		w->kind = WAIT_DELETED;
+		return 0;
+	}
+	if (strncmp(s, "phase=", 6) == 0) {
+		for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+			if (strcmp(s + 6, phases[i]) == 0) {
+				w->kind = WAIT_PHASE;
+				snprintf(w->phase, sizeof(w->phase), "%s", phases[i]);
+				return 0;
+			}
+		return error_set(err, ERR_INVALID,
+				 "--for: unknown phase \"%s\" (Pending, Running, Stopped, Failed or Unknown)",
+				 s + 6);
+	}
+	return error_set(err, ERR_INVALID,
+			 "--for: invalid condition \"%s\" (use ready, deleted or phase=PHASE)", s);
+}
+
+bool wait_is_met(const struct wait_for *w, const struct json *obj)
+{
+	const char *s;
+
+	switch (w->kind) {
+	case WAIT_DELETED:
+		return obj == NULL;
+	case WAIT_READY:
+		s = output_condition_status(obj, "Ready");
+		return s && strcmp(s, "True") == 0;
+	case WAIT_PHASE:
+		s = json_get_string(json_get(obj, "status"), "phase");
+		return s && strcmp(s, w->phase) == 0;
+	}
+	return false;
+}
+
+static const struct flag_spec wait_flags[] = {
+	{ "for", 0, FLAG_STRING, 0, offsetof(struct wait_opts, for_text), "CONDITION" },
+	{ "timeout", 0, FLAG_DURATION, 0, offsetof(struct wait_opts, timeout), "DURATION" },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
+static void wait_init(void *p)
+{
+	((struct wait_opts *)p)->timeout.seconds = CLI_DEFAULT_TIMEOUT_SECONDS;
+}
+
+static int wait_check(struct cli_ctx *ctx, void *p, struct error *err)
+{
+	struct wait_opts *o = p;
+
+	if (!o->for_text)
+		return error_set(err, ERR_INVALID, "--for is required (ready, deleted or phase=PHASE)");
+	return wait_parse_for(o->for_text, &o->cond, err);
+}
+
+static bool met(const struct json *obj, void *arg)
+{
+	return wait_is_met(arg, obj);
+}
+
+static int wait_run(struct cli_ctx *ctx, void *p)
+{
+	struct wait_opts *o = p;
+	struct error err;
+
+	if (backend_watch(&ctx->g, o->c.args[0], o->timeout.seconds * 1000, met, &o->cond, NULL,
+			  &err) < 0)
+		return cli_fail_err(ctx, "wait", &err);
+	fprintf(ctx->out, ctx->format == OUT_NAME ? OUTPUT_DEVSERVER_RESOURCE "/%s\n"
+						  : OUTPUT_DEVSERVER_RESOURCE "/%s condition met\n",
+		o->c.args[0]);
+	return EXIT_OK;
+}
+
+const struct command cmd_wait = {
+	.name = "wait",
+	.summary = "Wait until a DevServer is ready, deleted or in a phase",
+	.usage =
+	"Usage: devctl wait NAME --for=CONDITION [flags]\n"
+	"\n"
+	"Wait until the DevServer meets CONDITION; exit status 1 on timeout.\n"
+	"\n"
+	"Flags:\n"
+	"      --for CONDITION      ready, deleted or phase=PHASE (Pending, Running,\n"
+	"                           Stopped, Failed, Unknown); required\n"
+	"      --timeout DURATION   give up after this long (default 5m)\n"
+	"\n"
+	"Examples:\n"
+	"  devctl wait mybox --for=ready --timeout 10m\n"
+	"  devctl wait mybox --for=phase=Stopped\n",
+	.flags = wait_flags,
+	.min_args = 1,
+	.max_args = 1,
+	.name_args = true,
+	.formats = OUT_TABLE | OUT_NAME,
+	.opts_size = sizeof(struct wait_opts),
+	.init = wait_init,
+	.check = wait_check,
+	.run = wait_run,
+};

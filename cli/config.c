@@ -1,0 +1,188 @@
+/* config.c - ~/.config/devctl/config.yaml (see config.h).
+ *
+ * The values are checked with the same functions as the flags, so a value
+ * that would be refused on the command line is refused in the file too, but
+ * the message names the file and the key instead of the flag.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "command.h"
+#include "core/mem.h"
+#include "flags.h"
+#include "json/yaml_doc.h"
+
+void cli_config_init(struct cli_config *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void cli_config_cleanup(struct cli_config *c)
+{
+	if (!c)
+		return;
+	mem_free_ptr(&c->namespace);
+	mem_free_ptr(&c->flavor);
+	mem_free_ptr(&c->ssh_public_key_file);
+	mem_free_ptr(&c->ttl);
+	mem_free_ptr(&c->output);
+}
+
+int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
+		  struct error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	size_t n;
+
+	*text = NULL;
+	*len = 0;
+	if (!f)
+		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
+	data = mem_alloc(max_bytes + 1);
+	n = fread(data, 1, max_bytes + 1, f);
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		free(data);
+		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, strerror(e));
+	}
+	fclose(f);
+	if (n > max_bytes) {
+		free(data);
+		return error_set(err, ERR_LIMIT, "\"%s\" is larger than %zu bytes", path, max_bytes);
+	}
+	data[n] = '\0';
+	*text = data;
+	*len = n;
+	return 0;
+}
+
+static int set_ssh_key_file(struct cli_config *c, const char *v, const char *home,
+			    struct error *err)
+{
+	if (strncmp(v, "~/", 2) == 0) {
+		size_t n;
+
+		if (!home)
+			return error_set(err, ERR_INVALID, "\"~/\" needs $HOME to be set");
+		n = strlen(home) + strlen(v);
+		c->ssh_public_key_file = mem_alloc(n);
+		snprintf(c->ssh_public_key_file, n, "%s%s", home, v + 1);
+		return 0;
+	}
+	c->ssh_public_key_file = mem_strdup(v);
+	return 0;
+}
+
+/* Checks and stores one key; err without the "config FILE: KEY: " prefix. */
+static int set_key(struct cli_config *c, const char *key, const struct json *val,
+		   const char *home, struct error *err)
+{
+	enum output_format f;
+	const char *v;
+
+	if (strcmp(key, "namespace") != 0 && strcmp(key, "flavor") != 0 &&
+	    strcmp(key, "sshPublicKeyFile") != 0 && strcmp(key, "ttl") != 0 &&
+	    strcmp(key, "output") != 0)
+		return error_set(err, ERR_INVALID,
+				 "unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, output)");
+	if (val->type != JSON_STRING || val->u.str.len == 0 || strlen(val->u.str.ptr) != val->u.str.len)
+		return error_set(err, ERR_INVALID, "must be a non-empty string");
+	v = val->u.str.ptr;
+	if (strcmp(key, "namespace") == 0) {
+		if (!name_is_dns1123_label(v, strlen(v)))
+			return error_set(err, ERR_INVALID, "\"%s\" is not a valid namespace name", v);
+		c->namespace = mem_strdup(v);
+	} else if (strcmp(key, "flavor") == 0) {
+		if (!name_is_dns1123_subdomain(v, strlen(v)))
+			return error_set(err, ERR_INVALID, "\"%s\" is not a valid flavor name", v);
+		c->flavor = mem_strdup(v);
+	} else if (strcmp(key, "ttl") == 0) {
+		if (flags_check_duration(v, &c->ttl_seconds, err) < 0)
+			return ERR_INVALID;
+		c->ttl = mem_strdup(v);
+	} else if (strcmp(key, "output") == 0) {
+		if (cli_parse_format(v, OUT_TABLE | OUT_WIDE | OUT_JSON | OUT_YAML | OUT_NAME, &f,
+				     err) < 0)
+			return ERR_INVALID;
+		c->output = mem_strdup(v);
+	} else {
+		return set_ssh_key_file(c, v, home, err);
+	}
+	return 0;
+}
+
+int cli_config_parse(struct cli_config *c, const char *text, size_t len, const char *path,
+		     const char *home, struct error *err)
+{
+	struct json *doc;
+	int rc = 0;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	/* A file with only comments is an empty config, not an error. */
+	doc = yaml_doc_parse(text, len, err);
+	if (!doc) {
+		struct json **docs = NULL;
+		size_t n = 0;
+
+		if (yaml_doc_parse_all(text, len, &docs, &n, NULL) == 0 && n == 0) {
+			free(docs);
+			return 0;
+		}
+		for (size_t i = 0; i < n; i++)
+			json_free(docs[i]);
+		free(docs);
+		error_prefix(err, "config %s", path);
+		return ERR_INVALID;
+	}
+	if (doc->type == JSON_NULL) {
+		json_free(doc);
+		return 0;
+	}
+	if (doc->type != JSON_OBJECT) {
+		json_free(doc);
+		return error_set(err, ERR_INVALID, "config %s: must be a mapping of key: value", path);
+	}
+	for (size_t i = 0; i < doc->u.obj.len && rc == 0; i++) {
+		const char *key = doc->u.obj.items[i].key;
+
+		rc = set_key(c, key, doc->u.obj.items[i].value, home, err);
+		if (rc < 0)
+			error_prefix(err, "config %s: %s", path, key);
+	}
+	json_free(doc);
+	return rc < 0 ? ERR_INVALID : 0;
+}
+
+int cli_config_load(struct cli_config *c, const char *env_path, const char *home,
+		    struct error *err)
+{
+	char path[CLI_CONFIG_PATH_MAX_BYTES];
+	struct stat st;
+	char *text;
+	size_t len;
+	int rc;
+
+	if (env_path && env_path[0]) {
+		snprintf(path, sizeof(path), "%s", env_path);
+	} else {
+		if (!home || !home[0])
+			return 0;
+		snprintf(path, sizeof(path), "%s/.config/devctl/config.yaml", home);
+		if (stat(path, &st) != 0 && errno == ENOENT)
+			return 0;
+	}
+	rc = cli_read_file(path, CLI_CONFIG_MAX_BYTES, &text, &len, err);
+	if (rc < 0)
+		return error_prefix(err, "config");
+	rc = cli_config_parse(c, text, len, path, home, err);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/* config.h - devctl's config file: defaults for flags not given.
+ *
+ * The file is YAML, a single mapping with these keys, all optional:
+ *
+ *   namespace: team-ml          # -n when not given
+ *   flavor: cpu-small           # create --flavor
+ *   sshPublicKeyFile: ~/.ssh/work.pub   # create --ssh-public-key-file
+ *   ttl: 8h                     # create --ttl
+ *   output: wide                # -o, for commands that accept that format
+ *
+ * Its path is $DEVCTL_CONFIG when set (then the file must exist), otherwise
+ * ~/.config/devctl/config.yaml (absence means no defaults). Flags always win.
+ * An unknown key or a bad value is an error naming the file and the key: a
+ * typo in a defaults file must not silently fall back to other defaults.
+ */
+#ifndef DEVCTL_CONFIG_H
+#define DEVCTL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define CLI_CONFIG_MAX_BYTES (64u * 1024)
+#define CLI_CONFIG_PATH_MAX_BYTES 4096
+
+struct cli_config {
+	char path[CLI_CONFIG_PATH_MAX_BYTES]; /* "" when no file was read */
+	char *namespace;
+	char *flavor;
+	char *ssh_public_key_file;  /* "~/" already expanded */
+	char *ttl;
+	int64_t ttl_seconds;
+	char *output;
+};
+
+void cli_config_init(struct cli_config *c);
+void cli_config_cleanup(struct cli_config *c);
+
+/* Parses text (the contents of path, which is only used in messages) into c
+ * (freshly initialised). home expands a leading "~/" in sshPublicKeyFile; it
+ * may be NULL. 0 or ERR_INVALID: "config FILE: KEY: message". */
+int cli_config_parse(struct cli_config *c, const char *text, size_t len, const char *path,
+		     const char *home, struct error *err);
+
+/* Loads the file named by $DEVCTL_CONFIG (env_path, may be NULL) or
+ * HOME/.config/devctl/config.yaml into c. 0 (also when the default file does
+ * not exist), ERR_IO or ERR_INVALID. */
+int cli_config_load(struct cli_config *c, const char *env_path, const char *home,
+		    struct error *err);
+
+/* Reads a whole file of at most max_bytes into a heap string (*len without
+ * the NUL). 0, ERR_IO (with strerror) or ERR_LIMIT. */
+int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
+		  struct error *err);
+
+#endif
