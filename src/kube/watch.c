@@ -421,6 +421,15 @@ static void watch_begin_watch(struct watch *w)
 	}
 }
 
+void watch_restart(struct watch *w)
+{
+	watch_stop(w);
+	if (w->rv)
+		watch_begin_watch(w);
+	else
+		watch_begin_list(w);
+}
+
 int watch_start(struct watch *w, struct error *err)
 {
 	watch_stop(w);

@@ -123,6 +123,9 @@ void watch_init(struct watch *w, struct kube_client *client, const struct kube_r
 		const struct watch_options *o, const struct watch_sink *sink);
 /* Starts with a list. 0, or the code of a list request that could not start. */
 int watch_start(struct watch *w, struct error *err);
+/* Drops the current stream or timer and watches again from w->rv (or lists
+ * when there is none). Integration tests force a relist with a stale rv. */
+void watch_restart(struct watch *w);
 /* Cancels the current request or timer; the sink gets nothing more. */
 void watch_stop(struct watch *w);
 void watch_cleanup(struct watch *w);
