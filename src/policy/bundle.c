@@ -43,6 +43,25 @@ void policy_bundle_cleanup(struct policy_bundle *b)
 	memset(b, 0, sizeof(*b));
 }
 
+void policy_bundle_copy(struct policy_bundle *dst, const struct policy_bundle *src)
+{
+	size_t i;
+
+	policy_bundle_cleanup(dst);
+	if (src->n == 0)
+		return;
+	dst->files = mem_calloc(src->n, sizeof(*dst->files));
+	for (i = 0; i < src->n; i++) {
+		dst->files[i].path = mem_strdup(src->files[i].path);
+		dst->files[i].text = mem_alloc(src->files[i].len + 1);
+		memcpy(dst->files[i].text, src->files[i].text, src->files[i].len + 1);
+		dst->files[i].len = src->files[i].len;
+	}
+	dst->n = src->n;
+	dst->total_bytes = src->total_bytes;
+	memcpy(dst->revision, src->revision, sizeof(dst->revision));
+}
+
 static int is_component_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -74,6 +74,9 @@ int policy_bundle_load_configmap(struct policy_bundle *b, const struct json *dat
 int policy_bundle_configmap_path(const char *key, char *path, size_t path_size,
 				 struct error *err);
 
+/* Replaces dst's contents with a deep copy of src (revision included). */
+void policy_bundle_copy(struct policy_bundle *dst, const struct policy_bundle *src);
+
 /* The text of path (NUL-terminated) and its length, or NULL if absent. */
 const char *policy_bundle_get(const struct policy_bundle *b, const char *path, size_t *len);
 
