@@ -317,7 +317,7 @@ int output_flavors(const struct json *items, enum output_format f, int64_t now,
 
 static void field(struct buf *out, const char *label, const char *value)
 {
-	buf_appendf(out, "%-17s%s\n", label, value && value[0] ? value : OUTPUT_NONE);
+	buf_appendf(out, "%-18s%s\n", label, value && value[0] ? value : OUTPUT_NONE);
 }
 
 static void time_line(struct buf *out, const char *label, const struct json *obj,
@@ -332,9 +332,9 @@ static void time_line(struct buf *out, const char *label, const struct json *obj
 		return;
 	}
 	if (t <= now)
-		output_age(now - t, age), buf_appendf(out, "%-17s%s (%s ago)\n", label, s, age);
+		output_age(now - t, age), buf_appendf(out, "%-18s%s (%s ago)\n", label, s, age);
 	else
-		output_age(t - now, age), buf_appendf(out, "%-17s%s (in %s)\n", label, s, age);
+		output_age(t - now, age), buf_appendf(out, "%-18s%s (in %s)\n", label, s, age);
 }
 
 static void describe_spec(const struct json *ds, struct buf *out)
@@ -355,12 +355,12 @@ static void describe_spec(const struct json *ds, struct buf *out)
 		const char *size = json_get_string(home, "size");
 		const char *sc = json_get_string(home, "storageClassName");
 
-		buf_appendf(out, "%-17s%s, storage class %s\n", "Home:", size ? size : "10Gi",
+		buf_appendf(out, "%-18s%s, storage class %s\n", "Home:", size ? size : "10Gi",
 			    sc ? sc : "(cluster default)");
 	} else {
 		field(out, "Home:", "ephemeral");
 	}
-	buf_appendf(out, "%-17s%zu\n", "SSH keys:", nkeys);
+	buf_appendf(out, "%-18s%zu\n", "SSH keys:", nkeys);
 	if (vols && vols->type == JSON_ARRAY && vols->u.arr.len) {
 		buf_append_str(out, "Volumes:\n");
 		for (size_t i = 0; i < vols->u.arr.len; i++) {
