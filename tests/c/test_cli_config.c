@@ -1,0 +1,327 @@
+/* test_cli_config.c - cli/config: the defaults file, its errors, and that
+ * flags win over it. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cmd_opts.h"
+#include "command.h"
+#include "config.h"
+
+static char tmpdir[] = "/tmp/test_cli_config.XXXXXX";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	char path[512];
+
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/.ssh", tmpdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub", tmpdir);
+	write_file(path, "ssh-ed25519 AAAAdefault me@host\n");
+	snprintf(path, sizeof(path), "%s/work.pub", tmpdir);
+	write_file(path, "ssh-ed25519 AAAAwork me@work\n");
+	snprintf(path, sizeof(path), "%s/.config", tmpdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.config/devctl", tmpdir);
+	mkdir(path, 0700);
+	setenv("HOME", tmpdir, 1);
+	unsetenv("DEVCTL_CONFIG");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int parse_text(struct cli_config *c, const char *text, struct error *err)
+{
+	cli_config_init(c);
+	return cli_config_parse(c, text, strlen(text), "/cfg.yaml", "/home/me", err);
+}
+
+static void test_config_good(void **state)
+{
+	struct cli_config c;
+	struct error err;
+
+	assert_int_equal(parse_text(&c, "# defaults\nnamespace: team-a\nflavor: gpu.small\n"
+				    "sshPublicKeyFile: ~/.ssh/work.pub\nttl: 8h\noutput: wide\n", &err), 0);
+	assert_string_equal(c.namespace, "team-a");
+	assert_string_equal(c.flavor, "gpu.small");
+	assert_string_equal(c.ssh_public_key_file, "/home/me/.ssh/work.pub");
+	assert_string_equal(c.ttl, "8h");
+	assert_int_equal(c.ttl_seconds, 8 * 3600);
+	assert_string_equal(c.output, "wide");
+	assert_string_equal(c.path, "/cfg.yaml");
+	cli_config_cleanup(&c);
+
+	assert_int_equal(parse_text(&c, "sshPublicKeyFile: /abs/key.pub\n", &err), 0);
+	assert_string_equal(c.ssh_public_key_file, "/abs/key.pub");
+	assert_null(c.namespace);
+	cli_config_cleanup(&c);
+
+	/* empty, comments only, explicit null: no defaults, no error */
+	assert_int_equal(parse_text(&c, "", &err), 0);
+	cli_config_cleanup(&c);
+	assert_int_equal(parse_text(&c, "# nothing yet\n", &err), 0);
+	cli_config_cleanup(&c);
+	assert_int_equal(parse_text(&c, "~\n", &err), 0);
+	cli_config_cleanup(&c);
+}
+
+static void test_config_errors(void **state)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "namespcae: x\n",
+		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, output)" },
+		{ "namespace: Team_A\n", "config /cfg.yaml: namespace: \"Team_A\" is not a valid namespace name" },
+		{ "flavor: -x\n", "config /cfg.yaml: flavor: \"-x\" is not a valid flavor name" },
+		{ "ttl: 4x\n", "config /cfg.yaml: ttl: invalid duration \"4x\" (use e.g. 4h, 1h30m, 2d)" },
+		{ "ttl: 8\n", "config /cfg.yaml: ttl: must be a non-empty string" },
+		{ "output: fancy\n",
+		  "config /cfg.yaml: output: -o: invalid output format \"fancy\" (use table, wide, json, yaml or name)" },
+		{ "flavor: \"\"\n", "config /cfg.yaml: flavor: must be a non-empty string" },
+		{ "namespace: [a]\n", "config /cfg.yaml: namespace: must be a non-empty string" },
+		{ "- a\n- b\n", "config /cfg.yaml: must be a mapping of key: value" },
+		{ "just text\n", "config /cfg.yaml: must be a mapping of key: value" },
+	};
+	struct cli_config c;
+	struct error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse_text(&c, cases[i].text, &err), ERR_INVALID);
+		assert_string_equal(err.msg, cases[i].msg);
+		cli_config_cleanup(&c);
+	}
+	/* a YAML syntax error names the file too */
+	assert_int_equal(parse_text(&c, "a: [\n", &err), ERR_INVALID);
+	assert_memory_equal(err.msg, "config /cfg.yaml: ", 18);
+	cli_config_cleanup(&c);
+	/* ~/ without a home */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse(&c, "sshPublicKeyFile: ~/k\n", 21, "/c", NULL, &err),
+			 ERR_INVALID);
+	assert_string_equal(err.msg, "config /c: sshPublicKeyFile: \"~/\" needs $HOME to be set");
+	cli_config_cleanup(&c);
+}
+
+static void test_config_load(void **state)
+{
+	char path[512], missing[512];
+	struct cli_config c;
+	struct error err;
+
+	/* the default file may be absent */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
+	assert_string_equal(c.path, "");
+	cli_config_cleanup(&c);
+	/* an explicit one must exist */
+	snprintf(missing, sizeof(missing), "%s/nope.yaml", tmpdir);
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, missing, tmpdir, &err), ERR_IO);
+	assert_memory_equal(err.msg, "config: cannot read \"", 21);
+	cli_config_cleanup(&c);
+
+	snprintf(path, sizeof(path), "%s/.config/devctl/config.yaml", tmpdir);
+	write_file(path, "flavor: cpu-small\n");
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
+	assert_string_equal(c.flavor, "cpu-small");
+	assert_string_equal(c.path, path);
+	cli_config_cleanup(&c);
+	/* $DEVCTL_CONFIG wins over the default path */
+	snprintf(path, sizeof(path), "%s/other.yaml", tmpdir);
+	write_file(path, "flavor: other\n");
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, path, tmpdir, &err), 0);
+	assert_string_equal(c.flavor, "other");
+	cli_config_cleanup(&c);
+	snprintf(path, sizeof(path), "%s/.config/devctl/config.yaml", tmpdir);
+	unlink(path);
+}
+
+struct run {
+	int rc;
+	char *out, *err;
+	size_t outlen, errlen;
+};
+
+static void run(struct run *r, int argc, char **argv)
+{
+	FILE *o = open_memstream(&r->out, &r->outlen), *e = open_memstream(&r->err, &r->errlen);
+
+	r->rc = cli_main_io(argc, argv, o, e, 1795687200);
+	fclose(o);
+	fclose(e);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void test_config_defaults_and_flags(void **state)
+{
+	char path[512], keyflag[512];
+	struct cli_config c;
+	struct cli_ctx ctx = { .config = &c, .home = tmpdir };
+	struct create_opts o;
+	struct error err;
+
+	snprintf(path, sizeof(path), "sshPublicKeyFile: %s/work.pub\n", tmpdir);
+	cli_config_init(&c);
+	assert_int_equal(parse_text(&c, "namespace: team-a\nflavor: cpu-small\nttl: 8h\n", &err), 0);
+	{
+		char *argv[] = { "create", "box" };
+
+		assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+		assert_string_equal(o.flavor, "cpu-small");
+		assert_string_equal(o.ttl.text, "8h");
+		assert_string_equal(o.namespace, "team-a");
+		assert_string_equal(o.ssh_keys, "ssh-ed25519 AAAAdefault me@host\n");
+	}
+	{
+		char *argv[] = { "create", "box", "--flavor", "gpu", "--ttl", "1h", "-n", "mine" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_create, &ctx, 8, argv, &o, &err), 0);
+		assert_string_equal(o.flavor, "gpu");
+		assert_string_equal(o.ttl.text, "1h");
+		assert_int_equal(o.ttl.seconds, 3600);
+		assert_string_equal(o.namespace, "mine");
+	}
+	cli_config_cleanup(&c);
+	/* the key file from the config, and --ssh-public-key-file over it */
+	cli_config_init(&c);
+	assert_int_equal(parse_text(&c, path, &err), 0);
+	{
+		char *argv[] = { "create", "box" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+		assert_string_equal(o.ssh_keys, "ssh-ed25519 AAAAwork me@work\n");
+	}
+	snprintf(keyflag, sizeof(keyflag), "%s/.ssh/id_ed25519.pub", tmpdir);
+	{
+		char *argv[] = { "create", "box", "--ssh-public-key-file", keyflag };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_create, &ctx, 4, argv, &o, &err), 0);
+		assert_string_equal(o.ssh_keys, "ssh-ed25519 AAAAdefault me@host\n");
+	}
+	cli_config_cleanup(&c);
+}
+
+static void test_config_namespace_and_output(void **state)
+{
+	struct cli_config c;
+	struct cli_ctx ctx = { .config = &c, .home = tmpdir };
+	struct name_opts o;
+	struct error err;
+
+	cli_config_init(&c);
+	assert_int_equal(parse_text(&c, "namespace: team-a\noutput: wide\n", &err), 0);
+	{
+		char *argv[] = { "list" };
+
+		assert_int_equal(cli_parse(&cmd_list, &ctx, 1, argv, &o, &err), 0);
+		assert_string_equal(ctx.g.namespace, "team-a");
+		assert_int_equal(ctx.format, OUT_WIDE);
+	}
+	{
+		/* -A beats the config's namespace; -o beats its output */
+		char *argv[] = { "list", "-A", "-o", "name" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_list, &ctx, 4, argv, &o, &err), 0);
+		assert_null(ctx.g.namespace);
+		assert_int_equal(ctx.format, OUT_NAME);
+	}
+	{
+		/* a command without the config's format uses its own default */
+		char *argv[] = { "delete", "box" };
+		struct delete_opts d;
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_delete, &ctx, 2, argv, &d, &err), 0);
+		assert_int_equal(ctx.format, OUT_TABLE);
+	}
+	cli_config_cleanup(&c);
+}
+
+static void test_config_through_cli_main(void **state)
+{
+	char path[512];
+	struct run r;
+
+	snprintf(path, sizeof(path), "%s/bad.yaml", tmpdir);
+	write_file(path, "ttl: forever\n");
+	setenv("DEVCTL_CONFIG", path, 1);
+	{
+		char *argv[] = { "devctl", "create", "box", "--dry-run" };
+
+		run(&r, 4, argv);
+		assert_int_equal(r.rc, EXIT_USAGE);
+		assert_memory_equal(r.err, "devctl create: config ", 22);
+		assert_non_null(strstr(r.err, "bad.yaml: ttl: invalid duration \"forever\""));
+		assert_string_equal(r.out, "");
+		run_free(&r);
+	}
+	{
+		/* --help still works with a broken config */
+		char *argv[] = { "devctl", "create", "--help" };
+
+		run(&r, 3, argv);
+		assert_int_equal(r.rc, EXIT_OK);
+		assert_string_equal(r.out, cmd_create.usage);
+		run_free(&r);
+	}
+	write_file(path, "flavor: from-config\n");
+	{
+		char *argv[] = { "devctl", "create", "box", "--dry-run", "-o", "json" };
+
+		run(&r, 6, argv);
+		assert_int_equal(r.rc, EXIT_OK);
+		assert_non_null(strstr(r.out, "\"flavor\": \"from-config\""));
+		run_free(&r);
+	}
+	unsetenv("DEVCTL_CONFIG");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_good),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_load),
+		cmocka_unit_test(test_config_defaults_and_flags),
+		cmocka_unit_test(test_config_namespace_and_output),
+		cmocka_unit_test(test_config_through_cli_main),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
