@@ -30,10 +30,14 @@
 /* generous: the point is "bounded", not "exact" (valgrind is slow) */
 #define TEST_MAX_ELAPSED_MS 2000
 
+/* Memory tests raise the time budget so that, even under valgrind, the cap
+ * is what stops them. */
+static int64_t test_budget_ms = TEST_BUDGET_MS;
+
 static void test_limits(struct policy_limits *l)
 {
 	policy_limits_default(l);
-	l->time_budget_ms = TEST_BUDGET_MS;
+	l->time_budget_ms = test_budget_ms;
 	l->load_budget_ms = 200;
 	l->mem_limit_bytes = TEST_MEM_BYTES;
 }
@@ -169,22 +173,26 @@ static void test_loop_at_load_time(void **state)
 
 static void test_memory_bomb(void **state)
 {
+	test_budget_ms = 1500;
 	check_attack("local t, s = {}, ('x'):rep(4096)\n"
 		     "while true do t[#t + 1] = s .. #t end",
 		     ERR_LIMIT, "memory limit");
 	/* caught by pcall: still fails the render */
 	check_attack("pcall(function() local t = {} while true do t[#t + 1] = ('x'):rep(4096) .. #t end end)\n"
 		     "for i = 1, 10 do local x = i end", ERR_LIMIT, "memory limit");
+	test_budget_ms = TEST_BUDGET_MS;
 }
 
 static void test_string_rep_bomb(void **state)
 {
+	test_budget_ms = 1500;
 	/* beyond what Lua allows at all: a plain error */
 	check_attack("local s = string.rep('x', 2^40)", ERR_POLICY, "resulting string too large");
 	/* allowed by Lua, refused by the allocator cap, and not swallowable */
 	check_attack("local s = string.rep('x', 2^30)", ERR_LIMIT, "memory limit");
 	check_attack("local ok = pcall(string.rep, 'x', 2^30)\nlocal y = 1", ERR_LIMIT, "memory limit");
 	check_attack("local s = ('abc'):rep(1e7, ',')", ERR_LIMIT, "memory limit");
+	test_budget_ms = TEST_BUDGET_MS;
 }
 
 /* ---- slow C functions ---- */
