@@ -376,6 +376,12 @@ static void kh_done_msg(struct kube_http *h, CURL *easy, CURLcode cc)
 		return;
 	}
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &c->resp.status);
+	{
+		long v = 0;
+
+		curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+		h->stats.http2 += v == CURL_HTTP_VERSION_2_0;
+	}
 	error_clear(&err);
 	if (c->abort_rc) {
 		err = c->abort_err;

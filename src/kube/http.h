@@ -120,6 +120,7 @@ struct kube_http_stats {
 	uint64_t requests;     /* attempts started */
 	uint64_t retries;
 	uint64_t completed;
+	uint64_t http2;        /* attempts answered over HTTP/2 */
 };
 void kube_http_stats(const struct kube_http *h, struct kube_http_stats *out);
 
