@@ -33,10 +33,42 @@ wait_until() {
 make_namespace() {
   ns="t-$1-$$"
   kubectl create namespace "$ns" >/dev/null
-  trap 'kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+  trap 'stop_operator; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
 }
 
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# Installs (or updates) the CRDs and waits until the API server serves them.
+install_crds() {
+  kubectl apply --server-side --force-conflicts -f "$root/crds/" >/dev/null
+  kubectl wait --for=condition=Established --timeout=60s \
+    crd/devservers.devserver.io crd/devserverflavors.devserver.io >/dev/null
+}
+
+# Starts the operator in the background, logging to $operator_log; stopped
+# (SIGTERM, so it logs its counters) by stop_operator or on exit.
+operator_pid=
+operator_log=
+start_operator() {
+  operator_log=${operator_log:-$(mktemp /tmp/devserver-operator.XXXXXX.log)}
+  "$bin_dir/devserver-operator" --operator-namespace "${operator_ns:-default}" "$@" >>"$operator_log" 2>&1 &
+  operator_pid=$!
+}
+stop_operator() {
+  [ -n "$operator_pid" ] || return 0
+  kill -TERM "$operator_pid" 2>/dev/null || true
+  wait "$operator_pid" 2>/dev/null || true
+  operator_pid=
+}
+# The counter NAME from the operator's last "operator stopping" line.
+operator_counter() {
+  grep 'operator stopping' "$operator_log" | tail -1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+
+# jsonpath of an object: jp KIND NAME JSONPATH (in $ns)
+jp() { kubectl -n "$ns" get "$1" "$2" -o jsonpath="$3" 2>/dev/null; }
+# Succeeds when jsonpath $3 of $1/$2 equals $4.
+jp_is() { [ "$(jp "$1" "$2" "$3")" = "$4" ]; }

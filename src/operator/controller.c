@@ -1,0 +1,350 @@
+/* controller.c - informers, the work queue and the event loop.
+ *
+ * Watches: DevServers and DevServerFlavors, the children the operator owns
+ * (label app.kubernetes.io/managed-by=devserver-operator: Deployments,
+ * Services, PVCs, ConfigMaps, Secrets), the DevServers' pods (same label,
+ * stamped on the pod template), and the policy ConfigMap. Watch events only
+ * enqueue keys - a DevServer's own key, the owner named by a child's
+ * devserver.io/name label, every DevServer of a changed flavor - and
+ * reconcile reads the caches. Nothing is reconciled before every cache has
+ * listed once, so a restarted operator never prunes or recreates from a
+ * half-filled view. A resync re-enqueues everything every opt.resync_s;
+ * because unchanged children and status are not written, a resync costs no
+ * writes.
+ */
+#include "operator/controller.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "operator/controller_internal.h"
+
+#define CONTROLLER_LOOP_MAX_WAIT_MS 250   /* how soon a stop request is seen */
+#define CONTROLLER_SYNC_LOG_MS 10000      /* remind the log while caches sync */
+
+static const char *const child_kinds[CHILD_KIND_COUNT][3] = {
+	[CHILD_DEPLOYMENT] = { "apps/v1", "Deployment", "deployments" },
+	[CHILD_SERVICE] = { "v1", "Service", "services" },
+	[CHILD_PVC] = { "v1", "PersistentVolumeClaim", "persistentvolumeclaims" },
+	[CHILD_CONFIGMAP] = { "v1", "ConfigMap", "configmaps" },
+	[CHILD_SECRET] = { "v1", "Secret", "secrets" },
+};
+
+/* --- enqueueing ------------------------------------------------------------- */
+
+static void enqueue_object(struct controller *c, const struct json *obj)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+
+	if (cache_key(obj, key))
+		queue_add(c->queue, key);
+}
+
+static void on_devserver_add(void *ud, const struct json *obj)
+{
+	enqueue_object(ud, obj);
+}
+
+/* Status-only updates (our own status writes among them) change nothing the
+ * reconcile reads from the DevServer itself, so they do not enqueue. */
+static void on_devserver_update(void *ud, const struct json *old_obj, const struct json *obj)
+{
+	const struct json *om = json_get(old_obj, "metadata"), *nm = json_get(obj, "metadata");
+
+	if (json_get_int(om, "generation", -1) == json_get_int(nm, "generation", -2) &&
+	    !json_get(nm, "deletionTimestamp") == !json_get(om, "deletionTimestamp") &&
+	    json_equal(json_get(om, "labels"), json_get(nm, "labels")) &&
+	    json_equal(json_get(om, "annotations"), json_get(nm, "annotations")))
+		return;
+	enqueue_object(ud, obj);
+}
+
+static void enqueue_owner(struct controller *c, const struct json *obj)
+{
+	const struct json *meta = json_get(obj, "metadata");
+	const char *ns = json_get_string(meta, "namespace");
+	const char *name = json_get_string(json_get(meta, "labels"), NAME_LABEL);
+	char key[CACHE_MAX_KEY_BYTES];
+
+	if (!ns || !name)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	queue_add(c->queue, key);
+}
+
+static void on_child_add(void *ud, const struct json *obj) { enqueue_owner(ud, obj); }
+static void on_child_update(void *ud, const struct json *o, const struct json *obj) { enqueue_owner(ud, obj); }
+
+/* A flavor change reaches every DevServer naming it, and every DevServer
+ * relying on the default (a flavor may have become or stopped being it). */
+static void enqueue_flavor_users(struct controller *c, const struct json *flavor)
+{
+	const char *name = json_get_string(json_get(flavor, "metadata"), "name");
+	const struct json **servers = NULL;
+	size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *want = json_get_string(json_get(servers[i], "spec"), "flavor");
+
+		if (!want || !*want || (name && strcmp(want, name) == 0))
+			enqueue_object(c, servers[i]);
+	}
+	free(servers);
+}
+
+static void on_flavor_add(void *ud, const struct json *obj) { enqueue_flavor_users(ud, obj); }
+static void on_flavor_update(void *ud, const struct json *o, const struct json *obj) { enqueue_flavor_users(ud, obj); }
+
+static void on_policy_add(void *ud, const struct json *obj)
+{
+	struct controller *c = ud;
+
+	if (c->synced)
+		policy_source_changed(c, obj);
+}
+
+static void on_policy_update(void *ud, const struct json *o, const struct json *obj)
+{
+	on_policy_add(ud, obj);
+}
+
+static void on_policy_delete(void *ud, const struct json *obj)
+{
+	policy_source_changed(ud, NULL);
+}
+
+void controller_enqueue_all_paced(struct controller *c)
+{
+	const struct json **servers = NULL;
+	size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
+	int64_t now = clock_mono_ms();
+
+	for (size_t i = 0; i < n; i++) {
+		char key[CACHE_MAX_KEY_BYTES];
+
+		if (cache_key(servers[i], key))
+			queue_add_after(c->queue, key, (int64_t)i * 1000 / c->opt.policy_rate, now);
+	}
+	free(servers);
+}
+
+/* --- informers -------------------------------------------------------------- */
+
+static int informer_setup(struct controller *c, struct informer *inf, const char *what,
+			  const char *api_version, const char *kind, const char *ns,
+			  const char *label_selector, const char *field_selector,
+			  const struct cache_handlers *h, struct error *err)
+{
+	struct watch_options wo = { 0 };
+	struct watch_sink sink;
+	int rc;
+
+	inf->what = what;
+	rc = kube_client_resource(&c->client, api_version, kind, &inf->res, err);
+	if (rc < 0)
+		return error_prefix(err, "%s", what);
+	cache_init(&inf->cache, h);
+	cache_sink(&inf->cache, &sink);
+	wo.ns = ns;
+	wo.label_selector = label_selector;
+	wo.field_selector = field_selector;
+	watch_init(&inf->watch, &c->client, inf->res, &wo, &sink);
+	inf->started = true;
+	return 0;
+}
+
+static void informer_cleanup(struct informer *inf)
+{
+	if (!inf->started)
+		return;
+	watch_stop(&inf->watch);
+	watch_cleanup(&inf->watch);
+	cache_cleanup(&inf->cache);
+	inf->started = false;
+}
+
+#define FOR_EACH_INFORMER(c, inf, body)                                          \
+	do {                                                                     \
+		struct informer *all_[] = { &(c)->devservers, &(c)->flavors, &(c)->pods, \
+			&(c)->children[0], &(c)->children[1], &(c)->children[2],   \
+			&(c)->children[3], &(c)->children[4], &(c)->policy_cm };    \
+		for (size_t i_ = 0; i_ < sizeof(all_) / sizeof(all_[0]); i_++) {  \
+			struct informer *inf = all_[i_];                          \
+			body                                                      \
+		}                                                                 \
+	} while (0)
+
+int controller_new(const struct operator_options *opt, struct controller **out, struct error *err)
+{
+	struct controller *c = mem_calloc(1, sizeof(*c));
+	struct kube_config_options ko = {
+		.kubeconfig = opt->kubeconfig, .context = opt->context, .prefer_in_cluster = true,
+	};
+	const struct cache_handlers ds_h = { on_devserver_add, on_devserver_update, on_devserver_add, c };
+	const struct cache_handlers flavor_h = { on_flavor_add, on_flavor_update, on_flavor_add, c };
+	const struct cache_handlers child_h = { on_child_add, on_child_update, on_child_add, c };
+	const struct cache_handlers policy_h = { on_policy_add, on_policy_update, on_policy_delete, c };
+	struct queue_config qc = {
+		.max_in_flight = opt->concurrency,
+		.backoff_base_ms = QUEUE_DEFAULT_BACKOFF_BASE_MS,
+		.backoff_max_ms = QUEUE_DEFAULT_BACKOFF_MAX_MS,
+	};
+	const char *ns = opt->namespace_count ? opt->namespaces[0] : NULL;
+	const char *managed = MANAGED_BY_LABEL "=" MANAGED_BY_VALUE;
+	char policy_field[128];
+	int rc;
+
+	*out = NULL;
+	c->opt = *opt;
+	if (opt->namespace_count > 1) {
+		free(c);
+		return error_set(err, ERR_INVALID, "watching several namespaces is not supported yet: "
+				 "give one --namespace, or none for all");
+	}
+	rc = kube_config_load(&c->cfg, &ko, err);
+	if (rc < 0) {
+		free(c);
+		return rc;
+	}
+	c->opt.kubeconfig = NULL; /* strings below point into opt, not cfg */
+	rc = kube_client_init(&c->client, &c->cfg, err);
+	if (rc < 0) {
+		kube_config_cleanup(&c->cfg);
+		free(c);
+		return rc;
+	}
+	c->queue = queue_new(&qc);
+	c->events = events_new(&c->client, "devserver-operator");
+	rc = policy_source_init(c, err);
+	snprintf(policy_field, sizeof(policy_field), "metadata.name=%s", opt->policy_configmap);
+	if (rc == 0)
+		rc = informer_setup(c, &c->devservers, "devservers", "devserver.io/v1", "DevServer", ns,
+				    NULL, NULL, &ds_h, err);
+	if (rc == 0)
+		rc = informer_setup(c, &c->flavors, "devserverflavors", "devserver.io/v1",
+				    "DevServerFlavor", NULL, NULL, NULL, &flavor_h, err);
+	if (rc == 0)
+		rc = informer_setup(c, &c->pods, "pods", "v1", "Pod", ns, managed, NULL, &child_h, err);
+	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++)
+		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
+				    child_kinds[k][1], ns, managed, NULL, &child_h, err);
+	if (rc == 0)
+		rc = informer_setup(c, &c->policy_cm, "policy configmap", "v1", "ConfigMap",
+				    opt->operator_namespace, NULL, policy_field, &policy_h, err);
+	if (rc < 0) {
+		controller_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void controller_stop(struct controller *c)
+{
+	c->stop = 1;
+}
+
+void controller_free(struct controller *c)
+{
+	if (!c)
+		return;
+	FOR_EACH_INFORMER(c, inf, informer_cleanup(inf););
+	policy_source_cleanup(c);
+	events_free(c->events);
+	queue_free(c->queue);
+	kube_client_cleanup(&c->client);
+	kube_config_cleanup(&c->cfg);
+	free(c);
+}
+
+static bool controller_all_synced(struct controller *c)
+{
+	bool all = true;
+
+	FOR_EACH_INFORMER(c, inf, all = all && inf->cache.synced;);
+	return all;
+}
+
+int controller_run(struct controller *c, struct error *err)
+{
+	int64_t started = clock_mono_ms(), last_sync_log = started;
+	int rc = 0;
+
+	FOR_EACH_INFORMER(c, inf, {
+		if (rc == 0 && (rc = watch_start(&inf->watch, err)) < 0)
+			error_prefix(err, "watch %s", inf->what);
+	});
+	if (rc < 0)
+		return rc;
+	log_msg(LOG_INFO, "operator started", "policy", policy_engine_revision(c->engine),
+		"concurrency", c->opt.concurrency == 16 ? "16" : "custom", NULL);
+	while (!c->stop) {
+		int64_t now = clock_mono_ms(), due;
+		const char *key;
+		int wait;
+
+		if (!c->synced) {
+			if (controller_all_synced(c)) {
+				const struct json **cms = NULL;
+				char ms[32];
+
+				c->synced = true;
+				snprintf(ms, sizeof(ms), "%lld", (long long)(now - started));
+				log_msg(LOG_INFO, "caches synced", "ms", ms,
+					"devservers", cache_count(&c->devservers.cache) ? "some" : "none", NULL);
+				/* the policy ConfigMap seen during the sync applies now */
+				if (cache_list(&c->policy_cm.cache, NULL, NULL, &cms) > 0)
+					policy_source_changed(c, cms[0]);
+				free(cms);
+				controller_enqueue_all_paced(c);
+				c->next_resync_ms = now + c->opt.resync_s * 1000;
+			} else if (now - last_sync_log > CONTROLLER_SYNC_LOG_MS) {
+				log_printf(LOG_INFO, "waiting for caches to sync");
+				last_sync_log = now;
+			}
+		}
+		if (c->synced) {
+			if (now >= c->next_resync_ms) {
+				const struct json **servers = NULL;
+				size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
+
+				char count[24];
+
+				for (size_t i = 0; i < n; i++)
+					enqueue_object(c, servers[i]);
+				free(servers);
+				snprintf(count, sizeof(count), "%zu", n);
+				log_msg(LOG_INFO, "resync", "devservers", count, NULL);
+				c->next_resync_ms = now + c->opt.resync_s * 1000;
+			}
+			while (!c->stop && (key = queue_get(c->queue, now)))
+				reconcile_start(c, key);
+		}
+		wait = CONTROLLER_LOOP_MAX_WAIT_MS;
+		due = queue_next_due_ms(c->queue);
+		if (c->synced && due >= 0 && due - now < wait)
+			wait = due - now < 0 ? 0 : (int)(due - now);
+		if (queue_ready_len(c->queue) > 0 && queue_in_flight(c->queue) < (size_t)c->opt.concurrency)
+			wait = 0;
+		if ((rc = kube_http_run_once(c->client.http, wait)) < 0)
+			return error_set(err, rc, "event loop failed");
+	}
+	{
+		char n[7][24];
+
+		snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)c->stats.reconciles);
+		snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)c->stats.writes);
+		snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)c->stats.applies);
+		snprintf(n[3], sizeof(n[3]), "%llu", (unsigned long long)c->stats.applies_skipped);
+		snprintf(n[4], sizeof(n[4]), "%llu", (unsigned long long)c->stats.status_writes);
+		snprintf(n[5], sizeof(n[5]), "%llu", (unsigned long long)c->stats.deletes);
+		snprintf(n[6], sizeof(n[6]), "%llu", (unsigned long long)c->stats.reconcile_errors);
+		log_msg(LOG_INFO, "operator stopping", "reconciles", n[0], "writes", n[1], "applies", n[2],
+			"unchanged", n[3], "statusWrites", n[4], "deletes", n[5], "errors", n[6], NULL);
+	}
+	return 0;
+}

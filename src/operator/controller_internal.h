@@ -1,0 +1,95 @@
+/* controller_internal.h - the controller's state, shared by controller.c
+ * (informers, queue, loop), reconcile.c (one DevServer) and policy_source.c
+ * (the active policy). Not a public interface: only src/operator includes it.
+ */
+#ifndef DEVSERVER_OPERATOR_CONTROLLER_INTERNAL_H
+#define DEVSERVER_OPERATOR_CONTROLLER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kube/cache.h"
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
+#include "kube/queue.h"
+#include "kube/watch.h"
+#include "operator/events.h"
+#include "operator/options.h"
+#include "policy/engine.h"
+
+#include "policy/validate.h"
+
+/* Labels the host stamps on children (policy/validate.h names them) and the
+ * ones the operator reads back. */
+#define MANAGED_BY_LABEL POLICY_LABEL_MANAGED_BY
+#define MANAGED_BY_VALUE POLICY_MANAGER_NAME
+#define NAME_LABEL POLICY_LABEL_NAME
+#define HOME_LABEL "devserver.io/home"   /* set by the policy on a home PVC */
+#define RENDER_HASH_ANNOTATION "devserver.io/render-hash"
+
+/* One watched resource: its reflector and the cache it feeds. */
+struct informer {
+	const char *what;                  /* for logs: "devservers", "pods", ... */
+	const struct kube_resource *res;
+	struct cache cache;
+	struct watch watch;
+	bool started;
+};
+
+/* The kinds of child the operator may own, each with an informer. */
+enum child_kind {
+	CHILD_DEPLOYMENT,
+	CHILD_SERVICE,
+	CHILD_PVC,
+	CHILD_CONFIGMAP,
+	CHILD_SECRET,
+	CHILD_KIND_COUNT,
+};
+
+struct controller_stats {
+	uint64_t reconciles, reconcile_errors;
+	uint64_t applies, applies_skipped, deletes, status_writes, status_skipped;
+	uint64_t expired;
+	uint64_t writes;        /* every POST/PUT/PATCH/DELETE the operator sent (Events excluded) */
+};
+
+struct controller {
+	struct operator_options opt;
+	struct kube_config cfg;
+	struct kube_client client;
+	struct informer devservers;
+	struct informer flavors;
+	struct informer pods;
+	struct informer children[CHILD_KIND_COUNT];
+	struct informer policy_cm;
+	struct queue *queue;
+	struct events *events;
+	struct policy_engine *engine;      /* the active policy */
+	struct policy_engine *builtin;     /* compiled from the embedded bundle */
+	char policy_rejected[512];         /* last rejection, "" if none */
+	char policy_rejected_revision[32];
+	bool synced;                       /* every informer has listed once */
+	int64_t next_resync_ms;
+	volatile int stop;
+	struct controller_stats stats;
+};
+
+/* reconcile.c */
+/* Starts reconciling key ("ns/name"); ends with queue_done(c->queue, key),
+ * possibly after asynchronous API calls complete. */
+void reconcile_start(struct controller *c, const char *key);
+/* The informer caching objects of this apiVersion/kind, or NULL. */
+struct informer *controller_child_informer(struct controller *c, const char *api_version,
+					   const char *kind);
+
+/* policy_source.c */
+int policy_source_init(struct controller *c, struct error *err);
+void policy_source_cleanup(struct controller *c);
+/* The policy ConfigMap changed (obj NULL: it was deleted). */
+void policy_source_changed(struct controller *c, const struct json *obj);
+
+/* controller.c */
+/* Enqueues every DevServer, spread over time at opt.policy_rate per second. */
+void controller_enqueue_all_paced(struct controller *c);
+
+#endif

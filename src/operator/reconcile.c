@@ -1,0 +1,522 @@
+/* reconcile.c - bring one DevServer's children and status in line.
+ *
+ * Steps: read the DevServer from the cache -> TTL (delete when expired, else
+ * a queue timer for the expiry) -> resolve the flavor -> render with the
+ * active policy -> stamp and validate (children.c) -> server-side apply each
+ * child that changed or drifted -> delete owned children that were not
+ * rendered (never a home PVC) -> when every call has answered, compute the
+ * status from the cache (observed objects, never the desired ones) and patch
+ * /status only when it differs.
+ *
+ * The API calls run concurrently on the HTTP loop; a task counts the answers
+ * it waits for. Cache pointers are only valid until the loop delivers the
+ * next event, so nothing borrowed from the cache is kept across calls: the
+ * finishing step reads the cache afresh. The key stays "in flight" in the
+ * queue until the task ends, so one DevServer is never reconciled twice at
+ * once, and a change that arrives meanwhile runs it again right after.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "operator/children.h"
+#include "operator/controller_internal.h"
+#include "operator/drift.h"
+#include "operator/flavor.h"
+#include "operator/lifecycle.h"
+#include "operator/status.h"
+
+struct reconcile_task {
+	struct controller *c;
+	char key[QUEUE_KEY_MAX_BYTES];
+	char ns[64];
+	char name[256];
+	char uid[64];
+	int pending;               /* API calls not answered yet */
+	bool status_sent;
+	int applied, deleted;      /* writes issued, for the Event */
+	bool created;              /* the Deployment did not exist before */
+	char flavor_name[256];
+	struct error flavor_err;
+	struct error render_err;
+	struct error apply_err;    /* first apply/delete failure */
+	bool rendered;             /* render_err is meaningful */
+	bool apply_attempted;      /* apply_err is meaningful */
+	char revision[32];
+	struct lifecycle lc;
+	int worst;                 /* the error that decides the requeue */
+};
+
+struct informer *controller_child_informer(struct controller *c, const char *api_version,
+					   const char *kind)
+{
+	for (int i = 0; i < CHILD_KIND_COUNT; i++) {
+		const struct kube_resource *r = c->children[i].res;
+		char av[96];
+
+		if (r->group[0])
+			snprintf(av, sizeof(av), "%s/%s", r->group, r->version);
+		else
+			snprintf(av, sizeof(av), "%s", r->version);
+		if (strcmp(av, api_version) == 0 && strcmp(r->kind, kind) == 0)
+			return &c->children[i];
+	}
+	return NULL;
+}
+
+static bool reconcile_retryable(int code)
+{
+	return code == ERR_RETRY || code == ERR_CONFLICT || code == ERR_TIMEOUT || code == ERR_GONE ||
+	       code == ERR_UNAUTHORIZED || code == ERR_IO;
+}
+
+static void reconcile_end(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	int64_t now = clock_mono_ms();
+
+	if (t->worst < 0) {
+		int64_t delay = queue_add_backoff(c->queue, t->key, now);
+
+		c->stats.reconcile_errors++;
+		log_printf(reconcile_retryable(t->worst) ? LOG_INFO : LOG_WARN,
+			   "reconcile %s: %s; retrying in %" PRId64 " ms", t->key,
+			   error_code_name(t->worst), delay);
+	} else {
+		queue_forget(c->queue, t->key);
+	}
+	queue_done(c->queue, t->key);
+	free(t);
+}
+
+static void reconcile_note_error(struct reconcile_task *t, int code)
+{
+	/* a retryable failure outranks a permanent one: it may heal by itself */
+	if (t->worst == 0 || (reconcile_retryable(code) && !reconcile_retryable(t->worst)))
+		t->worst = code;
+}
+
+/* --- status ---------------------------------------------------------------- */
+
+static const struct json *reconcile_newest(const struct json **objs, size_t n)
+{
+	const struct json *best = NULL;
+	const char *best_ts = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct json *meta = json_get(objs[i], "metadata");
+		const char *ts = json_get_string(meta, "creationTimestamp");
+
+		if (json_get(meta, "deletionTimestamp"))
+			continue;
+		if (!best || (ts && best_ts && strcmp(ts, best_ts) > 0)) {
+			best = objs[i];
+			best_ts = ts;
+		}
+	}
+	return best;
+}
+
+static void reconcile_status_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+
+	json_free(obj);
+	if (rc < 0) {
+		log_msg(LOG_WARN, "status update failed", "devserver", t->key, "error", err->msg, NULL);
+		reconcile_note_error(t, rc);
+	}
+	reconcile_end(t);
+}
+
+static void reconcile_finish(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	const struct json *ds = cache_get(&c->devservers.cache, t->ns, t->name);
+	const struct json **objs = NULL;
+	const struct json *deployment = NULL, *service = NULL, *pod = NULL;
+	struct status_inputs in;
+	struct json *st, *patch;
+	struct selector sel;
+	char text[320];
+	struct error err;
+	size_t n;
+
+	if (!ds || strcmp(json_get_string(json_get(ds, "metadata"), "uid") ?: "", t->uid) != 0) {
+		reconcile_end(t); /* deleted (or replaced) meanwhile: nothing to report */
+		return;
+	}
+	n = cache_by_owner(&c->children[CHILD_DEPLOYMENT].cache, t->uid, &objs);
+	deployment = n ? objs[0] : NULL;
+	free(objs);
+	n = cache_by_owner(&c->children[CHILD_SERVICE].cache, t->uid, &objs);
+	service = n ? objs[0] : NULL;
+	free(objs);
+	snprintf(text, sizeof(text), NAME_LABEL "=%s", t->name);
+	if (selector_parse(&sel, text, &err) == 0) {
+		n = cache_list(&c->pods.cache, t->ns, &sel, &objs);
+		pod = reconcile_newest(objs, n);
+		free(objs);
+		selector_cleanup(&sel);
+	}
+
+	memset(&in, 0, sizeof(in));
+	in.ds = ds;
+	in.flavor_name = t->flavor_err.code ? NULL : t->flavor_name;
+	in.flavor_err = &t->flavor_err;
+	in.render_err = t->rendered ? &t->render_err : NULL;
+	in.apply_err = t->apply_attempted ? &t->apply_err : NULL;
+	in.policy_revision = t->revision[0] ? t->revision : NULL;
+	in.deployment = deployment;
+	in.pod = pod;
+	if (service) {
+		const struct json *ports = json_path(service, "spec", "ports", NULL);
+
+		in.ssh_service = json_get_string(json_get(service, "metadata"), "name");
+		in.ssh_port = ports && ports->type == JSON_ARRAY && ports->u.arr.len
+			? json_get_int(ports->u.arr.items[0], "port", 22) : 22;
+	}
+	in.expires = t->lc.expires;
+	in.expires_at = t->lc.expires_at;
+	in.now = clock_wall_ms() / 1000;
+	st = status_compute(&in);
+
+	if (json_equal(st, json_get(ds, "status"))) {
+		c->stats.status_skipped++;
+		json_free(st);
+		reconcile_end(t);
+		return;
+	}
+	{
+		const char *old_phase = json_get_string(json_get(ds, "status"), "phase");
+		const char *phase = json_get_string(st, "phase");
+
+		if (!old_phase || strcmp(old_phase, phase) != 0) {
+			log_msg(LOG_INFO, "phase", "devserver", t->key, "phase", phase,
+				"message", json_get_string(st, "message"), NULL);
+			if (strcmp(phase, "Running") == 0)
+				events_record(c->events, ds, EVENT_NORMAL, "Running", "the DevServer is ready",
+					      clock_mono_ms());
+			else if (strcmp(phase, "Failed") == 0)
+				events_record(c->events, ds, EVENT_WARNING, "Failed",
+					      json_get_string(st, "message"), clock_mono_ms());
+		}
+	}
+	patch = json_new_object();
+	json_object_set_take(patch, "status", st);
+	{
+		struct kube_call_spec spec = {
+			.method = "PATCH",
+			.res = c->devservers.res,
+			.ns = t->ns,
+			.name = t->name,
+			.subresource = "status",
+			.body = patch,
+			.content_type = "application/merge-patch+json",
+		};
+
+		c->stats.status_writes++;
+		c->stats.writes++;
+		if (kube_call_submit(&c->client, &spec, reconcile_status_done, t, &err) == 0) {
+			json_free(patch);
+			reconcile_note_error(t, err.code);
+			reconcile_end(t);
+			return;
+		}
+	}
+	json_free(patch);
+}
+
+/* --- applying and pruning -------------------------------------------------- */
+
+struct reconcile_call {
+	struct reconcile_task *t;
+	char what[160];   /* "apply Deployment box", for messages */
+};
+
+static void reconcile_call_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_call *call = ud;
+	struct reconcile_task *t = call->t;
+
+	json_free(obj);
+	if (rc < 0 && !(rc == ERR_NOT_FOUND && strncmp(call->what, "delete", 6) == 0)) {
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, rc, "%s: %s", call->what, err->msg);
+		reconcile_note_error(t, rc);
+	}
+	free(call);
+	if (--t->pending == 0)
+		reconcile_finish(t);
+}
+
+static void reconcile_submit(struct reconcile_task *t, struct kube_call_spec *spec, const char *what)
+{
+	struct reconcile_call *call = mem_calloc(1, sizeof(*call));
+	struct error err;
+
+	call->t = t;
+	snprintf(call->what, sizeof(call->what), "%s", what);
+	t->c->stats.writes++;
+	t->pending++;
+	if (kube_call_submit(&t->c->client, spec, reconcile_call_done, call, &err) == 0) {
+		t->pending--;
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, err.code, "%s: %s", what, err.msg);
+		reconcile_note_error(t, err.code);
+		free(call);
+	}
+}
+
+static bool reconcile_is_desired(const struct json *desired, const struct json *obj)
+{
+	const char *kind = json_get_string(obj, "kind");
+	const char *name = json_get_string(json_get(obj, "metadata"), "name");
+
+	for (size_t i = 0; i < desired->u.arr.len; i++) {
+		const struct json *d = desired->u.arr.items[i];
+
+		if (kind && name && strcmp(json_get_string(d, "kind"), kind) == 0 &&
+		    strcmp(json_get_string(json_get(d, "metadata"), "name"), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void reconcile_apply(struct reconcile_task *t, const struct json *desired)
+{
+	struct controller *c = t->c;
+
+	for (size_t i = 0; i < desired->u.arr.len; i++) {
+		const struct json *d = desired->u.arr.items[i];
+		const char *kind = json_get_string(d, "kind");
+		const char *name = json_get_string(json_get(d, "metadata"), "name");
+		struct informer *inf = controller_child_informer(c, json_get_string(d, "apiVersion"), kind);
+		const struct json *observed = inf ? cache_get(&inf->cache, t->ns, name) : NULL;
+		const char *old_hash = observed ? children_render_hash(observed) : NULL;
+		char drift_path[DRIFT_PATH_MAX_BYTES], what[160];
+
+		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0 &&
+		    !drift_find(d, observed, drift_path, sizeof(drift_path))) {
+			c->stats.applies_skipped++;
+			continue;
+		}
+		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0)
+			log_msg(LOG_INFO, "repairing drift", "devserver", t->key, "child", name,
+				"field", drift_path, NULL);
+		if (!observed && strcmp(kind, "Deployment") == 0)
+			t->created = true;
+		{
+			struct kube_call_spec spec = {
+				.method = "PATCH",
+				.res = inf->res,
+				.ns = t->ns,
+				.name = name,
+				.query = "fieldManager=" KUBE_FIELD_MANAGER "&force=true",
+				.body = d,
+				.content_type = "application/apply-patch+yaml",
+			};
+
+			snprintf(what, sizeof(what), "apply %s %s", kind, name);
+			c->stats.applies++;
+			t->applied++;
+			reconcile_submit(t, &spec, what);
+		}
+	}
+}
+
+static void reconcile_prune(struct reconcile_task *t, const struct json *desired)
+{
+	struct controller *c = t->c;
+
+	for (int k = 0; k < CHILD_KIND_COUNT; k++) {
+		const struct json **objs = NULL;
+		size_t n = cache_by_owner(&c->children[k].cache, t->uid, &objs);
+
+		for (size_t i = 0; i < n; i++) {
+			const struct json *meta = json_get(objs[i], "metadata");
+			const char *name = json_get_string(meta, "name");
+			const char *home = json_get_string(json_get(meta, "labels"), HOME_LABEL);
+			struct json *opts, *pre;
+			char what[160];
+
+			if (reconcile_is_desired(desired, objs[i]) || json_get(meta, "deletionTimestamp"))
+				continue;
+			if (k == CHILD_PVC && home && strcmp(home, "true") == 0)
+				continue; /* a home goes only with its DevServer */
+			/* precondition on the uid: never delete a namesake created since */
+			opts = json_new_object();
+			pre = json_new_object();
+			json_object_set_take(opts, "apiVersion", json_new_string("v1"));
+			json_object_set_take(opts, "kind", json_new_string("DeleteOptions"));
+			json_object_set_take(pre, "uid", json_new_string(json_get_string(meta, "uid") ?: ""));
+			json_object_set_take(opts, "preconditions", pre);
+			json_object_set_take(opts, "propagationPolicy", json_new_string("Background"));
+			{
+				struct kube_call_spec spec = {
+					.method = "DELETE",
+					.res = c->children[k].res,
+					.ns = t->ns,
+					.name = name,
+					.body = opts,
+				};
+
+				snprintf(what, sizeof(what), "delete %s %s", c->children[k].res->kind, name);
+				log_msg(LOG_INFO, "pruning", "devserver", t->key, "child", what + 7, NULL);
+				c->stats.deletes++;
+				t->deleted++;
+				reconcile_submit(t, &spec, what);
+			}
+			json_free(opts);
+		}
+		free(objs);
+	}
+}
+
+/* --- TTL --------------------------------------------------------------------- */
+
+static void reconcile_expired_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+
+	json_free(obj);
+	if (rc < 0 && rc != ERR_NOT_FOUND && rc != ERR_CONFLICT) {
+		log_msg(LOG_WARN, "deleting an expired DevServer failed", "devserver", t->key,
+			"error", err->msg, NULL);
+		reconcile_note_error(t, rc);
+	}
+	reconcile_end(t);
+}
+
+static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
+{
+	struct controller *c = t->c;
+	struct json *opts = json_new_object(), *pre = json_new_object();
+	char at[CLOCK_RFC3339_BYTES], msg[160];
+	struct error err;
+	struct kube_call_spec spec = {
+		.method = "DELETE", .res = c->devservers.res, .ns = t->ns, .name = t->name, .body = opts,
+	};
+
+	clock_format_rfc3339(t->lc.expires_at, at);
+	snprintf(msg, sizeof(msg), "time-to-live ran out at %s; deleting", at);
+	log_msg(LOG_INFO, "expired", "devserver", t->key, "expiresAt", at, NULL);
+	events_record(c->events, ds, EVENT_NORMAL, "Expired", msg, clock_mono_ms());
+	json_object_set_take(opts, "apiVersion", json_new_string("v1"));
+	json_object_set_take(opts, "kind", json_new_string("DeleteOptions"));
+	json_object_set_take(pre, "uid", json_new_string(t->uid));
+	json_object_set_take(opts, "preconditions", pre);
+	json_object_set_take(opts, "propagationPolicy", json_new_string("Background"));
+	c->stats.expired++;
+	c->stats.writes++;
+	if (kube_call_submit(&c->client, &spec, reconcile_expired_done, t, &err) == 0) {
+		reconcile_note_error(t, err.code);
+		reconcile_end(t);
+	}
+	json_free(opts);
+}
+
+/* --- the entry point ------------------------------------------------------- */
+
+void reconcile_start(struct controller *c, const char *key)
+{
+	struct reconcile_task *t = mem_calloc(1, sizeof(*t));
+	const struct json *ds, *flavor = NULL, *spec;
+	const struct json **flavors = NULL;
+	struct json *ctx, *rendered = NULL, *desired = NULL;
+	const char *slash = strchr(key, '/'), *mode;
+	size_t nflavors;
+	struct error err;
+	int64_t now_s;
+
+	c->stats.reconciles++;
+	t->c = c;
+	snprintf(t->key, sizeof(t->key), "%s", key);
+	if (!slash || (size_t)(slash - key) >= sizeof(t->ns)) {
+		reconcile_end(t);
+		return;
+	}
+	memcpy(t->ns, key, (size_t)(slash - key));
+	snprintf(t->name, sizeof(t->name), "%s", slash + 1);
+	ds = cache_get(&c->devservers.cache, t->ns, t->name);
+	if (!ds || json_path(ds, "metadata", "deletionTimestamp", NULL)) {
+		reconcile_end(t); /* gone or going: garbage collection removes the children */
+		return;
+	}
+	snprintf(t->uid, sizeof(t->uid), "%s", json_get_string(json_get(ds, "metadata"), "uid") ?: "");
+	spec = json_get(ds, "spec");
+
+	/* flavor */
+	nflavors = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
+	if (flavor_resolve(ds, flavors, nflavors, &flavor, &t->flavor_err) == 0)
+		snprintf(t->flavor_name, sizeof(t->flavor_name), "%s",
+			 json_get_string(json_get(flavor, "metadata"), "name"));
+	else
+		events_record(c->events, ds, EVENT_WARNING, "FlavorNotResolved", t->flavor_err.msg,
+			      clock_mono_ms());
+
+	/* time-to-live: a queue timer for the expiry, never polling */
+	now_s = clock_wall_ms() / 1000;
+	if (lifecycle_compute(ds, flavor, &t->lc, &err) < 0) {
+		log_msg(LOG_WARN, "cannot compute the time-to-live", "devserver", key, "error", err.msg, NULL);
+	} else if (t->lc.expires && now_s >= t->lc.expires_at) {
+		free(flavors);
+		reconcile_expire(t, ds);
+		return;
+	} else if (t->lc.expires) {
+		queue_add_after(c->queue, key, (t->lc.expires_at - now_s) * 1000 + 50, clock_mono_ms());
+	}
+
+	if (t->flavor_err.code)
+		goto finish;
+
+	/* render */
+	t->rendered = true;
+	snprintf(t->revision, sizeof(t->revision), "%s", policy_engine_revision(c->engine));
+	mode = json_get_string(spec, "mode");
+	if (mode && strcmp(mode, "distributed") == 0) {
+		error_set(&t->render_err, ERR_POLICY, "spec.mode distributed is not supported yet; "
+			  "use standalone");
+		events_record(c->events, ds, EVENT_WARNING, "Unsupported", t->render_err.msg, clock_mono_ms());
+		goto finish;
+	}
+	ctx = json_new_object();
+	json_object_set_take(ctx, "namespace", json_new_string(t->ns));
+	json_object_set_take(ctx, "default_image", json_new_string(c->opt.default_image));
+	if (policy_engine_render(c->engine, ds, flavor, ctx, &rendered, &t->render_err) < 0 ||
+	    children_prepare(ds, rendered, &desired, &t->render_err) < 0) {
+		json_free(ctx);
+		t->render_err.code = ERR_POLICY;
+		log_msg(LOG_WARN, "policy failed", "devserver", key, "revision", t->revision,
+			"error", t->render_err.msg, NULL);
+		events_record(c->events, ds, EVENT_WARNING, "PolicyError", t->render_err.msg, clock_mono_ms());
+		goto finish;
+	}
+	json_free(ctx);
+
+	/* apply, prune */
+	t->apply_attempted = true;
+	t->pending = 1; /* held until every call is submitted */
+	reconcile_apply(t, desired);
+	reconcile_prune(t, desired);
+	if (t->applied || t->deleted) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%d children applied, %d removed (policy %s)", t->applied,
+			 t->deleted, t->revision);
+		events_record(c->events, ds, EVENT_NORMAL, t->created ? "Created" : "Updated", msg,
+			      clock_mono_ms());
+	}
+	json_free(desired);
+	free(flavors);
+	if (--t->pending == 0)
+		reconcile_finish(t);
+	return;
+finish:
+	free(flavors);
+	reconcile_finish(t);
+}
