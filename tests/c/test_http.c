@@ -22,7 +22,10 @@
 
 #include "core/clock.h"
 #include "core/mem.h"
+#include "kube/cache.h"
+#include "kube/client.h"
 #include "kube/http.h"
+#include "kube/watch.h"
 
 /* ---- the loopback server --------------------------------------------- */
 
@@ -36,6 +39,7 @@ struct srv {
 	atomic_int connections;
 	atomic_int requests;
 	atomic_int hits_429, hits_500, hits_401;
+	atomic_int lists, watches, last_watch_rv;
 	pthread_mutex_t mu;
 	pthread_t conns[SRV_MAX_CONNS];
 	int nconns;
@@ -152,6 +156,43 @@ static bool srv_handle(struct srv *s, int fd, const char *method, const char *pa
 				return false;
 		}
 		srv_send(fd, "0\r\n\r\n", 5);
+	} else if (strncmp(path, "/api/v1/namespaces/ns/configmaps?", 33) == 0 && !strstr(path, "watch=1")) {
+		/* reflector: list 1 has two pages (a | b) at rv 10, list 2 is (a, c) at rv 20 */
+#define CM(n, rv) "{\"metadata\":{\"name\":\"" n "\",\"namespace\":\"ns\",\"resourceVersion\":\"" rv "\"}}"
+		if (strstr(path, "continue=tok%2B1")) {
+			srv_respond(fd, 200, NULL, "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\","
+				    "\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[" CM("b", "9") "]}");
+		} else if (atomic_fetch_add(&s->lists, 1) == 0) {
+			srv_respond(fd, 200, NULL, "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\","
+				    "\"metadata\":{\"resourceVersion\":\"10\",\"continue\":\"tok+1\"},\"items\":[" CM("a", "8") "]}");
+		} else {
+			srv_respond(fd, 200, NULL, "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\","
+				    "\"metadata\":{\"resourceVersion\":\"20\"},\"items\":[" CM("a", "8") "," CM("c", "19") "]}");
+		}
+	} else if (strncmp(path, "/api/v1/namespaces/ns/configmaps?", 33) == 0) {
+		const char *h = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+		const char *rv = strstr(path, "resourceVersion=");
+		int n = atomic_fetch_add(&s->watches, 1);
+
+		atomic_store(&s->last_watch_rv, rv ? atoi(rv + 16) : -1);
+		srv_send(fd, h, strlen(h));
+		if (n == 0) {
+			/* an event, then an in-band 410 split across chunks */
+			srv_chunk(fd, "{\"type\":\"ADDED\",\"object\":" CM("d", "11") "}\n{\"type\":\"ERR");
+			srv_nap(s, 40);
+			srv_chunk(fd, "OR\",\"object\":{\"kind\":\"Status\",\"code\":410,\"reason\":\"Expired\","
+				  "\"message\":\"too old resource version: 10 (15)\"}}\n");
+			srv_nap(s, 10000);
+			return false;
+		}
+		if (n == 1) {
+			/* a bookmark, then a clean end (the server's timeout) */
+			srv_chunk(fd, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"ConfigMap\",\"metadata\":{\"resourceVersion\":\"25\"}}}\n");
+			srv_send(fd, "0\r\n\r\n", 5);
+			return true;
+		}
+		srv_nap(s, 10000);
+		return false;
 	} else if (strcmp(path, "/stall") == 0) {
 		const char *h = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
 
@@ -612,6 +653,60 @@ static void test_connection_refused_is_retryable(void **state)
 	kube_config_cleanup(&cfg);
 }
 
+static int relist_adds, relist_deletes;
+
+static void count_add(void *ud, const struct json *o)
+{
+	relist_adds++;
+}
+
+static void count_delete(void *ud, const struct json *o)
+{
+	relist_deletes++;
+}
+
+static void test_reflector_pages_relists_and_resumes(void **state)
+{
+	struct fx *f = *state;
+	struct kube_client c = {.cfg = &f->cfg, .http = f->h};
+	struct cache_handlers h = {.on_add = count_add, .on_delete = count_delete};
+	struct cache cache;
+	struct watch w;
+	struct watch_sink sink;
+	struct watch_options wo = {.ns = "ns", .page_size = 1};
+	struct error err;
+	int64_t until = clock_mono_ms() + 5000;
+
+	cache_init(&cache, &h);
+	cache_sink(&cache, &sink);
+	watch_init(&w, &c, kube_resource_find("v1", "ConfigMap"), &wo, &sink);
+	assert_int_equal(watch_start(&w, &err), 0);
+	/* list (2 pages) -> watch from 10 -> ADDED d -> in-band 410 -> relist at
+	 * 20 -> watch from 20 -> bookmark 25 -> clean end -> watch from 25 */
+	while (atomic_load(&f->srv->watches) < 3 && clock_mono_ms() < until)
+		assert_int_equal(kube_http_run_once(f->h, 50), 0);
+	for (int i = 0; i < 5; i++)
+		kube_http_run_once(f->h, 20);
+	assert_int_equal(atomic_load(&f->srv->watches), 3);
+	assert_int_equal(atomic_load(&f->srv->last_watch_rv), 25); /* resumed, not relisted */
+	assert_int_equal(w.stats.lists, 2);
+	assert_int_equal(w.stats.relists, 1);
+	assert_int_equal(w.last_err.code, ERR_GONE);
+	assert_string_equal(w.rv, "25");
+	assert_int_equal(w.state, WATCH_WATCHING);
+	assert_int_equal(cache_count(&cache), 2);
+	assert_non_null(cache_get(&cache, "ns", "a"));
+	assert_non_null(cache_get(&cache, "ns", "c"));
+	assert_null(cache_get(&cache, "ns", "b")); /* gone from the relist */
+	assert_null(cache_get(&cache, "ns", "d")); /* seen on the watch, gone from the relist */
+	assert_int_equal(relist_adds, 4);          /* a, b, d, c */
+	assert_int_equal(relist_deletes, 2);       /* b, d */
+	assert_string_equal(json_get_string(cache_get(&cache, "ns", "c"), "kind"), "ConfigMap"); /* stamped */
+	watch_cleanup(&w);
+	cache_cleanup(&cache);
+	assert_int_equal(kube_http_pending(f->h), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_requests_cancel_and_timers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timers_fire_in_order, setup, teardown),
 		cmocka_unit_test(test_connection_refused_is_retryable),
+		cmocka_unit_test_setup_teardown(test_reflector_pages_relists_and_resumes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
