@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_opts.h"
 #include "command.h"
 #include "config.h"
 #include "core/buf.h"
@@ -166,8 +167,10 @@ int cli_main_io(int argc, char **argv, FILE *out, FILE *errf, int64_t now)
 
 	cli_config_init(&config);
 	error_clear(&err);
-	if (argc > 1 && strcmp(argv[1], "--version") == 0)
-		argv[1] = (char *)"version";
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		version_print_client(out);
+		return EXIT_OK;
+	}
 	/* Global flags before the command name. */
 	if (flags_parse(NULL, NULL, &ctx.g, argc - 1, argv + 1, NULL, 0, &npos, true, &consumed,
 			&help, &err) < 0) {

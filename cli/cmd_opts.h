@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "command.h"
 #include "core/buf.h"
@@ -125,6 +126,9 @@ struct version_opts {
 	struct cmd_common c;
 	bool client;
 };
+
+/* "Client Version: X (git describe)\n" */
+void version_print_client(FILE *out);
 
 /* The bash completion script, generated from the command table. */
 int completion_bash(struct buf *out);

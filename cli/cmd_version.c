@@ -9,13 +9,18 @@ static const struct flag_spec version_flags[] = {
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
+void version_print_client(FILE *out)
+{
+	fprintf(out, "Client Version: %s (%s)\n", DEVSERVER_VERSION, DEVSERVER_GIT_DESCRIBE);
+}
+
 static int version_run(struct cli_ctx *ctx, void *p)
 {
 	struct version_opts *o = p;
 	char server[128];
 	struct error err;
 
-	fprintf(ctx->out, "Client Version: %s (%s)\n", DEVSERVER_VERSION, DEVSERVER_GIT_DESCRIBE);
+	version_print_client(ctx->out);
 	if (o->client)
 		return EXIT_OK;
 	if (backend_server_version(&ctx->g, server, sizeof(server), &err) < 0)

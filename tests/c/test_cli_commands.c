@@ -1,0 +1,1049 @@
+/* test_cli_commands.c - every devctl command: what its flags parse into, the
+ * usage errors (exit 2 and the start of the message), the pure builders
+ * (create's DevServer, the stop/start and extend patches, wait conditions),
+ * the offline commands end to end, and help text that matches the docs.
+ *
+ * Commands run through cli_main_io with memstreams for stdout and stderr, and
+ * a fixed clock; HOME is a temporary directory with an SSH key.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cmd_opts.h"
+#include "command.h"
+#include "config.h"
+#include "json/json.h"
+#include "json/yaml_doc.h"
+
+#define NOW 1795687200LL /* 2026-11-26T10:00:00Z */
+#define MAX_WORDS 32
+
+static char tmpdir[] = "/tmp/test_cli_commands.XXXXXX";
+static char keyfile[512];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void path_in_tmp(char *out, size_t n, const char *rel)
+{
+	snprintf(out, n, "%s/%s", tmpdir, rel);
+}
+
+static int setup(void **state)
+{
+	char p[512];
+
+	if (!mkdtemp(tmpdir))
+		return -1;
+	path_in_tmp(p, sizeof(p), ".ssh");
+	mkdir(p, 0700);
+	path_in_tmp(keyfile, sizeof(keyfile), ".ssh/id_ecdsa.pub");
+	write_file(keyfile, "# my laptop\nssh-ecdsa AAAAkey1 me@laptop\r\n\n  ssh-ed25519 AAAAkey2 me@desk  \n");
+	setenv("HOME", tmpdir, 1);
+	unsetenv("DEVCTL_CONFIG");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+struct run {
+	int rc;
+	char *out, *err;
+	size_t outlen, errlen;
+};
+
+/* Runs devctl with the NULL-terminated words. */
+static void run(struct run *r, ...)
+{
+	char *argv[MAX_WORDS];
+	int argc = 0;
+	FILE *o, *e;
+	va_list ap;
+	char *w;
+
+	argv[argc++] = "devctl";
+	va_start(ap, r);
+	while ((w = va_arg(ap, char *)) && argc < MAX_WORDS)
+		argv[argc++] = w;
+	va_end(ap);
+	o = open_memstream(&r->out, &r->outlen);
+	e = open_memstream(&r->err, &r->errlen);
+	r->rc = cli_main_io(argc, argv, o, e, NOW);
+	fclose(o);
+	fclose(e);
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void assert_starts_with(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not start with \"%s\"", s, prefix);
+}
+
+/* Runs and expects a usage error whose stderr starts with prefix, one line,
+ * and nothing on stdout. */
+#define EXPECT_USAGE(prefix, ...) do { \
+		struct run r_; \
+		run(&r_, __VA_ARGS__, NULL); \
+		if (r_.rc != EXIT_USAGE) \
+			fail_msg("exit %d, stderr: %s", r_.rc, r_.err); \
+		assert_starts_with(r_.err, prefix); \
+		assert_non_null(strchr(r_.err, '\n')); \
+		assert_int_equal(strchr(r_.err, '\n')[1], '\0'); \
+		assert_string_equal(r_.out, ""); \
+		run_free(&r_); \
+	} while (0)
+
+/* Parses words (argv[0] is the command name) with an empty config. */
+static int parse(const struct command *cmd, void *opts, struct cli_ctx *ctx, struct error *err,
+		 ...)
+{
+	static struct cli_config empty;
+	char *argv[MAX_WORDS];
+	int argc = 0;
+	va_list ap;
+	char *w;
+
+	cli_config_init(&empty);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->config = &empty;
+	ctx->home = tmpdir;
+	ctx->now = NOW;
+	va_start(ap, err);
+	while ((w = va_arg(ap, char *)) && argc < MAX_WORDS)
+		argv[argc++] = w;
+	va_end(ap);
+	return cli_parse(cmd, ctx, argc, argv, opts, err);
+}
+
+/* ---- global ---- */
+
+static void test_global(void **state)
+{
+	struct run r;
+
+	run(&r, "--help", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_starts_with(r.out, "Usage: devctl [global flags] COMMAND");
+	for (size_t i = 0; cli_commands[i]; i++)
+		assert_non_null(strstr(r.out, cli_commands[i]->name));
+	run_free(&r);
+
+	run(&r, NULL);
+	assert_int_equal(r.rc, EXIT_USAGE);
+	assert_starts_with(r.err, "Usage: devctl");
+	run_free(&r);
+
+	run(&r, "--version", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_starts_with(r.out, "Client Version: ");
+	run_free(&r);
+
+	EXPECT_USAGE("devctl: unknown command \"bogus\" (see devctl --help)", "bogus");
+	EXPECT_USAGE("devctl: unknown flag --bogus (see devctl --help)", "--bogus", "list");
+	EXPECT_USAGE("devctl: -n needs a value", "-n");
+	EXPECT_USAGE("devctl: unknown flag \"-nfoo\"", "-nfoo", "list");
+	EXPECT_USAGE("devctl list: unknown flag --bogus", "list", "--bogus");
+	/* -o is checked per command: a bogus value never passes */
+	EXPECT_USAGE("devctl list: -o: invalid output format \"bogus\" (use table, wide, json, yaml or name)",
+		     "list", "-o", "bogus");
+	EXPECT_USAGE("devctl list: -o: invalid output format \"bogus\"", "-o", "bogus", "list");
+	EXPECT_USAGE("devctl describe: -o: this command takes no output format", "describe", "x",
+		     "-o", "json");
+	EXPECT_USAGE("devctl delete: -o: invalid output format \"yaml\" (use table or name)", "delete",
+		     "x", "-o", "yaml");
+	EXPECT_USAGE("devctl render: -o: invalid output format \"wide\" (use table, json or yaml)",
+		     "render", "-f", "x", "-o", "wide");
+}
+
+static void test_globals_before_and_after(void **state)
+{
+	struct cli_ctx ctx;
+	struct name_opts o;
+	struct error err;
+
+	assert_int_equal(parse(&cmd_list, &o, &ctx, &err, "list", "-n", "ns1", "--context", "c",
+			       "--kubeconfig=/k", "-o", "wide", NULL), 0);
+	assert_string_equal(ctx.g.namespace, "ns1");
+	assert_string_equal(ctx.g.context, "c");
+	assert_string_equal(ctx.g.kubeconfig, "/k");
+	assert_int_equal(ctx.format, OUT_WIDE);
+	assert_int_equal(parse(&cmd_list, &o, &ctx, &err, "list", "--all-namespaces",
+			       "--output=yaml", NULL), 0);
+	assert_true(ctx.g.all_namespaces);
+	assert_int_equal(ctx.format, OUT_YAML);
+	assert_int_equal(parse(&cmd_list, &o, &ctx, &err, "list", NULL), 0);
+	assert_int_equal(ctx.format, OUT_TABLE);
+	assert_null(ctx.g.namespace);
+
+	/* before the command, through cli_main: the stub answers, so parsing passed */
+	{
+		struct run r;
+
+		run(&r, "-n", "ns1", "--context", "c", "-A", "-o", "name", "list", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl list: not connected to a cluster yet\n");
+		run_free(&r);
+	}
+}
+
+/* ---- help ---- */
+
+static void test_help_everywhere_and_in_docs(void **state)
+{
+	char *docs = NULL;
+	size_t len;
+	struct error err;
+	char docs_path[512];
+
+	snprintf(docs_path, sizeof(docs_path), "%s/docs/devctl.md", DEVSERVER_SOURCE_DIR);
+	assert_int_equal(cli_read_file(docs_path, 1024 * 1024, &docs, &len, &err), 0);
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct command *c = cli_commands[i];
+		struct run r;
+
+		run(&r, c->name, "--help", NULL);
+		assert_int_equal(r.rc, EXIT_OK);
+		assert_string_equal(r.out, c->usage);
+		run_free(&r);
+		run(&r, c->name, "-h", "--bogus-is-ignored-with-help", NULL);
+		assert_int_equal(r.rc, EXIT_OK);
+		run_free(&r);
+		/* the docs repeat each help text verbatim */
+		if (!strstr(docs, c->usage))
+			fail_msg("docs/devctl.md lacks the help text of %s", c->name);
+		/* every flag in the table is in the help */
+		for (const struct flag_spec *f = c->flags; f && f->name; f++) {
+			char word[64];
+
+			snprintf(word, sizeof(word), "--%s", f->name);
+			if (!strstr(c->usage, word))
+				fail_msg("%s --help does not mention %s", c->name, word);
+		}
+	}
+	free(docs);
+}
+
+/* ---- create ---- */
+
+static void test_create_parse(void **state)
+{
+	struct create_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "mybox", "--flavor", "cpu-small",
+			       "--image", "img:1", "--time", "90m", "--home-size", "20Gi",
+			       "--storage-class", "fast", "-v", "data:/data:ro", "--volume=scratch:/s",
+			       "--env", "A=1", "--env", "B=x=y", "--wait", "--timeout", "10m", "-n",
+			       "team", NULL), 0);
+	assert_string_equal(o.name, "mybox");
+	assert_string_equal(o.namespace, "team");
+	assert_string_equal(o.flavor, "cpu-small");
+	assert_string_equal(o.image, "img:1");
+	assert_string_equal(o.ttl.text, "90m");
+	assert_int_equal(o.ttl.seconds, 5400);
+	assert_string_equal(o.home_size, "20Gi");
+	assert_string_equal(o.storage_class, "fast");
+	assert_int_equal(o.volumes.n, 2);
+	assert_int_equal(o.env.n, 2);
+	assert_true(o.wait);
+	assert_false(o.dry_run);
+	assert_int_equal(o.timeout.seconds, 600);
+	assert_string_equal(o.ssh_key_path, keyfile);
+
+	/* --name, the predecessor's spelling; defaults */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "--name", "old", NULL), 0);
+	assert_string_equal(o.name, "old");
+	assert_null(o.flavor);
+	assert_null(o.ttl.text);
+	assert_int_equal(o.timeout.seconds, CLI_DEFAULT_TIMEOUT_SECONDS);
+	assert_false(o.wait);
+	/* the same name both ways is fine */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "a", "--name", "a", NULL), 0);
+}
+
+static void test_create_usage_errors(void **state)
+{
+	char missing[600];
+
+	path_in_tmp(missing, sizeof(missing), "nope.pub");
+	EXPECT_USAGE("devctl create: missing NAME (devctl create NAME [flags])", "create");
+	EXPECT_USAGE("devctl create: --ttl: invalid duration \"4x\" (use e.g. 4h, 1h30m, 2d)",
+		     "create", "box", "--ttl", "4x");
+	EXPECT_USAGE("devctl create: --time: invalid duration", "create", "box", "--time", "4");
+	EXPECT_USAGE("devctl create: --time given more than once", "create", "box", "--ttl", "1h",
+		     "--time", "2h");
+	EXPECT_USAGE("devctl create: give the name once, as NAME or --name", "create", "a", "--name",
+		     "b");
+	EXPECT_USAGE("devctl create: too many arguments (at most 1)", "create", "a", "b");
+	EXPECT_USAGE("devctl create: invalid name \"1box\"", "create", "1box");
+	EXPECT_USAGE("devctl create: invalid name \"My_Box\"", "create", "My_Box");
+	EXPECT_USAGE("devctl create: invalid name \"a234567890123456789012345678901234567890123456789012345678x\"",
+		     "create", "a234567890123456789012345678901234567890123456789012345678x");
+	EXPECT_USAGE("devctl create: --home-size: invalid quantity \"20GB\"", "create", "box",
+		     "--home-size", "20GB");
+	EXPECT_USAGE("devctl create: -v: invalid volume \"data:rel\": the mount path must be absolute",
+		     "create", "box", "-v", "data:rel");
+	EXPECT_USAGE("devctl create: -v: invalid volume \"data:/d:rox\": suffix \"rox\" must be ro or rw",
+		     "create", "box", "-v", "data:/d:rox");
+	EXPECT_USAGE("devctl create: --volume: invalid volume \"BAD:/d\": claim \"BAD\" is not a valid PVC name",
+		     "create", "box", "--volume", "BAD:/d");
+	EXPECT_USAGE("devctl create: --volume: /d is mounted twice", "create", "box", "-v", "a:/d",
+		     "-v", "b:/d:ro");
+	EXPECT_USAGE("devctl create: --env: invalid variable name \"A-B\"", "create", "box", "--env",
+		     "A-B=1");
+	EXPECT_USAGE("devctl create: --env: invalid value \"A\" (use NAME=VALUE)", "create", "box",
+		     "--env", "A");
+	EXPECT_USAGE("devctl create: --env: A is set twice", "create", "box", "--env", "A=1", "--env",
+		     "A=2");
+	EXPECT_USAGE("devctl create: --flavor: invalid flavor name \"Big\"", "create", "box",
+		     "--flavor", "Big");
+	EXPECT_USAGE("devctl create: --storage-class: invalid class name \"a b\"", "create", "box",
+		     "--storage-class", "a b");
+	EXPECT_USAGE("devctl create: --image: invalid image \"a b\"", "create", "box", "--image", "a b");
+	EXPECT_USAGE("devctl create: --wait and --dry-run cannot be combined", "create", "box",
+		     "--wait", "--dry-run");
+	EXPECT_USAGE("devctl create: --wait: invalid value \"no\" (true or false)", "create", "box",
+		     "--wait=no");
+	EXPECT_USAGE("devctl create: --timeout: invalid duration \"soon\"", "create", "box",
+		     "--timeout", "soon");
+	EXPECT_USAGE("devctl create: -A does not apply to create", "create", "box", "-A");
+	EXPECT_USAGE("devctl create: --ssh-public-key-file: cannot read \"", "create", "box",
+		     "--ssh-public-key-file", missing);
+	EXPECT_USAGE("devctl create: -o: invalid output format \"wide\" (use table, json, yaml or name)",
+		     "create", "box", "-o", "wide");
+}
+
+static void test_create_no_default_key(void **state)
+{
+	char key[600], moved[600];
+
+	path_in_tmp(key, sizeof(key), ".ssh/id_ecdsa.pub");
+	path_in_tmp(moved, sizeof(moved), ".ssh/elsewhere.pub");
+	assert_int_equal(rename(key, moved), 0);
+	EXPECT_USAGE("devctl create: no SSH public key found (tried ~/.ssh/id_ed25519.pub, "
+		     "~/.ssh/id_ecdsa.pub, ~/.ssh/id_rsa.pub); use --ssh-public-key-file",
+		     "create", "box", "--dry-run");
+	/* an explicit file works without the defaults */
+	{
+		struct run r;
+
+		run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", moved, NULL);
+		assert_int_equal(r.rc, EXIT_OK);
+		run_free(&r);
+	}
+	/* the first default wins: ed25519 before ecdsa and rsa */
+	path_in_tmp(key, sizeof(key), ".ssh/id_rsa.pub");
+	write_file(key, "ssh-rsa AAAArsa r@x\n");
+	path_in_tmp(key, sizeof(key), ".ssh/id_ed25519.pub");
+	write_file(key, "ssh-ed25519 AAAAed e@x\n");
+	{
+		struct create_opts o;
+		struct cli_ctx ctx;
+		struct error err;
+
+		assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "box", NULL), 0);
+		assert_string_equal(o.ssh_keys, "ssh-ed25519 AAAAed e@x\n");
+	}
+	unlink(key);
+	path_in_tmp(key, sizeof(key), ".ssh/id_rsa.pub");
+	unlink(key);
+	path_in_tmp(key, sizeof(key), ".ssh/id_ecdsa.pub");
+	assert_int_equal(rename(moved, key), 0);
+}
+
+static void test_create_build(void **state)
+{
+	struct create_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	struct json *ds, *spec, *v;
+
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "mybox", "--flavor", "gpu",
+			       "--image", "img:2", "--ttl", "8h", "--home-size", "20Gi",
+			       "--storage-class", "fast", "-v", "data:/data:ro", "-v", "s:/s:rw",
+			       "--env", "A=1", "--env", "E=", "-n", "team", NULL), 0);
+	assert_int_equal(create_build_devserver(&o, &ds, &err), 0);
+	assert_string_equal(json_get_string(ds, "apiVersion"), "devserver.io/v1");
+	assert_string_equal(json_get_string(ds, "kind"), "DevServer");
+	assert_string_equal(json_get_string(json_get(ds, "metadata"), "name"), "mybox");
+	assert_string_equal(json_get_string(json_get(ds, "metadata"), "namespace"), "team");
+	spec = json_get(ds, "spec");
+	assert_string_equal(json_get_string(spec, "flavor"), "gpu");
+	assert_string_equal(json_get_string(spec, "image"), "img:2");
+	assert_string_equal(json_get_string(json_get(spec, "lifecycle"), "timeToLive"), "8h");
+	assert_string_equal(json_get_string(json_get(spec, "home"), "size"), "20Gi");
+	assert_string_equal(json_get_string(json_get(spec, "home"), "storageClassName"), "fast");
+	v = json_get(spec, "volumes");
+	assert_int_equal(v->u.arr.len, 2);
+	assert_string_equal(json_get_string(v->u.arr.items[0], "claimName"), "data");
+	assert_string_equal(json_get_string(v->u.arr.items[0], "mountPath"), "/data");
+	assert_true(json_get_bool(v->u.arr.items[0], "readOnly", false));
+	assert_null(json_get(v->u.arr.items[1], "readOnly"));
+	/* one key per line; comments, blank lines and surrounding blanks dropped */
+	v = json_path(spec, "ssh", "publicKeys", (char *)NULL);
+	assert_int_equal(v->u.arr.len, 2);
+	assert_string_equal(v->u.arr.items[0]->u.str.ptr, "ssh-ecdsa AAAAkey1 me@laptop");
+	assert_string_equal(v->u.arr.items[1]->u.str.ptr, "ssh-ed25519 AAAAkey2 me@desk");
+	v = json_get(spec, "env");
+	assert_int_equal(v->u.arr.len, 2);
+	assert_string_equal(json_get_string(v->u.arr.items[0], "name"), "A");
+	assert_string_equal(json_get_string(v->u.arr.items[0], "value"), "1");
+	assert_string_equal(json_get_string(v->u.arr.items[1], "name"), "E");
+	assert_string_equal(json_get_string(v->u.arr.items[1], "value"), "");
+	json_free(ds);
+
+	/* the minimum: no optional fields at all */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "b", NULL), 0);
+	assert_int_equal(create_build_devserver(&o, &ds, &err), 0);
+	spec = json_get(ds, "spec");
+	assert_int_equal(spec->u.obj.len, 1); /* ssh only */
+	assert_null(json_get(json_get(ds, "metadata"), "namespace"));
+	json_free(ds);
+
+	/* --storage-class alone still asks for a home (size by the CRD default) */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "b", "--storage-class", "x",
+			       NULL), 0);
+	assert_int_equal(create_build_devserver(&o, &ds, &err), 0);
+	assert_null(json_path(ds, "spec", "home", "size", (char *)NULL));
+	assert_string_equal(json_get_string(json_path(ds, "spec", "home", (char *)NULL),
+					    "storageClassName"), "x");
+	json_free(ds);
+}
+
+static void test_create_key_file_without_keys(void **state)
+{
+	char p[600];
+	struct run r;
+
+	path_in_tmp(p, sizeof(p), "empty.pub");
+	write_file(p, "# nothing\n\n");
+	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl create: --ssh-public-key-file: \"");
+	assert_non_null(strstr(r.err, "empty.pub\" holds no SSH public key\n"));
+	run_free(&r);
+}
+
+static void test_create_dry_run(void **state)
+{
+	struct run r;
+	struct error err;
+	struct json *v;
+
+	run(&r, "create", "box", "--ttl", "2h", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_string_equal(r.err, "");
+	assert_string_equal(r.out,
+			    "apiVersion: devserver.io/v1\n"
+			    "kind: DevServer\n"
+			    "metadata:\n"
+			    "  name: box\n"
+			    "spec:\n"
+			    "  lifecycle:\n"
+			    "    timeToLive: 2h\n"
+			    "  ssh:\n"
+			    "    publicKeys:\n"
+			    "    - ssh-ecdsa AAAAkey1 me@laptop\n"
+			    "    - ssh-ed25519 AAAAkey2 me@desk\n");
+	v = yaml_doc_parse(r.out, r.outlen, &err);
+	assert_non_null(v);
+	json_free(v);
+	run_free(&r);
+
+	run(&r, "-o", "json", "create", "box", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	v = json_parse(r.out, r.outlen, &err);
+	assert_non_null(v);
+	assert_string_equal(json_get_string(v, "kind"), "DevServer");
+	json_free(v);
+	run_free(&r);
+
+	run(&r, "create", "box", "--dry-run", "-o", "name", NULL);
+	assert_string_equal(r.out, "devserver.devserver.io/box\n");
+	run_free(&r);
+
+	/* without --dry-run it needs the cluster */
+	run(&r, "create", "box", NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_string_equal(r.err, "devctl create: not connected to a cluster yet\n");
+	assert_string_equal(r.out, "");
+	run_free(&r);
+}
+
+/* ---- list / get / describe ---- */
+
+static void test_list_get_describe(void **state)
+{
+	struct name_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+
+	assert_int_equal(parse(&cmd_get, &o, &ctx, &err, "get", "box", "-o", "yaml", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_string_equal(o.c.args[0], "box");
+	assert_int_equal(parse(&cmd_get, &o, &ctx, &err, "get", NULL), 0);
+	assert_int_equal(o.c.nargs, 0);
+	assert_int_equal(parse(&cmd_describe, &o, &ctx, &err, "describe", "box", NULL), 0);
+	assert_string_equal(o.c.args[0], "box");
+
+	EXPECT_USAGE("devctl list: unexpected argument \"box\"", "list", "box");
+	EXPECT_USAGE("devctl get: too many arguments (at most 1)", "get", "a", "b");
+	EXPECT_USAGE("devctl get: a NAME cannot be combined with -A", "get", "a", "-A");
+	EXPECT_USAGE("devctl describe: missing argument (see devctl describe --help)", "describe");
+	EXPECT_USAGE("devctl describe: too many arguments (at most 1)", "describe", "a", "b");
+	{
+		struct run r;
+
+		run(&r, "describe", "box", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl describe: not connected to a cluster yet\n");
+		run_free(&r);
+		run(&r, "get", "box", "-o", "json", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl get: not connected to a cluster yet\n");
+		run_free(&r);
+	}
+}
+
+/* ---- delete / start / stop ---- */
+
+static void test_delete_start_stop(void **state)
+{
+	struct delete_opts d;
+	struct name_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	struct json *patch;
+	char *s;
+
+	assert_int_equal(parse(&cmd_delete, &d, &ctx, &err, "delete", "a", "b", "c", "--wait",
+			       "--timeout=30s", NULL), 0);
+	assert_int_equal(d.c.nargs, 3);
+	assert_string_equal(d.c.args[2], "c");
+	assert_true(d.wait);
+	assert_int_equal(d.timeout.seconds, 30);
+	assert_int_equal(parse(&cmd_delete, &d, &ctx, &err, "delete", "a", NULL), 0);
+	assert_false(d.wait);
+	assert_int_equal(d.timeout.seconds, CLI_DEFAULT_TIMEOUT_SECONDS);
+	EXPECT_USAGE("devctl delete: missing argument", "delete");
+	EXPECT_USAGE("devctl delete: --timeout: invalid duration \"5\"", "delete", "a", "--timeout",
+		     "5");
+
+	assert_int_equal(parse(&cmd_stop, &o, &ctx, &err, "stop", "box", NULL), 0);
+	assert_int_equal(parse(&cmd_start, &o, &ctx, &err, "start", "box", "-o", "name", NULL), 0);
+	EXPECT_USAGE("devctl stop: missing argument", "stop");
+	EXPECT_USAGE("devctl start: too many arguments (at most 1)", "start", "a", "b");
+	EXPECT_USAGE("devctl stop: unknown flag --force", "stop", "a", "--force");
+
+	patch = power_build_patch(true);
+	s = json_encode_str(patch, 1024, 0);
+	assert_string_equal(s, "{\"spec\":{\"stopped\":true}}");
+	free(s);
+	json_free(patch);
+	patch = power_build_patch(false);
+	s = json_encode_str(patch, 1024, 0);
+	assert_string_equal(s, "{\"spec\":{\"stopped\":false}}");
+	free(s);
+	json_free(patch);
+
+	{
+		struct run r;
+
+		run(&r, "delete", "a", "b", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		/* every name is tried */
+		assert_string_equal(r.err, "devctl delete: not connected to a cluster yet\n"
+					   "devctl delete: not connected to a cluster yet\n");
+		run_free(&r);
+		run(&r, "stop", "a", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl stop: not connected to a cluster yet\n");
+		run_free(&r);
+	}
+}
+
+/* ---- wait ---- */
+
+static void test_wait(void **state)
+{
+	struct wait_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	struct wait_for w;
+	static const char ready_json[] = "{\"status\":{\"phase\":\"Running\",\"conditions\":"
+					 "[{\"type\":\"Ready\",\"status\":\"True\"}]}}";
+	static const char pending_json[] = "{\"status\":{\"phase\":\"Pending\",\"conditions\":"
+					   "[{\"type\":\"Ready\",\"status\":\"False\"}]}}";
+	struct json *ready = json_parse(ready_json, sizeof(ready_json) - 1, &err);
+	struct json *pending = json_parse(pending_json, sizeof(pending_json) - 1, &err);
+
+	assert_non_null(ready);
+	assert_non_null(pending);
+	assert_int_equal(parse(&cmd_wait, &o, &ctx, &err, "wait", "box", "--for=ready", NULL), 0);
+	assert_int_equal(o.cond.kind, WAIT_READY);
+	assert_int_equal(o.timeout.seconds, CLI_DEFAULT_TIMEOUT_SECONDS);
+	assert_int_equal(parse(&cmd_wait, &o, &ctx, &err, "wait", "box", "--for", "phase=Stopped",
+			       "--timeout", "1m", NULL), 0);
+	assert_int_equal(o.cond.kind, WAIT_PHASE);
+	assert_string_equal(o.cond.phase, "Stopped");
+	assert_int_equal(o.timeout.seconds, 60);
+	assert_int_equal(parse(&cmd_wait, &o, &ctx, &err, "wait", "box", "--for=deleted", NULL), 0);
+	assert_int_equal(o.cond.kind, WAIT_DELETED);
+
+	EXPECT_USAGE("devctl wait: --for is required (ready, deleted or phase=PHASE)", "wait", "box");
+	EXPECT_USAGE("devctl wait: --for: invalid condition \"gone\" (use ready, deleted or phase=PHASE)",
+		     "wait", "box", "--for=gone");
+	EXPECT_USAGE("devctl wait: --for: unknown phase \"running\" (Pending, Running, Stopped, Failed or Unknown)",
+		     "wait", "box", "--for=phase=running");
+	EXPECT_USAGE("devctl wait: missing argument", "wait", "--for=ready");
+
+	assert_int_equal(wait_parse_for("ready", &w, &err), 0);
+	assert_true(wait_is_met(&w, ready));
+	assert_false(wait_is_met(&w, pending));
+	assert_false(wait_is_met(&w, NULL));
+	assert_int_equal(wait_parse_for("deleted", &w, &err), 0);
+	assert_true(wait_is_met(&w, NULL));
+	assert_false(wait_is_met(&w, ready));
+	assert_int_equal(wait_parse_for("phase=Pending", &w, &err), 0);
+	assert_true(wait_is_met(&w, pending));
+	assert_false(wait_is_met(&w, ready));
+	assert_false(wait_is_met(&w, NULL));
+	json_free(ready);
+	json_free(pending);
+}
+
+/* ---- extend ---- */
+
+static void extend_case(const char *ds_json, int64_t by, const char *want_ttl)
+{
+	struct error err;
+	struct json *ds = json_parse(ds_json, strlen(ds_json), &err), *patch;
+	char *s, want[128];
+
+	assert_non_null(ds);
+	assert_int_equal(extend_build_patch(ds, by, NOW, &patch, &err), 0);
+	s = json_encode_str(patch, 1024, 0);
+	snprintf(want, sizeof(want), "{\"spec\":{\"lifecycle\":{\"timeToLive\":\"%s\"}}}", want_ttl);
+	assert_string_equal(s, want);
+	free(s);
+	json_free(patch);
+	json_free(ds);
+}
+
+static void test_extend(void **state)
+{
+	struct extend_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	struct json *ds, *patch;
+
+	assert_int_equal(parse(&cmd_extend, &o, &ctx, &err, "extend", "box", "--by", "2h", NULL), 0);
+	assert_int_equal(o.by.seconds, 7200);
+	EXPECT_USAGE("devctl extend: --by is required (e.g. --by 2h)", "extend", "box");
+	EXPECT_USAGE("devctl extend: --by: invalid duration \"2\"", "extend", "box", "--by", "2");
+	EXPECT_USAGE("devctl extend: --by must be longer than 0s", "extend", "box", "--by", "0s");
+	EXPECT_USAGE("devctl extend: missing argument", "extend", "--by", "1h");
+
+	/* current TTL + by */
+	extend_case("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"8h\"}}}", 7200, "10h");
+	extend_case("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"1d\"}}}", 90 * 60, "1d1h30m");
+	/* no TTL: time since creation (2h3m) + by */
+	extend_case("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T07:57:00Z\"},\"spec\":{}}",
+		    3600, "3h3m");
+	/* errors */
+	ds = json_parse("{\"spec\":{}}", strlen("{\"spec\":{}}"), &err);
+	assert_int_equal(extend_build_patch(ds, 60, NOW, &patch, &err), ERR_INVALID);
+	assert_string_equal(err.msg, "the DevServer has no creationTimestamp");
+	assert_null(patch);
+	json_free(ds);
+	ds = json_parse("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"36600d\"}}}",
+			strlen("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"36600d\"}}}"), &err);
+	assert_non_null(ds);
+	assert_int_equal(extend_build_patch(ds, 60, NOW, &patch, &err), ERR_INVALID);
+	assert_string_equal(err.msg, "the new time to live would exceed 36600d");
+	json_free(ds);
+	ds = json_parse("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"8x\"}}}",
+			strlen("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"8x\"}}}"), &err);
+	assert_non_null(ds);
+	assert_int_equal(extend_build_patch(ds, 60, NOW, &patch, &err), ERR_INVALID);
+	json_free(ds);
+}
+
+/* ---- logs / ssh / ssh-config / flavors / version ---- */
+
+static void test_logs_ssh_flavors_version(void **state)
+{
+	struct logs_opts l;
+	struct name_opts o;
+	struct version_opts v;
+	struct cli_ctx ctx;
+	struct error err;
+	struct run r;
+
+	assert_int_equal(parse(&cmd_logs, &l, &ctx, &err, "logs", "box", NULL), 0);
+	assert_false(l.follow);
+	assert_int_equal(l.tail, -1);
+	assert_int_equal(parse(&cmd_logs, &l, &ctx, &err, "logs", "box", "-f", "--tail", "100", NULL), 0);
+	assert_true(l.follow);
+	assert_int_equal(l.tail, 100);
+	EXPECT_USAGE("devctl logs: --tail: invalid number \"ten\"", "logs", "box", "--tail", "ten");
+	EXPECT_USAGE("devctl logs: missing argument", "logs");
+	EXPECT_USAGE("devctl logs: unknown flag \"-fx\"", "logs", "box", "-fx");
+
+	assert_int_equal(parse(&cmd_ssh, &o, &ctx, &err, "ssh", "box", "--", "ls", "-la", NULL), 0);
+	assert_int_equal(o.c.nargs, 3);
+	assert_string_equal(o.c.args[0], "box");
+	assert_string_equal(o.c.args[2], "-la");
+	assert_int_equal(parse(&cmd_ssh, &o, &ctx, &err, "ssh", "box", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	EXPECT_USAGE("devctl ssh: missing argument", "ssh");
+	EXPECT_USAGE("devctl ssh: unknown flag -l", "ssh", "box", "-l");
+	EXPECT_USAGE("devctl ssh-config: missing argument", "ssh-config");
+	EXPECT_USAGE("devctl ssh-config: too many arguments", "ssh-config", "a", "b");
+	run(&r, "ssh", "box", "--", "true", NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_string_equal(r.err, "devctl ssh: not connected to a cluster yet\n");
+	run_free(&r);
+
+	assert_int_equal(parse(&cmd_flavors, &o, &ctx, &err, "flavors", "-o", "wide", NULL), 0);
+	assert_int_equal(ctx.format, OUT_WIDE);
+	EXPECT_USAGE("devctl flavors: unexpected argument \"x\"", "flavors", "x");
+	run(&r, "flavors", NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_string_equal(r.err, "devctl flavors: not connected to a cluster yet\n");
+	run_free(&r);
+
+	assert_int_equal(parse(&cmd_version, &v, &ctx, &err, "version", "--client", NULL), 0);
+	assert_true(v.client);
+	EXPECT_USAGE("devctl version: unexpected argument \"x\"", "version", "x");
+	run(&r, "version", "--client", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_starts_with(r.out, "Client Version: ");
+	assert_null(strchr(r.out, '\n')[1] ? "more than one line" : NULL);
+	run_free(&r);
+	/* the server part needs the cluster; the client line still comes first */
+	run(&r, "version", NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.out, "Client Version: ");
+	assert_string_equal(r.err, "devctl version: not connected to a cluster yet\n");
+	run_free(&r);
+}
+
+/* ---- render ---- */
+
+static void test_render(void **state)
+{
+	char ds[600], fl[600], fixtures[600];
+	struct render_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	struct json **docs = NULL, *v;
+	size_t n = 0;
+	struct run r;
+
+	snprintf(ds, sizeof(ds), "%s/tests/fixtures/render/full/devserver.yaml", DEVSERVER_SOURCE_DIR);
+	snprintf(fl, sizeof(fl), "%s/tests/fixtures/render/full/flavor.yaml", DEVSERVER_SOURCE_DIR);
+	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/render", DEVSERVER_SOURCE_DIR);
+
+	assert_int_equal(parse(&cmd_render, &o, &ctx, &err, "render", "-f", ds, "--flavor-file", fl,
+			       "--policies", "/p", "-o", "json", NULL), 0);
+	assert_string_equal(o.file, ds);
+	assert_string_equal(o.flavor_file, fl);
+	assert_string_equal(o.policies, "/p");
+	assert_int_equal(ctx.format, OUT_JSON);
+	assert_int_equal(parse(&cmd_render, &o, &ctx, &err, "render", "--check", "/d", NULL), 0);
+	assert_string_equal(o.check, "/d");
+	EXPECT_USAGE("devctl render: give either -f FILE or --check DIR", "render");
+	EXPECT_USAGE("devctl render: give either -f FILE or --check DIR", "render", "-f", "a",
+		     "--check", "b");
+	EXPECT_USAGE("devctl render: --flavor-file does not apply to --check", "render", "--check",
+		     "d", "--flavor-file", "f");
+	EXPECT_USAGE("devctl render: -o does not apply to --check", "render", "--check", "d", "-o",
+		     "json");
+	EXPECT_USAGE("devctl render: unexpected argument \"x\"", "render", "-f", "a", "x");
+
+	/* YAML: one document per object, the same objects as expected.yaml */
+	run(&r, "render", "-f", ds, "--flavor-file", fl, NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_string_equal(r.err, "");
+	assert_starts_with(r.out, "---\napiVersion: v1\n");
+	assert_int_equal(yaml_doc_parse_all(r.out, r.outlen, &docs, &n, &err), 0);
+	{
+		char exp_path[600], *text;
+		size_t len;
+		struct json *expected;
+
+		snprintf(exp_path, sizeof(exp_path), "%s/tests/fixtures/render/full/expected.yaml",
+			 DEVSERVER_SOURCE_DIR);
+		assert_int_equal(cli_read_file(exp_path, 1 << 20, &text, &len, &err), 0);
+		expected = yaml_doc_parse(text, len, &err);
+		free(text);
+		assert_non_null(expected);
+		assert_int_equal(n, expected->u.arr.len);
+		for (size_t i = 0; i < n; i++)
+			assert_true(json_equal(docs[i], expected->u.arr.items[i]));
+		json_free(expected);
+	}
+	for (size_t i = 0; i < n; i++)
+		json_free(docs[i]);
+	free(docs);
+	run_free(&r);
+
+	/* JSON: a v1 List */
+	run(&r, "render", "-f", ds, "-o", "json", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	v = json_parse(r.out, r.outlen, &err);
+	assert_non_null(v);
+	assert_string_equal(json_get_string(v, "kind"), "List");
+	assert_true(json_get(v, "items")->u.arr.len >= 3);
+	json_free(v);
+	run_free(&r);
+
+	/* input and policy errors: exit 1, one line */
+	run(&r, "render", "-f", "/nonexistent/ds.yaml", NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_string_equal(r.err, "devctl render: cannot read \"/nonexistent/ds.yaml\": No such file or directory\n");
+	run_free(&r);
+	snprintf(ds, sizeof(ds), "%s/tests/fixtures/render/invalid-name/devserver.yaml",
+		 DEVSERVER_SOURCE_DIR);
+	run(&r, "render", "-f", ds, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl render: ");
+	assert_string_equal(r.out, "");
+	run_free(&r);
+
+	/* --check over the shared fixtures: all pass */
+	run(&r, "render", "--check", fixtures, NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "ok   full\n"));
+	assert_non_null(strstr(r.out, " passed, 0 failed\n"));
+	run_free(&r);
+}
+
+static void test_render_check_reports_differences(void **state)
+{
+	char dir[600], p[700], src[600];
+	struct run r;
+
+	path_in_tmp(dir, sizeof(dir), "fixtures");
+	mkdir(dir, 0700);
+	snprintf(p, sizeof(p), "%s/minimal", dir);
+	mkdir(p, 0700);
+	snprintf(src, sizeof(src), "%s/tests/fixtures/render/minimal/devserver.yaml",
+		 DEVSERVER_SOURCE_DIR);
+	{
+		char *text;
+		size_t len;
+		struct error err;
+
+		assert_int_equal(cli_read_file(src, 1 << 20, &text, &len, &err), 0);
+		snprintf(p, sizeof(p), "%s/minimal/devserver.yaml", dir);
+		write_file(p, text);
+		snprintf(p, sizeof(p), "%s/wrong-error", dir);
+		mkdir(p, 0700);
+		snprintf(p, sizeof(p), "%s/wrong-error/devserver.yaml", dir);
+		write_file(p, text);
+		free(text);
+	}
+	snprintf(p, sizeof(p), "%s/minimal/expected.yaml", dir);
+	write_file(p, "- apiVersion: v1\n  kind: Nothing\n");
+	snprintf(p, sizeof(p), "%s/wrong-error/error.txt", dir);
+	write_file(p, "this error never happens\n");
+	snprintf(p, sizeof(p), "%s/ctx.yaml", dir);
+	write_file(p, "namespace: default\ndefault_image: img:1\n");
+
+	run(&r, "render", "--check", dir, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_non_null(strstr(r.out, "FAIL minimal: differs from expected.yaml at "));
+	assert_non_null(strstr(r.out, "FAIL wrong-error: rendered, but error.txt expects \"this error never happens\"\n"));
+	assert_non_null(strstr(r.out, "0 passed, 2 failed\n"));
+	run_free(&r);
+
+	run(&r, "render", "--check", tmpdir, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl render: no fixture directories (*/devserver.yaml) in \"");
+	run_free(&r);
+}
+
+/* ---- policy ---- */
+
+static void test_policy(void **state)
+{
+	char lua[600], bad[600], p[700];
+	struct policy_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	struct run r;
+
+	assert_int_equal(parse(&cmd_policy, &o, &ctx, &err, "policy", "test", "dir", NULL), 0);
+	assert_int_equal(o.sub, POLICY_TEST);
+	assert_string_equal(o.dir, "dir");
+	assert_int_equal(parse(&cmd_policy, &o, &ctx, &err, "policy", "push", "d2", NULL), 0);
+	assert_int_equal(o.sub, POLICY_PUSH);
+	assert_int_equal(parse(&cmd_policy, &o, &ctx, &err, "policy", "status", "-o", "json", NULL), 0);
+	assert_int_equal(o.sub, POLICY_STATUS);
+	assert_int_equal(ctx.format, OUT_JSON);
+	EXPECT_USAGE("devctl policy: missing argument", "policy");
+	EXPECT_USAGE("devctl policy: unknown subcommand \"run\" (test, push or status)", "policy", "run");
+	EXPECT_USAGE("devctl policy: test needs the bundle directory (policy test DIR)", "policy", "test");
+	EXPECT_USAGE("devctl policy: push needs the bundle directory (policy push DIR)", "policy", "push");
+	EXPECT_USAGE("devctl policy: status takes no argument", "policy", "status", "x");
+	EXPECT_USAGE("devctl policy: -o applies to policy status only", "policy", "test", "d", "-o", "json");
+	EXPECT_USAGE("devctl policy: too many arguments (at most 2)", "policy", "test", "a", "b");
+
+	/* the shipped policy compiles */
+	snprintf(lua, sizeof(lua), "%s/lua", DEVSERVER_SOURCE_DIR);
+	run(&r, "policy", "test", lua, NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_starts_with(r.out, "bundle ");
+	assert_non_null(strstr(r.out, ", compiles\n"));
+	run_free(&r);
+
+	/* a bundle that does not compile: exit 1, nothing pushed */
+	path_in_tmp(bad, sizeof(bad), "badpolicy");
+	mkdir(bad, 0700);
+	snprintf(p, sizeof(p), "%s/devserver.lua", bad);
+	write_file(p, "return {{{\n");
+	run(&r, "policy", "test", bad, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl policy test: ");
+	run_free(&r);
+	run(&r, "policy", "push", bad, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl policy push: ");
+	assert_null(strstr(r.err, "not connected"));
+	run_free(&r);
+
+	/* a good bundle gets as far as the cluster */
+	run(&r, "policy", "push", lua, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_string_equal(r.err, "devctl policy push: not connected to a cluster yet\n");
+	run_free(&r);
+	run(&r, "policy", "status", NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_string_equal(r.err, "devctl policy status: not connected to a cluster yet\n");
+	run_free(&r);
+}
+
+static void test_policy_fixtures_in_bundle(void **state)
+{
+	char dir[600], p[700], cmd[1400];
+	struct run r;
+
+	/* the shipped policy plus one fixture case copied next to it */
+	path_in_tmp(dir, sizeof(dir), "bundle");
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/lua' '%s' && mkdir -p '%s/fixtures' && cp -r "
+		 "'%s/tests/fixtures/render/full' '%s/fixtures/' && cp '%s/tests/fixtures/render/ctx.yaml' '%s/fixtures/'",
+		 DEVSERVER_SOURCE_DIR, dir, dir, DEVSERVER_SOURCE_DIR, dir, DEVSERVER_SOURCE_DIR, dir);
+	assert_int_equal(system(cmd), 0);
+	run(&r, "policy", "test", dir, NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "ok   full\n1 passed, 0 failed\n"));
+	run_free(&r);
+	/* break the expectation: the test fails */
+	snprintf(p, sizeof(p), "%s/fixtures/full/expected.yaml", dir);
+	write_file(p, "[]\n");
+	run(&r, "policy", "test", dir, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_non_null(strstr(r.out, "FAIL full: differs from expected.yaml at  (length "));
+	assert_string_equal(r.err, "devctl policy test: 1 of 1 fixtures failed\n");
+	run_free(&r);
+}
+
+/* ---- completion ---- */
+
+static void test_completion(void **state)
+{
+	char script[600], cmd[1400];
+	struct run r;
+	FILE *f;
+
+	EXPECT_USAGE("devctl completion: missing argument", "completion");
+	EXPECT_USAGE("devctl completion: unsupported shell \"zsh\" (only bash)", "completion", "zsh");
+	run(&r, "completion", "bash", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "complete -F _devctl devctl\n"));
+	for (size_t i = 0; cli_commands[i]; i++) {
+		char arm[64];
+
+		snprintf(arm, sizeof(arm), "\t%s)\n", cli_commands[i]->name);
+		assert_non_null(strstr(r.out, arm));
+		for (const struct flag_spec *fl = cli_commands[i]->flags; fl && fl->name; fl++) {
+			snprintf(arm, sizeof(arm), " --%s", fl->name);
+			assert_non_null(strstr(r.out, arm));
+		}
+	}
+	path_in_tmp(script, sizeof(script), "devctl.bash");
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fwrite(r.out, 1, r.outlen, f);
+	fclose(f);
+	run_free(&r);
+
+	/* it parses, and it completes: commands, a command's flags, -o values */
+	snprintf(cmd, sizeof(cmd), "bash -n '%s'", script);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "bash -c 'source \"%s\"; "
+		 "COMP_WORDS=(devctl cr); COMP_CWORD=1; _devctl; [ \"${COMPREPLY[*]}\" = create ] || exit 1; "
+		 "COMP_WORDS=(devctl -n x create --ss); COMP_CWORD=4; _devctl; [ \"${COMPREPLY[*]}\" = --ssh-public-key-file ] || exit 2; "
+		 "COMP_WORDS=(devctl render -o \"\"); COMP_CWORD=3; _devctl; [ \"${COMPREPLY[*]}\" = \"table json yaml\" ] || exit 3; "
+		 "COMP_WORDS=(devctl policy \"\"); COMP_CWORD=2; _devctl; [ \"${COMPREPLY[*]}\" = \"test push status\" ] || exit 4; "
+		 "COMP_WORDS=(devctl wait x --for \"\"); COMP_CWORD=4; _devctl; [ ${#COMPREPLY[@]} = 7 ] || exit 5; "
+		 "exit 0'", script);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_global),
+		cmocka_unit_test(test_globals_before_and_after),
+		cmocka_unit_test(test_help_everywhere_and_in_docs),
+		cmocka_unit_test(test_create_parse),
+		cmocka_unit_test(test_create_usage_errors),
+		cmocka_unit_test(test_create_no_default_key),
+		cmocka_unit_test(test_create_build),
+		cmocka_unit_test(test_create_key_file_without_keys),
+		cmocka_unit_test(test_create_dry_run),
+		cmocka_unit_test(test_list_get_describe),
+		cmocka_unit_test(test_delete_start_stop),
+		cmocka_unit_test(test_wait),
+		cmocka_unit_test(test_extend),
+		cmocka_unit_test(test_logs_ssh_flavors_version),
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_check_reports_differences),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_fixtures_in_bundle),
+		cmocka_unit_test(test_completion),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
