@@ -207,8 +207,9 @@ int cli_main_io(int argc, char **argv, FILE *out, FILE *errf, int64_t now)
 			fputs(cmd->usage, out);
 			rc = EXIT_OK;
 		} else if (rc < 0) {
+			/* a config file that cannot be used is the caller's to fix */
 			cli_fail(&ctx, cmd->name, "%s", err.msg);
-			rc = err.code == ERR_INVALID ? EXIT_USAGE : EXIT_FAILED;
+			rc = EXIT_USAGE;
 		} else if (prc < 0) {
 			cli_fail(&ctx, cmd->name, "%s", perr.msg);
 			rc = EXIT_USAGE;

@@ -16,10 +16,8 @@ static int list_check(struct cli_ctx *ctx, void *p, struct error *err)
 	return 0;
 }
 
-static int list_run(struct cli_ctx *ctx, void *p)
+static int show(struct cli_ctx *ctx, struct name_opts *o, const char *cmd)
 {
-	struct name_opts *o = p;
-	const char *cmd = o->c.args[0] && o->c.nargs ? "get" : "list";
 	struct json *items = NULL, *pods = NULL, *one = NULL;
 	struct error err;
 	struct buf b;
@@ -62,6 +60,16 @@ static int list_run(struct cli_ctx *ctx, void *p)
 	rc = rc < 0 ? cli_fail_err(ctx, cmd, &err) : cli_write(ctx, &b);
 	buf_cleanup(&b);
 	return rc;
+}
+
+static int list_run(struct cli_ctx *ctx, void *p)
+{
+	return show(ctx, p, "list");
+}
+
+static int get_run(struct cli_ctx *ctx, void *p)
+{
+	return show(ctx, p, "get");
 }
 
 #define LIST_FLAGS_HELP \
@@ -109,5 +117,5 @@ const struct command cmd_get = {
 	.formats = OUT_TABLE | OUT_WIDE | OUT_JSON | OUT_YAML | OUT_NAME,
 	.opts_size = sizeof(struct name_opts),
 	.check = list_check,
-	.run = list_run,
+	.run = get_run,
 };

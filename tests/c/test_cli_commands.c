@@ -525,6 +525,10 @@ static void test_list_get_describe(void **state)
 		assert_int_equal(r.rc, EXIT_FAILED);
 		assert_string_equal(r.err, "devctl describe: not connected to a cluster yet\n");
 		run_free(&r);
+		run(&r, "get", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl get: not connected to a cluster yet\n");
+		run_free(&r);
 		run(&r, "get", "box", "-o", "json", NULL);
 		assert_int_equal(r.rc, EXIT_FAILED);
 		assert_string_equal(r.err, "devctl get: not connected to a cluster yet\n");

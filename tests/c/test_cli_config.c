@@ -300,6 +300,19 @@ static void test_config_through_cli_main(void **state)
 		assert_string_equal(r.out, cmd_create.usage);
 		run_free(&r);
 	}
+	{
+		/* an explicit file that is missing is an error too, not "no defaults" */
+		char missing[600];
+		char *argv[] = { "devctl", "version", "--client" };
+
+		snprintf(missing, sizeof(missing), "%s/missing.yaml", tmpdir);
+		setenv("DEVCTL_CONFIG", missing, 1);
+		run(&r, 3, argv);
+		assert_int_equal(r.rc, EXIT_USAGE);
+		assert_memory_equal(r.err, "devctl version: config: cannot read \"", 37);
+		run_free(&r);
+		setenv("DEVCTL_CONFIG", path, 1);
+	}
 	write_file(path, "flavor: from-config\n");
 	{
 		char *argv[] = { "devctl", "create", "box", "--dry-run", "-o", "json" };
