@@ -4,8 +4,9 @@
 #                  (unit, lua, integration, e2e); the local control plane is
 #                  started and stopped by the tests themselves
 #   make unit      only the fast suites (unit + lua), no cluster
-#   make run       local control plane up, CRDs and examples applied
-#   make down      stop the local control plane
+#   make run       local control plane up, CRDs and flavors installed, the
+#                  operator running, a sample DevServer Running
+#   make down      stop the operator and the local control plane
 #   make asan      build and run the unit suites with ASan+UBSan (build-asan/)
 #   make clean     remove build directories
 BUILD_DIR ?= build
@@ -39,6 +40,7 @@ run: build
 	scripts/run-local
 
 down:
+	scripts/run-local stop
 	scripts/cluster down
 
 asan: deps
