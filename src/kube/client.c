@@ -167,8 +167,18 @@ int kube_path(struct buf *out, const struct kube_resource *r, const char *ns, co
 
 struct kc_async {
 	kube_call_done_fn done;
+	void (*cancel)(void *ud);  /* internal users that own state in ud */
 	void *ud;
 };
+
+static void kc_http_cancelled(void *ud)
+{
+	struct kc_async *a = ud;
+
+	if (a->cancel)
+		a->cancel(a->ud);
+	free(a);
+}
 
 static void kc_http_done(void *ud, int rc, struct kube_response *resp, const struct error *err)
 {
@@ -191,8 +201,8 @@ static void kc_http_done(void *ud, int rc, struct kube_response *resp, const str
 	free(a);
 }
 
-uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
-			  void *ud, struct error *err)
+static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
+			  void (*cancel)(void *ud), void *ud, struct error *err)
 {
 	struct buf path;
 	char *body = NULL;
@@ -227,6 +237,7 @@ uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s,
 	}
 	a = mem_calloc(1, sizeof(*a));
 	a->done = done;
+	a->cancel = cancel;
 	a->ud = ud;
 	r.method = s->method;
 	r.path = buf_str(&path);
@@ -235,6 +246,7 @@ uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s,
 	r.content_type = s->content_type;
 	r.timeout_ms = s->timeout_ms;
 	r.done = kc_http_done;
+	r.on_cancel = kc_http_cancelled;
 	r.ud = a;
 	id = kube_http_submit(c->http, &r, err);
 	if (id == 0)
@@ -243,6 +255,13 @@ uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s,
 	free(body);
 	return id;
 }
+
+uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
+			  void *ud, struct error *err)
+{
+	return kc_submit(c, s, done, NULL, ud, err);
+}
+
 
 struct kc_sync {
 	bool done;
@@ -364,7 +383,10 @@ int kube_delete(struct kube_client *c, const struct kube_resource *r, const char
 
 /* ---- paginated list ------------------------------------------------------ */
 
-struct kc_list {
+struct kube_list_op {
+	uint64_t id;        /* what kube_list_submit returned (the first page's id) */
+	uint64_t cur;       /* the page request in flight */
+	struct kube_list_op *next;
 	struct kube_client *c;
 	const struct kube_resource *res;
 	char *ns;
@@ -374,8 +396,14 @@ struct kc_list {
 	void *ud;
 };
 
-static void kc_list_free(struct kc_list *l)
+static void kc_list_free(struct kube_list_op *l)
 {
+	for (struct kube_list_op **pp = &l->c->lists; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
 	free(l->ns);
 	free(l->base_query);
 	json_free(l->merged);
@@ -384,7 +412,12 @@ static void kc_list_free(struct kc_list *l)
 
 static void kc_list_page_done(void *ud, int rc, struct json *page, const struct error *err);
 
-static uint64_t kc_list_next(struct kc_list *l, const char *cont, struct error *err)
+static void kc_list_cancelled(void *ud)
+{
+	kc_list_free(ud);
+}
+
+static uint64_t kc_list_next(struct kube_list_op *l, const char *cont, struct error *err)
 {
 	struct buf q;
 	struct kube_call_spec s = {.method = "GET", .res = l->res, .ns = l->ns};
@@ -397,12 +430,14 @@ static uint64_t kc_list_next(struct kc_list *l, const char *cont, struct error *
 		kube_escape(&q, cont);
 	}
 	s.query = buf_str(&q);
-	id = kube_call_submit(l->c, &s, kc_list_page_done, l, err);
+	id = kc_submit(l->c, &s, kc_list_page_done, kc_list_cancelled, l, err);
 	buf_cleanup(&q);
+	if (id)
+		l->cur = id;
 	return id;
 }
 
-static void kc_list_finish(struct kc_list *l, int rc, const struct error *err)
+static void kc_list_finish(struct kube_list_op *l, int rc, const struct error *err)
 {
 	struct json *out = NULL;
 
@@ -448,7 +483,7 @@ static void kc_list_stamp(const struct json *list, struct json *items)
 
 static void kc_list_page_done(void *ud, int rc, struct json *page, const struct error *err)
 {
-	struct kc_list *l = ud;
+	struct kube_list_op *l = ud;
 	struct json *items, *mitems;
 	struct error e2;
 	const char *cont;
@@ -508,7 +543,7 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 			  const struct kube_list_options *o, kube_call_done_fn done, void *ud,
 			  struct error *err)
 {
-	struct kc_list *l = mem_calloc(1, sizeof(*l));
+	struct kube_list_op *l = mem_calloc(1, sizeof(*l));
 	struct buf q;
 	uint64_t id;
 
@@ -528,9 +563,13 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 		kube_escape(&q, o->field_selector);
 	}
 	l->base_query = buf_take(&q);
+	l->next = c->lists;
+	c->lists = l;
 	id = kc_list_next(l, NULL, err);
 	if (id == 0)
 		kc_list_free(l);
+	else
+		l->id = id;
 	return id;
 }
 
@@ -544,6 +583,18 @@ int kube_list(struct kube_client *c, const struct kube_resource *r, const char *
 	if (kube_list_submit(c, r, ns, o, kc_sync_done, &s, err) == 0)
 		return err ? err->code : ERR_INVALID;
 	return kc_wait(c, &s, out, err);
+}
+
+void kube_client_cancel(struct kube_client *c, uint64_t id)
+{
+	for (struct kube_list_op *l = c->lists; l; l = l->next) {
+		if (l->id == id) {
+			/* cancelling the page in flight frees the list (kc_list_cancelled) */
+			kube_http_cancel(c->http, l->cur);
+			return;
+		}
+	}
+	kube_http_cancel(c->http, id);
 }
 
 /* ---- discovery ----------------------------------------------------------- */

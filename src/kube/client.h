@@ -46,11 +46,13 @@ struct kube_resource {
 };
 
 struct kube_discovered;
+struct kube_list_op;
 
 struct kube_client {
 	struct kube_config *cfg;     /* borrowed */
 	struct kube_http *http;      /* owned */
 	struct kube_discovered *disc;
+	struct kube_list_op *lists;  /* paginated lists in flight */
 };
 
 /* Built-in table lookups (no network). api_version is "v1" or "group/v1".
@@ -96,6 +98,9 @@ typedef void (*kube_call_done_fn)(void *ud, int rc, struct json *obj, const stru
 
 uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
 			  void *ud, struct error *err);
+/* Cancels a call or a whole paginated list (by the id its submit returned);
+ * its done callback will not run. Unknown or finished ids are ignored. */
+void kube_client_cancel(struct kube_client *c, uint64_t id);
 /* Blocking; *out (may be NULL) receives the decoded body. */
 int kube_call(struct kube_client *c, const struct kube_call_spec *s, struct json **out, struct error *err);
 

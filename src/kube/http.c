@@ -46,6 +46,7 @@ struct kube_call {
 	struct kube_response resp;
 	kube_http_data_fn on_data;
 	kube_http_done_fn done;
+	void (*on_cancel)(void *ud);   /* NULL once done ran or when none */
 	void *ud;
 	char errbuf[CURL_ERROR_SIZE];
 	struct kube_call *prev, *next;       /* h->calls */
@@ -160,6 +161,8 @@ static void kh_call_free(struct kube_call *c)
 {
 	if (!c)
 		return;
+	if (c->on_cancel)
+		c->on_cancel(c->ud);
 	if (c->in_multi)
 		curl_multi_remove_handle(c->h->multi, c->easy);
 	if (c->retry_timer)
@@ -303,6 +306,7 @@ static void kh_finish(struct kube_call *c, int rc, const struct error *err)
 
 	kh_unlink(c);
 	h->stats.completed++;
+	c->on_cancel = NULL; /* done takes over ud */
 	if (c->done)
 		c->done(c->ud, rc, &c->resp, err);
 	kh_call_free(c);
@@ -640,6 +644,7 @@ uint64_t kube_http_submit(struct kube_http *h, const struct kube_http_request *r
 	c->streaming = r->on_data != NULL;
 	c->on_data = r->on_data;
 	c->done = r->done;
+	c->on_cancel = NULL; /* set once the request has started */
 	c->ud = r->ud;
 	c->max_attempts = r->max_attempts > 0 ? r->max_attempts
 			  : c->streaming ? 1 : h->policy.max_attempts;
@@ -702,6 +707,7 @@ uint64_t kube_http_submit(struct kube_http *h, const struct kube_http_request *r
 		kh_call_free(c);
 		return 0;
 	}
+	c->on_cancel = r->on_cancel;
 	return c->id;
 }
 

@@ -73,6 +73,9 @@ struct kube_http_request {
 	int max_attempts;          /* 0: the loop's policy (1 for streams) */
 	kube_http_data_fn on_data; /* non-NULL: stream mode */
 	kube_http_done_fn done;    /* called once, unless cancelled */
+	/* Optional: called instead of done when the request is cancelled or the
+	 * loop freed, so the owner of ud can release it. */
+	void (*on_cancel)(void *ud);
 	void *ud;
 };
 
@@ -89,8 +92,8 @@ void kube_http_set_backoff(struct kube_http *h, const struct backoff_policy *p);
  * start (bad request, credentials unavailable); done is not called then. */
 uint64_t kube_http_submit(struct kube_http *h, const struct kube_http_request *r, struct error *err);
 
-/* Cancels a request by id; its done callback will not run. Unknown or
- * finished ids are ignored. */
+/* Cancels a request by id; its done callback will not run (its on_cancel
+ * callback does). Unknown or finished ids are ignored. */
 void kube_http_cancel(struct kube_http *h, uint64_t id);
 
 /* Timers on the loop's clock (monotonic). fn runs from kube_http_run_once. */

@@ -186,7 +186,7 @@ void watch_init(struct watch *w, struct kube_client *client, const struct kube_r
 void watch_stop(struct watch *w)
 {
 	if (w->req_id && w->client)
-		kube_http_cancel(w->client->http, w->req_id);
+		kube_client_cancel(w->client, w->req_id); /* a list or a stream */
 	if (w->timer_id && w->client)
 		kube_http_timer_cancel(w->client->http, w->timer_id);
 	w->req_id = w->timer_id = 0;
@@ -311,11 +311,19 @@ static void watch_list_done(void *ud, int rc, struct json *list, const struct er
 
 	w->req_id = 0;
 	if (rc < 0) {
+		bool expired = rc == ERR_GONE && w->failures == 0;
+
 		json_free(list);
 		w->stats.errors++;
 		w->failures++;
 		watch_report(w, rc, err);
-		watch_retry_later(w, true);
+		if (expired) {
+			/* a continue token expired mid-list: start over at once (once) */
+			w->stats.relists++;
+			watch_begin_list(w);
+		} else {
+			watch_retry_later(w, true);
+		}
 		return;
 	}
 	w->stats.lists++;

@@ -160,6 +160,8 @@ static bool srv_handle(struct srv *s, int fd, const char *method, const char *pa
 		/* reflector: list 1 has two pages (a | b) at rv 10, list 2 is (a, c) at rv 20 */
 #define CM(n, rv) "{\"metadata\":{\"name\":\"" n "\",\"namespace\":\"ns\",\"resourceVersion\":\"" rv "\"}}"
 		if (strstr(path, "continue=tok%2B1")) {
+			if (!srv_nap(s, 200)) /* slow enough for the cancel test to catch it */
+				return false;
 			srv_respond(fd, 200, NULL, "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\","
 				    "\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[" CM("b", "9") "]}");
 		} else if (atomic_fetch_add(&s->lists, 1) == 0) {
@@ -707,6 +709,42 @@ static void test_reflector_pages_relists_and_resumes(void **state)
 	assert_int_equal(kube_http_pending(f->h), 0);
 }
 
+static void list_never_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	json_free(obj);
+	fail_msg("a cancelled list completed");
+}
+
+static void test_cancel_list_between_pages(void **state)
+{
+	struct fx *f = *state;
+	struct kube_client c = {.cfg = &f->cfg, .http = f->h};
+	struct kube_list_options o = {.limit = 1};
+	struct error err;
+	uint64_t id;
+	struct watch w;
+	struct watch_sink sink = {0};
+	int64_t until = clock_mono_ms() + 2000;
+
+	id = kube_list_submit(&c, kube_resource_find("v1", "ConfigMap"), "ns", &o, list_never_done, NULL, &err);
+	assert_true(id > 0);
+	while (atomic_load(&f->srv->requests) < 2 && clock_mono_ms() < until)
+		assert_int_equal(kube_http_run_once(f->h, 10), 0);
+	assert_int_equal(atomic_load(&f->srv->requests), 2); /* the second page is in flight */
+	assert_non_null(c.lists);
+	kube_client_cancel(&c, id);
+	assert_null(c.lists);
+	assert_int_equal(kube_http_pending(f->h), 0);
+	/* a watch stopped while it lists leaves nothing behind either */
+	watch_init(&w, &c, kube_resource_find("v1", "ConfigMap"), &(struct watch_options){.ns = "ns", .page_size = 1}, &sink);
+	assert_int_equal(watch_start(&w, &err), 0);
+	for (int i = 0; i < 5; i++)
+		kube_http_run_once(f->h, 10);
+	watch_cleanup(&w);
+	assert_null(c.lists);
+	assert_int_equal(kube_http_pending(f->h), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +760,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timers_fire_in_order, setup, teardown),
 		cmocka_unit_test(test_connection_refused_is_retryable),
 		cmocka_unit_test_setup_teardown(test_reflector_pages_relists_and_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_list_between_pages, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
