@@ -303,6 +303,11 @@ int flags_parse(const struct flag_spec *spec, void *opts, struct global_opts *g,
 				return error_set(err, ERR_INVALID, "%s needs a value", shown);
 			value = argv[++i];
 		}
+		/* A global string flag already set was given before the command
+		 * name (`devctl -o json list -o yaml`): the same mistake. */
+		if (base == (void *)g && f->type == FLAG_STRING &&
+		    *(const char **)((char *)base + f->off) != NULL)
+			return error_set(err, ERR_INVALID, "%s given more than once", shown);
 		if (!(f->attrs & FLAG_REPEATABLE)) {
 			const void *field = (char *)base + f->off;
 

@@ -169,6 +169,8 @@ static void test_global(void **state)
 	EXPECT_USAGE("devctl: -n needs a value", "-n");
 	EXPECT_USAGE("devctl: unknown flag \"-nfoo\"", "-nfoo", "list");
 	EXPECT_USAGE("devctl list: unknown flag --bogus", "list", "--bogus");
+	EXPECT_USAGE("devctl list: -o given more than once", "-o", "json", "list", "-o", "yaml");
+	EXPECT_USAGE("devctl: --namespace given more than once", "-n", "a", "--namespace", "b", "list");
 	/* -o is checked per command: a bogus value never passes */
 	EXPECT_USAGE("devctl list: -o: invalid output format \"bogus\" (use table, wide, json, yaml or name)",
 		     "list", "-o", "bogus");
