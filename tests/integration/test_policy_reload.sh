@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Policies edited through the ConfigMap, with the operator running: a good
+# new version goes live without a restart and re-renders the children; a
+# syntax error, a runtime error and an endless loop are each rejected while
+# the last good version keeps serving (Event and annotation on the
+# ConfigMap); deleting the ConfigMap returns to the built-in policy.
+. "$(dirname "$0")/lib/common.sh"
+install_crds
+make_namespace policy
+operator_ns=$ns
+f=t-$$
+trap 'stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-small, labels: {test: "$f"}}
+spec: {resources: {requests: {cpu: 250m, memory: 512Mi}}}
+YAML
+start_operator --policy-configmap policy
+
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServer
+metadata: {name: box}
+spec: {flavor: $f-small, image: example.invalid/dev:1}
+YAML
+check "box reaches Running on the built-in policy" wait_until 60 jp_is devserver box '{.status.phase}' Running
+builtin=$(jp devserver box '{.status.policy.revision}')
+
+# A policy that adds a team label to every child, built on the shipped lib.*.
+policy_with() { # body of the render wrapper's loop
+  cat <<LUA
+local deployment = require("lib.deployment")
+local pvc = require("lib.pvc")
+local service = require("lib.service")
+local sshd = require("lib.sshd")
+local validate = require("lib.validate")
+local policy = { api = 1 }
+function policy.render(ds, flavor, ctx)
+  local req = validate.request(ds, flavor, ctx)
+  local out = { sshd.configmap(req) }
+  local home = pvc.build(req)
+  if home then out[#out + 1] = home end
+  out[#out + 1] = deployment.build(req)
+  out[#out + 1] = service.build(req)
+  for _, o in ipairs(out) do
+    $1
+  end
+  return out
+end
+return policy
+LUA
+}
+push() { # file with devserver.lua
+  kubectl -n "$ns" create configmap policy --from-file=devserver.lua="$1" --dry-run=client -o yaml |
+    kubectl -n "$ns" apply --server-side --force-conflicts -f - >/dev/null
+}
+annotation() { jp configmap policy '{.metadata.annotations.devserver\.io/policy-status}'; }
+annotation_has() { annotation | grep -q -- "$1"; }
+event_has() { kubectl -n "$ns" get events --field-selector "involvedObject.name=policy,reason=$1" -o jsonpath='{.items[*].message}' | grep -q -- "$2"; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+
+policy_with 'o.metadata.labels = o.metadata.labels or {}; o.metadata.labels["example.com/team"] = "platform"' > "$tmp/good.lua"
+push "$tmp/good.lua"
+check "a good policy goes live: children gain the label without a restart" \
+  wait_until 30 jp_is deployment box '{.metadata.labels.example\.com/team}' platform
+check "the Service is re-rendered too" wait_until 30 jp_is service box-ssh '{.metadata.labels.example\.com/team}' platform
+good=$(annotation | sed -n 's/^active \([0-9a-f]*\).*/\1/p')
+check "the ConfigMap is annotated with the active revision" [ -n "$good" ]
+check "the DevServer records the revision that rendered it" wait_until 30 jp_is devserver box '{.status.policy.revision}' "$good"
+check "the new revision differs from the built-in one" [ "$good" != "$builtin" ]
+check "a PolicyActivated Event is recorded" wait_until 10 event_has PolicyActivated "$good"
+
+printf 'local policy = { api = 1\nfunction policy.render( return policy\n' > "$tmp/syntax.lua"
+push "$tmp/syntax.lua"
+check "a syntax error is rejected (annotation)" wait_until 30 annotation_has "rejected"
+check "with a file:line message" annotation_has "devserver.lua:"
+check "and a PolicyRejected Event" wait_until 10 event_has PolicyRejected "devserver.lua"
+
+policy_with 'error("broken on purpose: " .. o.kind)' > "$tmp/runtime.lua"
+push "$tmp/runtime.lua"
+check "a runtime error is rejected, naming the DevServer it breaks" \
+  wait_until 30 annotation_has "broken on purpose"
+
+policy_with 'while true do end' > "$tmp/loop.lua"
+push "$tmp/loop.lua"
+check "an endless loop is rejected by the time budget" wait_until 30 annotation_has "budget"
+check "the last good policy still serves" jp_is deployment box '{.metadata.labels.example\.com/team}' platform
+check "the DevServer still records the good revision" jp_is devserver box '{.status.policy.revision}' "$good"
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServer
+metadata: {name: after}
+spec: {flavor: $f-small, image: example.invalid/dev:1}
+YAML
+check "the operator keeps serving new DevServers with the good policy" \
+  wait_until 60 jp_is deployment after '{.metadata.labels.example\.com/team}' platform
+
+kubectl -n "$ns" delete configmap policy >/dev/null
+check "deleting the ConfigMap brings the built-in policy back" \
+  wait_until 30 jp_is devserver box '{.status.policy.revision}' "$builtin"
+check "and the label goes away" wait_until 30 jp_is deployment box '{.metadata.labels.example\.com/team}' ""
+stop_operator
+check "the operator never crashed (clean stop logged)" grep -q 'operator stopping' "$operator_log"
+
+finish
