@@ -232,6 +232,15 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++)
 		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
 				    child_kinds[k][1], ns, managed, NULL, &child_h, err);
+	if (rc == 0 && opt->health_addr[0] && strcmp(opt->health_addr, "off") != 0) {
+		rc = health_start(opt->health_addr, &c->health, err);
+		if (rc == 0) {
+			char port[16];
+
+			snprintf(port, sizeof(port), "%d", health_port(c->health));
+			log_msg(LOG_INFO, "health server listening", "addr", opt->health_addr, "port", port, NULL);
+		}
+	}
 	if (rc == 0)
 		rc = informer_setup(c, &c->policy_cm, "policy configmap", "v1", "ConfigMap",
 				    opt->operator_namespace, NULL, policy_field, &policy_h, err);
@@ -252,6 +261,7 @@ void controller_free(struct controller *c)
 {
 	if (!c)
 		return;
+	health_stop(c->health);
 	FOR_EACH_INFORMER(c, inf, informer_cleanup(inf););
 	policy_source_cleanup(c);
 	events_free(c->events);
@@ -267,6 +277,29 @@ static bool controller_all_synced(struct controller *c)
 
 	FOR_EACH_INFORMER(c, inf, all = all && inf->cache.synced;);
 	return all;
+}
+
+/* Refreshes the gauges and hands a copy of the metrics to the health thread. */
+static void controller_publish(struct controller *c, int64_t now)
+{
+	struct metrics *m = &c->m;
+
+	if (!c->health)
+		return;
+	m->heartbeat_ms = now;
+	m->synced = c->synced;
+	m->queue_depth = queue_ready_len(c->queue);
+	m->queue_in_flight = queue_in_flight(c->queue);
+	m->devservers = cache_count(&c->devservers.cache);
+	snprintf(m->policy_revision, sizeof(m->policy_revision), "%s", policy_engine_revision(c->engine));
+	m->watch_lists = m->watch_relists = m->watch_restarts = m->watch_events = 0;
+	FOR_EACH_INFORMER(c, inf, {
+		m->watch_lists += inf->watch.stats.lists;
+		m->watch_relists += inf->watch.stats.relists;
+		m->watch_restarts += inf->watch.stats.watches;
+		m->watch_events += inf->watch.stats.events;
+	});
+	health_publish(c->health, m);
 }
 
 int controller_run(struct controller *c, struct error *err)
@@ -330,19 +363,24 @@ int controller_run(struct controller *c, struct error *err)
 			wait = due - now < 0 ? 0 : (int)(due - now);
 		if (queue_ready_len(c->queue) > 0 && queue_in_flight(c->queue) < (size_t)c->opt.concurrency)
 			wait = 0;
+		controller_publish(c, now);
 		if ((rc = kube_http_run_once(c->client.http, wait)) < 0)
 			return error_set(err, rc, "event loop failed");
 	}
 	{
 		char n[7][24];
 
-		snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)c->stats.reconciles);
-		snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)c->stats.writes);
-		snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)c->stats.applies);
-		snprintf(n[3], sizeof(n[3]), "%llu", (unsigned long long)c->stats.applies_skipped);
-		snprintf(n[4], sizeof(n[4]), "%llu", (unsigned long long)c->stats.status_writes);
-		snprintf(n[5], sizeof(n[5]), "%llu", (unsigned long long)c->stats.deletes);
-		snprintf(n[6], sizeof(n[6]), "%llu", (unsigned long long)c->stats.reconcile_errors);
+		uint64_t errors = 0;
+
+		for (int i = 1; i < METRICS_ERROR_CODES; i++)
+			errors += c->m.reconcile_errors[i];
+		snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)c->m.reconciles);
+		snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)c->m.writes);
+		snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)c->m.applies);
+		snprintf(n[3], sizeof(n[3]), "%llu", (unsigned long long)c->m.applies_unchanged);
+		snprintf(n[4], sizeof(n[4]), "%llu", (unsigned long long)c->m.status_writes);
+		snprintf(n[5], sizeof(n[5]), "%llu", (unsigned long long)c->m.prunes);
+		snprintf(n[6], sizeof(n[6]), "%llu", (unsigned long long)errors);
 		log_msg(LOG_INFO, "operator stopping", "reconciles", n[0], "writes", n[1], "applies", n[2],
 			"unchanged", n[3], "statusWrites", n[4], "deletes", n[5], "errors", n[6], NULL);
 	}

@@ -14,6 +14,8 @@
 #include "kube/queue.h"
 #include "kube/watch.h"
 #include "operator/events.h"
+#include "operator/health.h"
+#include "operator/metrics.h"
 #include "operator/options.h"
 #include "policy/engine.h"
 
@@ -46,13 +48,6 @@ enum child_kind {
 	CHILD_KIND_COUNT,
 };
 
-struct controller_stats {
-	uint64_t reconciles, reconcile_errors;
-	uint64_t applies, applies_skipped, deletes, status_writes, status_skipped;
-	uint64_t expired;
-	uint64_t writes;        /* every POST/PUT/PATCH/DELETE the operator sent (Events excluded) */
-};
-
 struct controller {
 	struct operator_options opt;
 	struct kube_config cfg;
@@ -71,7 +66,8 @@ struct controller {
 	bool synced;                       /* every informer has listed once */
 	int64_t next_resync_ms;
 	volatile int stop;
-	struct controller_stats stats;
+	struct metrics m;                  /* owned by the loop; published to health */
+	struct health *health;
 };
 
 /* reconcile.c */

@@ -40,6 +40,8 @@ static const struct option_def option_defs[] = {
 	  "re-check every DevServer this often, e.g. 10m (default 10m)" },
 	{ "policy-rate", "DEVSERVER_POLICY_RATE", OPT_INT, OFF(policy_rate), 1, 100000,
 	  "DevServers re-rendered per second after a policy change (default 50)" },
+	{ "health-addr", "DEVSERVER_HEALTH_ADDR", OPT_STRING, OFF(health_addr), 0, 0,
+	  "serve /healthz, /readyz and /metrics here, HOST:PORT or :PORT; off disables (default :8080)" },
 	{ "log-level", "DEVSERVER_LOG_LEVEL", OPT_LEVEL, OFF(log_level), 0, 0,
 	  "debug|info|warn|error (default info)" },
 	{ "log-format", "DEVSERVER_LOG_FORMAT", OPT_FORMAT, OFF(log_format), 0, 0,
@@ -125,6 +127,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->concurrency = OPTIONS_DEFAULT_CONCURRENCY;
 	o->resync_s = OPTIONS_DEFAULT_RESYNC_S;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;
+	o->health_addr = OPTIONS_DEFAULT_HEALTH_ADDR;
 	o->log_level = LOG_INFO;
 	o->log_format = LOG_FORMAT_TEXT;
 

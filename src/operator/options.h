@@ -21,6 +21,7 @@
 #define OPTIONS_DEFAULT_POLICY_CONFIGMAP "devserver-policy"
 #define OPTIONS_DEFAULT_OPERATOR_NAMESPACE "devserver-system"
 #define OPTIONS_DEFAULT_IMAGE "ghcr.io/devserver/base:latest"
+#define OPTIONS_DEFAULT_HEALTH_ADDR ":8080"
 #define OPTIONS_DEFAULT_POLICY_RATE 50   /* DevServers re-rendered per second after a policy change */
 
 struct operator_options {
@@ -34,6 +35,7 @@ struct operator_options {
 	int concurrency;                      /* DevServers reconciled at once */
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int policy_rate;                      /* re-renders per second after a policy change */
+	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */
 	enum log_level log_level;
 	enum log_format log_format;
 	bool help;

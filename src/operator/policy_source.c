@@ -85,7 +85,7 @@ static void policy_annotate(struct controller *c, const struct json *cm, const c
 			.content_type = "application/merge-patch+json",
 		};
 
-		c->stats.writes++;
+		c->m.writes++;
 		if (kube_call_submit(&c->client, &spec, policy_annotated, NULL, &err) == 0)
 			log_msg(LOG_WARN, "could not annotate the policy ConfigMap", "error", err.msg, NULL);
 	}
@@ -181,6 +181,7 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	if (rc == 0)
 		rc = policy_trial(c, candidate, &tried, &err);
 	if (rc < 0) {
+		c->m.policy_rejections++;
 		snprintf(c->policy_rejected, sizeof(c->policy_rejected), "%s", err.msg);
 		snprintf(c->policy_rejected_revision, sizeof(c->policy_rejected_revision), "%s",
 			 b.revision[0] ? b.revision : "invalid");

@@ -49,6 +49,7 @@ struct reconcile_task {
 	char revision[32];
 	struct lifecycle lc;
 	int worst;                 /* the error that decides the requeue */
+	int64_t started_ns;
 };
 
 struct informer *controller_child_informer(struct controller *c, const char *api_version,
@@ -79,10 +80,11 @@ static void reconcile_end(struct reconcile_task *t)
 	struct controller *c = t->c;
 	int64_t now = clock_mono_ms();
 
+	metrics_observe_reconcile(&c->m, (double)(clock_mono_ns() - t->started_ns) / 1e9);
 	if (t->worst < 0) {
 		int64_t delay = queue_add_backoff(c->queue, t->key, now);
 
-		c->stats.reconcile_errors++;
+		c->m.reconcile_errors[t->worst < 0 && -t->worst < METRICS_ERROR_CODES ? -t->worst : METRICS_ERROR_CODES - 1]++;
 		log_printf(reconcile_retryable(t->worst) ? LOG_INFO : LOG_WARN,
 			   "reconcile %s: %s; retrying in %" PRId64 " ms", t->key,
 			   error_code_name(t->worst), delay);
@@ -126,6 +128,7 @@ static void reconcile_status_done(void *ud, int rc, struct json *obj, const stru
 	struct reconcile_task *t = ud;
 
 	json_free(obj);
+	metrics_count_request(&t->c->m, "PATCH", rc);
 	if (rc < 0) {
 		log_msg(LOG_WARN, "status update failed", "devserver", t->key, "error", err->msg, NULL);
 		reconcile_note_error(t, rc);
@@ -186,7 +189,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	st = status_compute(&in);
 
 	if (json_equal(st, json_get(ds, "status"))) {
-		c->stats.status_skipped++;
+		c->m.status_unchanged++;
 		json_free(st);
 		reconcile_end(t);
 		return;
@@ -219,8 +222,8 @@ static void reconcile_finish(struct reconcile_task *t)
 			.content_type = "application/merge-patch+json",
 		};
 
-		c->stats.status_writes++;
-		c->stats.writes++;
+		c->m.status_writes++;
+		c->m.writes++;
 		if (kube_call_submit(&c->client, &spec, reconcile_status_done, t, &err) == 0) {
 			json_free(patch);
 			reconcile_note_error(t, err.code);
@@ -235,6 +238,7 @@ static void reconcile_finish(struct reconcile_task *t)
 
 struct reconcile_call {
 	struct reconcile_task *t;
+	const char *verb;
 	char what[160];   /* "apply Deployment box", for messages */
 };
 
@@ -244,6 +248,7 @@ static void reconcile_call_done(void *ud, int rc, struct json *obj, const struct
 	struct reconcile_task *t = call->t;
 
 	json_free(obj);
+	metrics_count_request(&t->c->m, call->verb, rc);
 	if (rc < 0 && !(rc == ERR_NOT_FOUND && strncmp(call->what, "delete", 6) == 0)) {
 		if (t->apply_err.code == 0)
 			error_set(&t->apply_err, rc, "%s: %s", call->what, err->msg);
@@ -260,8 +265,9 @@ static void reconcile_submit(struct reconcile_task *t, struct kube_call_spec *sp
 	struct error err;
 
 	call->t = t;
+	call->verb = spec->method;
 	snprintf(call->what, sizeof(call->what), "%s", what);
-	t->c->stats.writes++;
+	t->c->m.writes++;
 	t->pending++;
 	if (kube_call_submit(&t->c->client, spec, reconcile_call_done, call, &err) == 0) {
 		t->pending--;
@@ -302,7 +308,7 @@ static void reconcile_apply(struct reconcile_task *t, const struct json *desired
 
 		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0 &&
 		    !drift_find(d, observed, drift_path, sizeof(drift_path))) {
-			c->stats.applies_skipped++;
+			c->m.applies_unchanged++;
 			continue;
 		}
 		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0)
@@ -322,7 +328,7 @@ static void reconcile_apply(struct reconcile_task *t, const struct json *desired
 			};
 
 			snprintf(what, sizeof(what), "apply %s %s", kind, name);
-			c->stats.applies++;
+			c->m.applies++;
 			t->applied++;
 			reconcile_submit(t, &spec, what);
 		}
@@ -367,7 +373,7 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 
 				snprintf(what, sizeof(what), "delete %s %s", c->children[k].res->kind, name);
 				log_msg(LOG_INFO, "pruning", "devserver", t->key, "child", what + 7, NULL);
-				c->stats.deletes++;
+				c->m.prunes++;
 				t->deleted++;
 				reconcile_submit(t, &spec, what);
 			}
@@ -384,6 +390,7 @@ static void reconcile_expired_done(void *ud, int rc, struct json *obj, const str
 	struct reconcile_task *t = ud;
 
 	json_free(obj);
+	metrics_count_request(&t->c->m, "DELETE", rc);
 	if (rc < 0 && rc != ERR_NOT_FOUND && rc != ERR_CONFLICT) {
 		log_msg(LOG_WARN, "deleting an expired DevServer failed", "devserver", t->key,
 			"error", err->msg, NULL);
@@ -411,8 +418,8 @@ static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
 	json_object_set_take(pre, "uid", json_new_string(t->uid));
 	json_object_set_take(opts, "preconditions", pre);
 	json_object_set_take(opts, "propagationPolicy", json_new_string("Background"));
-	c->stats.expired++;
-	c->stats.writes++;
+	c->m.expired++;
+	c->m.writes++;
 	if (kube_call_submit(&c->client, &spec, reconcile_expired_done, t, &err) == 0) {
 		reconcile_note_error(t, err.code);
 		reconcile_end(t);
@@ -432,9 +439,11 @@ void reconcile_start(struct controller *c, const char *key)
 	size_t nflavors;
 	struct error err;
 	int64_t now_s;
+	int rc;
 
-	c->stats.reconciles++;
+	c->m.reconciles++;
 	t->c = c;
+	t->started_ns = clock_mono_ns();
 	snprintf(t->key, sizeof(t->key), "%s", key);
 	if (!slash || (size_t)(slash - key) >= sizeof(t->ns)) {
 		reconcile_end(t);
@@ -487,8 +496,9 @@ void reconcile_start(struct controller *c, const char *key)
 	ctx = json_new_object();
 	json_object_set_take(ctx, "namespace", json_new_string(t->ns));
 	json_object_set_take(ctx, "default_image", json_new_string(c->opt.default_image));
-	if (policy_engine_render(c->engine, ds, flavor, ctx, &rendered, &t->render_err) < 0 ||
-	    children_prepare(ds, rendered, &desired, &t->render_err) < 0) {
+	rc = policy_engine_render(c->engine, ds, flavor, ctx, &rendered, &t->render_err);
+	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(c->engine) / 1e9);
+	if (rc < 0 || children_prepare(ds, rendered, &desired, &t->render_err) < 0) {
 		json_free(ctx);
 		t->render_err.code = ERR_POLICY;
 		log_msg(LOG_WARN, "policy failed", "devserver", key, "revision", t->revision,

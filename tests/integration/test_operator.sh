@@ -56,6 +56,15 @@ check "status: flavor, ssh service, observedGeneration" \
 check "status: policy revision recorded" bash -c "[ -n \"\$(kubectl -n $ns get devserver box -o jsonpath='{.status.policy.revision}')\" ]"
 check "the home PVC is Bound" wait_until 30 jp_is pvc box-home '{.status.phase}' Bound
 
+port=$(operator_health_port)
+check "/readyz answers 200 once the caches synced" curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz"
+check "/healthz answers 200" curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz"
+metrics=$(curl -fsS "http://127.0.0.1:$port/metrics")
+check "/metrics counts reconciles and applies" bash -c "grep -q '^devserver_reconcile_total [1-9]' <<<\"\$0\" && grep -q '^devserver_applies_total [1-9]' <<<\"\$0\"" "$metrics"
+check "/metrics has the reconcile histogram and the policy revision" \
+  bash -c "grep -q 'devserver_reconcile_duration_seconds_bucket{le=\"+Inf\"}' <<<\"\$0\" && grep -q 'devserver_policy_info{revision=\"' <<<\"\$0\"" "$metrics"
+check "/metrics counts API requests by verb and result" bash -c "grep -q 'devserver_api_requests_total{verb=\"PATCH\",result=\"ok\"}' <<<\"\$0\"" "$metrics"
+
 # 2. image change rolls out
 kubectl -n "$ns" patch devserver box --type=merge -p '{"spec":{"image":"example.invalid/dev:2"}}' >/dev/null
 check "an image change reaches the Deployment" \
@@ -117,6 +126,9 @@ check "an Expired event was recorded" wait_until 10 bash -c "kubectl -n $ns get 
 
 # 10. restart: adopt, no duplicates, no writes
 wait_until 30 phase_is box Running || true
+# garbage collection of the deleted DevServers' children must be over first
+gc_done() { [ -z "$(kubectl -n "$ns" get deploy,svc,pvc,cm -l 'devserver.io/name in (dist,orphan,brief)' -o name)" ]; }
+check "children of deleted DevServers are garbage-collected" wait_until 60 gc_done
 stop_operator
 before=$(kubectl -n "$ns" get deploy,svc,pvc,cm -l app.kubernetes.io/managed-by=devserver-operator -o name | sort | tr '\n' ' ')
 start_operator --resync 2s

@@ -54,7 +54,8 @@ operator_pid=
 operator_log=
 start_operator() {
   operator_log=${operator_log:-$(mktemp /tmp/devserver-operator.XXXXXX.log)}
-  "$bin_dir/devserver-operator" --operator-namespace "${operator_ns:-default}" "$@" >>"$operator_log" 2>&1 &
+  "$bin_dir/devserver-operator" --operator-namespace "${operator_ns:-default}" \
+    --health-addr 127.0.0.1:0 "$@" >>"$operator_log" 2>&1 &
   operator_pid=$!
 }
 stop_operator() {
@@ -62,6 +63,10 @@ stop_operator() {
   kill -TERM "$operator_pid" 2>/dev/null || true
   wait "$operator_pid" 2>/dev/null || true
   operator_pid=
+}
+# The port of the running operator's health server (from its log).
+operator_health_port() {
+  grep 'health server listening' "$operator_log" | tail -1 | sed -n 's/.* port=\([0-9]*\).*/\1/p'
 }
 # The counter NAME from the operator's last "operator stopping" line.
 operator_counter() {
