@@ -234,8 +234,10 @@ static int watch_on_line(void *ud, const char *line, size_t len, struct error *e
 	switch (ev.type) {
 	case WATCH_ERROR:
 		rc = kube_status_from_object(ev.object, err);
-		if (rc == ERR_GONE)
+		if (rc == ERR_GONE) {
 			w->gone = true;
+			w->stats.gone_in_band++;
+		}
 		json_free(ev.object);
 		return rc;
 	case WATCH_BOOKMARK:

@@ -97,6 +97,7 @@ enum watch_next { WATCH_NEXT_RESUME, WATCH_NEXT_RELIST, WATCH_NEXT_RETRY_WATCH, 
 
 struct watch_stats {
 	uint64_t lists, watches, relists, events, bookmarks, errors;
+	uint64_t gone_in_band;   /* 410s that came as ERROR events in a 200 stream */
 };
 
 struct watch {

@@ -273,6 +273,7 @@ static void test_stream_in_band_410_relists(void **state)
 		setup_watch(&w, &r);
 		assert_int_equal(feed_watch(&w, text, 1 + (size_t)round % 17, &seed, &err), ERR_GONE);
 		assert_true(w.gone);
+		assert_int_equal(w.stats.gone_in_band, 1);
 		assert_non_null(strstr(err.msg, "too old resource version"));
 		assert_int_equal(r.added, 1); /* nothing after the error is applied */
 		assert_int_equal(watch_stream_end(&w, ERR_GONE), WATCH_NEXT_RELIST);

@@ -3,7 +3,7 @@
 # local control plane: runs tests/c/itest_kube_client.c, which creates,
 # applies, patches (merge and /status), lists with pagination, discovers,
 # deletes, and keeps a list+watch cache consistent through a forced relist
-# (HTTP 410 after the API server's watch cache evicted old events).
+# (an in-band 410 on an Events watch after the script compacts etcd).
 #
 # Run by ctest after the `cluster` fixture (scripts/cluster up); by hand:
 #   scripts/cluster up && bash tests/integration/test_kube_client.sh
@@ -27,6 +27,16 @@ fi
 if ! kubectl get crd devservers.devserver.io >/dev/null 2>&1; then
 	kubectl apply --server-side --field-manager=devserver-kube-client-test -f crds/ >/dev/null
 	kubectl wait --for=condition=Established --timeout=60s crd/devservers.devserver.io >/dev/null
+fi
+
+# The forced-relist check compacts etcd; the local control plane's etcd is on
+# 127.0.0.1 and named in the kwokctl configuration next to the kubeconfig.
+if [ -z "${ITEST_ETCD_URL:-}" ]; then
+	kwok_yaml="$(dirname "$KUBECONFIG")/kwok.yaml"
+	if [ -f "$kwok_yaml" ]; then
+		ITEST_ETCD_URL=$(grep -o -- '--etcd-servers=[^ "]*' "$kwok_yaml" | head -1 | cut -d= -f2 | cut -d, -f1)
+		export ITEST_ETCD_URL
+	fi
 fi
 
 if [ "${VALGRIND:-0}" = 1 ]; then
