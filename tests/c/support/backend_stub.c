@@ -1,8 +1,10 @@
-/* backend_stub.c - the cluster seam (backend.h) before the client exists.
+/* backend_stub.c - a test double for devctl's cluster seam (cli/backend.h).
  *
- * Every operation fails with ERR_PERMANENT, so commands that need a cluster
- * say so in one line and exit 1, and everything offline works. The real
- * client replaces this file; nothing else in cli/ has to change.
+ * Linked into the unit tests instead of cli/backend_kube.c: every operation
+ * fails with ERR_PERMANENT, so the tests check that cluster commands report
+ * a backend failure in one line and exit 1, while everything offline runs
+ * for real. The commands against a real cluster are tested by
+ * tests/integration/test_devctl.sh.
  */
 #include "backend.h"
 

@@ -1,0 +1,683 @@
+/* backend_kube.c - devctl's cluster seam (backend.h) on the project's own
+ * Kubernetes client (src/kube).
+ *
+ * devctl is one short process, so it opens one connection lazily, on the
+ * first call, and keeps it until exit. Waiting uses a real list+watch of the
+ * one DevServer (field selector on its name), never polling. ssh runs
+ * `kubectl port-forward` to the DevServer's SSH Service and then ssh against
+ * it, with a known_hosts file and a HostKeyAlias of devctl's own, so each
+ * DevServer's host key is remembered under its own name and checked on
+ * every later connection; host key checking is never turned off.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/mem.h"
+#include "kube/cache.h"
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
+#include "kube/watch.h"
+
+#define BACKEND_POLICY_NAMESPACE "devserver-system"
+#define BACKEND_POLICY_CONFIGMAP "devserver-policy"
+#define BACKEND_POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
+#define BACKEND_PORT_FORWARD_TIMEOUT_MS 15000
+#define BACKEND_LOG_MAX_LINE_BYTES (1u << 20)
+
+static struct {
+	bool ready;
+	struct kube_config cfg;
+	struct kube_client client;
+} conn;
+
+static void backend_close(void)
+{
+	if (!conn.ready)
+		return;
+	kube_client_cleanup(&conn.client);
+	kube_config_cleanup(&conn.cfg);
+	conn.ready = false;
+}
+
+static int backend_connect(const struct global_opts *g, struct error *err)
+{
+	struct kube_config_options o = {
+		.kubeconfig = g->kubeconfig, .context = g->context, .namespace = g->namespace,
+	};
+	int rc;
+
+	if (conn.ready)
+		return 0;
+	if ((rc = kube_config_load(&conn.cfg, &o, err)) < 0)
+		return rc;
+	if ((rc = kube_client_init(&conn.client, &conn.cfg, err)) < 0) {
+		kube_config_cleanup(&conn.cfg);
+		return rc;
+	}
+	conn.ready = true;
+	atexit(backend_close);
+	return 0;
+}
+
+static const char *backend_ns(const struct global_opts *g)
+{
+	return g->namespace ? g->namespace : conn.cfg.namespace;
+}
+
+static const struct kube_resource *res_devservers(void)
+{
+	return kube_resource_find("devserver.io/v1", "DevServer");
+}
+
+/* A clearer message for the commonest failure: the DevServer is not there. */
+static int backend_named(int rc, const struct global_opts *g, const char *name, struct error *err)
+{
+	if (rc == ERR_NOT_FOUND)
+		return error_set(err, ERR_NOT_FOUND, "DevServer \"%s\" not found in namespace \"%s\"",
+				 name, backend_ns(g));
+	return rc;
+}
+
+int backend_create(const struct global_opts *g, const struct json *obj, struct json **out,
+		   struct error *err)
+{
+	int rc = backend_connect(g, err);
+
+	if (rc == 0)
+		rc = kube_create(&conn.client, res_devservers(), backend_ns(g), obj, out, err);
+	return rc;
+}
+
+int backend_get(const struct global_opts *g, const char *name, struct json **out, struct error *err)
+{
+	int rc = backend_connect(g, err);
+
+	if (rc == 0)
+		rc = backend_named(kube_get(&conn.client, res_devservers(), backend_ns(g), name, out, err),
+				   g, name, err);
+	return rc;
+}
+
+/* Takes list's "items" out of it (a new array; the list is freed). */
+static struct json *backend_take_items(struct json *list)
+{
+	struct json *items = json_get(list, "items");
+	struct json *copy = items && items->type == JSON_ARRAY ? json_clone(items) : json_new_array();
+
+	json_free(list);
+	return copy;
+}
+
+int backend_list(const struct global_opts *g, struct json **items, struct json **pods,
+		 struct error *err)
+{
+	const char *ns;
+	struct json *list = NULL;
+	int rc = backend_connect(g, err);
+
+	*items = NULL;
+	if (pods)
+		*pods = NULL;
+	if (rc < 0)
+		return rc;
+	ns = g->all_namespaces ? NULL : backend_ns(g);
+	if ((rc = kube_list(&conn.client, res_devservers(), ns, NULL, &list, err)) < 0)
+		return rc;
+	*items = backend_take_items(list);
+	if (pods) {
+		struct kube_list_options o = { .label_selector = "app.kubernetes.io/managed-by=devserver-operator" };
+
+		list = NULL;
+		if (kube_list(&conn.client, kube_resource_find("v1", "Pod"), ns, &o, &list, err) == 0)
+			*pods = backend_take_items(list);
+		else
+			*pods = json_new_array(); /* the wide columns stay empty; the list still stands */
+	}
+	return 0;
+}
+
+int backend_patch(const struct global_opts *g, const char *name, const struct json *patch,
+		  struct json **out, struct error *err)
+{
+	int rc = backend_connect(g, err);
+
+	if (rc == 0)
+		rc = backend_named(kube_patch_merge(&conn.client, res_devservers(), backend_ns(g), name,
+						    patch, out, err), g, name, err);
+	return rc;
+}
+
+int backend_delete(const struct global_opts *g, const char *name, struct error *err)
+{
+	int rc = backend_connect(g, err);
+
+	if (rc == 0)
+		rc = backend_named(kube_delete(&conn.client, res_devservers(), backend_ns(g), name,
+					       "Background", err), g, name, err);
+	return rc;
+}
+
+/* --- watching one DevServer ------------------------------------------------ */
+
+struct backend_wait {
+	struct cache cache;
+	const char *ns, *name;
+	backend_done_fn done;
+	void *arg;
+	bool finished;
+};
+
+/* Asks done() about the current state, once the cache has listed. */
+static void backend_wait_check(struct backend_wait *w)
+{
+	if (!w->finished && w->cache.synced && w->done(cache_get(&w->cache, w->ns, w->name), w->arg))
+		w->finished = true;
+}
+
+static void backend_wait_add(void *ud, const struct json *obj) { backend_wait_check(ud); }
+static void backend_wait_update(void *ud, const struct json *o, const struct json *obj) { backend_wait_check(ud); }
+
+int backend_watch(const struct global_opts *g, const char *name, int64_t timeout_ms,
+		  backend_done_fn done, void *arg, struct json **last, struct error *err)
+{
+	struct backend_wait w = { .name = name, .done = done, .arg = arg };
+	struct cache_handlers h = { backend_wait_add, backend_wait_update, backend_wait_add, &w };
+	struct watch_options o = { 0 };
+	struct watch_sink sink;
+	struct watch watch;
+	char field[320];
+	int64_t deadline;
+	int rc = backend_connect(g, err);
+
+	if (last)
+		*last = NULL;
+	if (rc < 0)
+		return rc;
+	w.ns = backend_ns(g);
+	cache_init(&w.cache, &h);
+	cache_sink(&w.cache, &sink);
+	snprintf(field, sizeof(field), "metadata.name=%s", name);
+	o.ns = w.ns;
+	o.field_selector = field;
+	watch_init(&watch, &conn.client, res_devservers(), &o, &sink);
+	if ((rc = watch_start(&watch, err)) < 0) {
+		watch_cleanup(&watch);
+		cache_cleanup(&w.cache);
+		return rc;
+	}
+	deadline = clock_mono_ms() + timeout_ms;
+	for (;;) {
+		int64_t left = deadline - clock_mono_ms();
+
+		backend_wait_check(&w); /* also right after a list that found nothing */
+		if (w.finished)
+			break;
+		if (watch.last_err.code == ERR_UNAUTHORIZED || watch.last_err.code == ERR_PERMANENT) {
+			rc = error_set(err, watch.last_err.code, "%s", watch.last_err.msg);
+			break;
+		}
+		if (left <= 0) {
+			rc = error_set(err, ERR_TIMEOUT, "timed out after %lld s", (long long)(timeout_ms / 1000));
+			break;
+		}
+		if (kube_http_run_once(conn.client.http, left < 500 ? (int)left : 500) < 0) {
+			rc = error_set(err, ERR_IO, "event loop failed");
+			break;
+		}
+	}
+	if (last) {
+		const struct json *obj = cache_get(&w.cache, w.ns, name);
+
+		*last = obj ? json_clone(obj) : NULL;
+	}
+	watch_stop(&watch);
+	watch_cleanup(&watch);
+	cache_cleanup(&w.cache);
+	return rc;
+}
+
+/* --- events, logs, flavors, version ------------------------------------------ */
+
+static int backend_ts_cmp(const void *a, const void *b)
+{
+	const struct json *x = *(const struct json *const *)a, *y = *(const struct json *const *)b;
+	const char *tx = json_get_string(x, "lastTimestamp") ?: json_get_string(x, "eventTime") ?: "";
+	const char *ty = json_get_string(y, "lastTimestamp") ?: json_get_string(y, "eventTime") ?: "";
+
+	return strcmp(tx, ty);
+}
+
+/* The newest pod of the DevServer, or NULL (caller frees). */
+static struct json *backend_pod(const struct global_opts *g, const char *name, struct error *err)
+{
+	struct kube_list_options o = { 0 };
+	struct json *list = NULL, *items, *best = NULL;
+	char sel[320];
+
+	snprintf(sel, sizeof(sel), "devserver.io/name=%s", name);
+	o.label_selector = sel;
+	if (kube_list(&conn.client, kube_resource_find("v1", "Pod"), backend_ns(g), &o, &list, err) < 0)
+		return NULL;
+	items = json_get(list, "items");
+	for (size_t i = 0; items && i < items->u.arr.len; i++) {
+		const struct json *p = items->u.arr.items[i];
+		const char *ts = json_get_string(json_get(p, "metadata"), "creationTimestamp");
+
+		if (json_path(p, "metadata", "deletionTimestamp", NULL))
+			continue;
+		if (!best || (ts && strcmp(ts, json_get_string(json_get(best, "metadata"), "creationTimestamp") ?: "") > 0))
+			best = items->u.arr.items[i];
+	}
+	best = best ? json_clone(best) : NULL;
+	json_free(list);
+	return best;
+}
+
+int backend_events(const struct global_opts *g, const char *name, struct json **events,
+		   struct error *err)
+{
+	const char *names[2] = { name, NULL };
+	struct json *pod, *all;
+	size_t n;
+	int rc = backend_connect(g, err);
+
+	*events = NULL;
+	if (rc < 0)
+		return rc;
+	pod = backend_pod(g, name, err);
+	names[1] = pod ? json_get_string(json_get(pod, "metadata"), "name") : NULL;
+	all = json_new_array();
+	for (int i = 0; i < 2 && names[i]; i++) {
+		struct kube_list_options o = { 0 };
+		struct json *list = NULL, *items;
+		char sel[320];
+
+		snprintf(sel, sizeof(sel), "involvedObject.name=%s", names[i]);
+		o.field_selector = sel;
+		if (kube_list(&conn.client, kube_resource_find("v1", "Event"), backend_ns(g), &o, &list, err) < 0)
+			continue;
+		items = json_get(list, "items");
+		for (size_t k = 0; items && k < items->u.arr.len; k++)
+			json_array_push_take(all, json_clone(items->u.arr.items[k]));
+		json_free(list);
+	}
+	json_free(pod);
+	n = all->u.arr.len;
+	qsort(all->u.arr.items, n, sizeof(*all->u.arr.items), backend_ts_cmp);
+	*events = all;
+	return 0;
+}
+
+struct backend_log_stream {
+	FILE *out;
+	bool done;
+	int rc;
+	struct error err;
+};
+
+static int backend_log_data(void *ud, const char *data, size_t len, struct error *err)
+{
+	struct backend_log_stream *s = ud;
+
+	if (fwrite(data, 1, len, s->out) != len)
+		return error_set(err, ERR_IO, "writing the log: %s", strerror(errno));
+	fflush(s->out);
+	return 0;
+}
+
+static void backend_log_done(void *ud, int rc, struct kube_response *resp, const struct error *err)
+{
+	struct backend_log_stream *s = ud;
+
+	s->done = true;
+	s->rc = rc;
+	if (rc < 0 && err)
+		s->err = *err;
+}
+
+int backend_logs(const struct global_opts *g, const char *name, bool follow, int64_t tail,
+		 FILE *out, struct error *err)
+{
+	struct backend_log_stream s = { .out = out };
+	struct kube_http_request r = { 0 };
+	const char *pod_name;
+	struct json *pod;
+	struct buf path;
+	int rc = backend_connect(g, err);
+
+	if (rc < 0)
+		return rc;
+	pod = backend_pod(g, name, err);
+	if (!pod)
+		return error_set(err, ERR_NOT_FOUND, "DevServer \"%s\" has no pod (stopped, or not created yet)", name);
+	pod_name = json_get_string(json_get(pod, "metadata"), "name");
+	buf_init(&path, 2048);
+	buf_append_str(&path, "/api/v1/namespaces/");
+	kube_escape(&path, backend_ns(g));
+	buf_append_str(&path, "/pods/");
+	kube_escape(&path, pod_name);
+	buf_appendf(&path, "/log?container=devserver%s", follow ? "&follow=true" : "");
+	if (tail >= 0)
+		buf_appendf(&path, "&tailLines=%lld", (long long)tail);
+	r.method = "GET";
+	r.path = buf_str(&path);
+	r.accept = "*/*";
+	r.on_data = backend_log_data;
+	r.done = backend_log_done;
+	r.ud = &s;
+	if (kube_http_submit(conn.client.http, &r, err) == 0)
+		rc = err->code;
+	while (rc == 0 && !s.done)
+		if (kube_http_run_once(conn.client.http, 1000) < 0)
+			rc = error_set(err, ERR_IO, "event loop failed");
+	if (rc == 0 && s.rc < 0)
+		rc = error_set(err, s.rc, "%s", s.err.msg);
+	buf_cleanup(&path);
+	json_free(pod);
+	return rc;
+}
+
+int backend_list_flavors(const struct global_opts *g, struct json **items, struct error *err)
+{
+	struct json *list = NULL;
+	int rc = backend_connect(g, err);
+
+	*items = NULL;
+	if (rc == 0)
+		rc = kube_list(&conn.client, kube_resource_find("devserver.io/v1", "DevServerFlavor"), NULL,
+			       NULL, &list, err);
+	if (rc == 0)
+		*items = backend_take_items(list);
+	return rc;
+}
+
+int backend_server_version(const struct global_opts *g, char *out, size_t out_size, struct error *err)
+{
+	struct kube_http_request r = { .method = "GET", .path = "/version" };
+	struct kube_response resp;
+	struct json *v;
+	int rc = backend_connect(g, err);
+
+	if (rc < 0)
+		return rc;
+	rc = kube_http_do(conn.client.http, &r, &resp, err);
+	if (rc == 0) {
+		v = json_parse(buf_str(&resp.body), resp.body.len, err);
+		if (!v)
+			rc = err->code;
+		else
+			snprintf(out, out_size, "%s", json_get_string(v, "gitVersion") ?: "unknown");
+		json_free(v);
+	}
+	kube_response_cleanup(&resp);
+	return rc;
+}
+
+/* --- ssh ---------------------------------------------------------------------- */
+
+/* The SSH Service of a DevServer, from its status (the operator publishes it). */
+static int backend_ssh_target(const struct global_opts *g, const char *name, char *service,
+			      size_t size, struct error *err)
+{
+	struct json *ds = NULL;
+	const char *svc;
+	int rc = backend_get(g, name, &ds, err);
+
+	if (rc < 0)
+		return rc;
+	svc = json_get_string(json_path(ds, "status", "ssh", NULL), "service");
+	if (!svc) {
+		json_free(ds);
+		return error_set(err, ERR_INVALID, "DevServer \"%s\" has no SSH service yet (phase %s)", name,
+				 json_get_string(json_get(ds, "status"), "phase") ?: "unknown");
+	}
+	snprintf(service, size, "%s", svc);
+	json_free(ds);
+	return 0;
+}
+
+static void backend_known_hosts(char *out, size_t size)
+{
+	const char *home = getenv("HOME");
+	char dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s/.config/devctl", home ? home : ".");
+	mkdir(dir, 0700);
+	snprintf(out, size, "%s/known_hosts", dir);
+}
+
+/* Starts `kubectl port-forward` to service:22 on a free local port; returns
+ * its pid and the port. */
+static int backend_port_forward(const struct global_opts *g, const char *service, pid_t *pid,
+				int *port, struct error *err)
+{
+	char target[320], line[512];
+	int fds[2];
+	FILE *f;
+	int64_t deadline = clock_mono_ms() + BACKEND_PORT_FORWARD_TIMEOUT_MS;
+
+	if (pipe(fds) < 0)
+		return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
+	snprintf(target, sizeof(target), "service/%s", service);
+	*pid = fork();
+	if (*pid < 0)
+		return error_set(err, ERR_IO, "fork: %s", strerror(errno));
+	if (*pid == 0) {
+		const char *argv[16];
+		int n = 0;
+
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		argv[n++] = "kubectl";
+		if (g->kubeconfig) {
+			argv[n++] = "--kubeconfig";
+			argv[n++] = g->kubeconfig;
+		}
+		if (g->context) {
+			argv[n++] = "--context";
+			argv[n++] = g->context;
+		}
+		argv[n++] = "-n";
+		argv[n++] = backend_ns(g);
+		argv[n++] = "port-forward";
+		argv[n++] = "--address=127.0.0.1";
+		argv[n++] = target;
+		argv[n++] = ":22";
+		argv[n] = NULL;
+		execvp("kubectl", (char *const *)argv);
+		fprintf(stderr, "devctl: cannot run kubectl: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	*port = 0;
+	while (*port == 0 && clock_mono_ms() < deadline && fgets(line, sizeof(line), f))
+		sscanf(line, "Forwarding from 127.0.0.1:%d", port);
+	/* keep reading its output in the background would need a thread; kubectl
+	 * writes one line per connection, which fits the pipe buffer */
+	if (*port == 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, NULL, 0);
+		fclose(f);
+		return error_set(err, ERR_IO, "kubectl port-forward to %s did not start", target);
+	}
+	return 0;
+}
+
+int backend_ssh(const struct global_opts *g, const char *name, char *const *command, int ncmd,
+		int *exit_status, struct error *err)
+{
+	char service[256], known[1100], alias[400], port_s[16], opt_known[1200], opt_alias[420];
+	const char *argv[CLI_MAX_ARGS + 16];
+	pid_t forward, child;
+	int port, status, n = 0, rc;
+
+	if ((rc = backend_ssh_target(g, name, service, sizeof(service), err)) < 0)
+		return rc;
+	if ((rc = backend_port_forward(g, service, &forward, &port, err)) < 0)
+		return rc;
+	backend_known_hosts(known, sizeof(known));
+	snprintf(alias, sizeof(alias), "%s.%s.devserver", name, backend_ns(g));
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	snprintf(opt_known, sizeof(opt_known), "UserKnownHostsFile=%s", known);
+	snprintf(opt_alias, sizeof(opt_alias), "HostKeyAlias=%s", alias);
+	argv[n++] = "ssh";
+	argv[n++] = "-p";
+	argv[n++] = port_s;
+	argv[n++] = "-o";
+	argv[n++] = opt_known;
+	argv[n++] = "-o";
+	argv[n++] = opt_alias;
+	argv[n++] = "-o";
+	argv[n++] = "StrictHostKeyChecking=ask";
+	argv[n++] = "dev@127.0.0.1";
+	for (int i = 0; i < ncmd && n < (int)(sizeof(argv) / sizeof(argv[0])) - 1; i++)
+		argv[n++] = command[i];
+	argv[n] = NULL;
+	child = fork();
+	if (child == 0) {
+		execvp("ssh", (char *const *)argv);
+		fprintf(stderr, "devctl: cannot run ssh: %s\n", strerror(errno));
+		_exit(127);
+	}
+	if (child < 0)
+		rc = error_set(err, ERR_IO, "fork: %s", strerror(errno));
+	else if (waitpid(child, &status, 0) > 0)
+		*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+	kill(forward, SIGTERM);
+	waitpid(forward, NULL, 0);
+	return rc;
+}
+
+int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
+		       struct error *err)
+{
+	char service[256], known[1100];
+	int rc;
+
+	if ((rc = backend_ssh_target(g, name, service, sizeof(service), err)) < 0)
+		return rc;
+	backend_known_hosts(known, sizeof(known));
+	/* ssh connects through `devctl ssh`'s own port-forward path: kubectl
+	 * exec into the pod and connect to sshd there with the shell's /dev/tcp */
+	buf_appendf(out,
+		    "Host %s.%s.devserver\n"
+		    "  User dev\n"
+		    "  HostKeyAlias %s.%s.devserver\n"
+		    "  UserKnownHostsFile %s\n"
+		    "  StrictHostKeyChecking ask\n"
+		    "  ProxyCommand kubectl%s%s%s%s -n %s exec -i deploy/%s -c devserver -- "
+		    "bash -c 'exec 3<>/dev/tcp/127.0.0.1/2222; cat <&3 & cat >&3'\n",
+		    name, backend_ns(g), name, backend_ns(g), known,
+		    g->kubeconfig ? " --kubeconfig " : "", g->kubeconfig ? g->kubeconfig : "",
+		    g->context ? " --context " : "", g->context ? g->context : "",
+		    backend_ns(g), name);
+	return 0;
+}
+
+/* --- policy --------------------------------------------------------------------- */
+
+static const char *backend_env(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
+			struct json **out, struct error *err)
+{
+	const char *ns = backend_env("DEVSERVER_OPERATOR_NAMESPACE", BACKEND_POLICY_NAMESPACE);
+	const char *name = backend_env("DEVSERVER_POLICY_CONFIGMAP", BACKEND_POLICY_CONFIGMAP);
+	struct json *cm, *meta, *data;
+	int rc = backend_connect(g, err);
+
+	if (rc < 0)
+		return rc;
+	cm = json_new_object();
+	meta = json_new_object();
+	data = json_new_object();
+	json_object_set_take(cm, "apiVersion", json_new_string("v1"));
+	json_object_set_take(cm, "kind", json_new_string("ConfigMap"));
+	json_object_set_take(meta, "name", json_new_string(name));
+	json_object_set_take(meta, "namespace", json_new_string(ns));
+	json_object_set_take(cm, "metadata", meta);
+	for (size_t i = 0; i < bundle->n; i++) {
+		/* bundle paths back to ConfigMap keys: policies/x.lua -> x.lua,
+		 * lib/a/b.lua -> lib.a.b.lua */
+		const char *path = bundle->files[i].path;
+		char key[256];
+
+		if (strncmp(path, "policies/", 9) == 0) {
+			snprintf(key, sizeof(key), "%s", path + 9);
+		} else {
+			snprintf(key, sizeof(key), "%s", path);
+			for (char *p = key; *p; p++)
+				if (*p == '/')
+					*p = '.';
+		}
+		json_object_set_take(data, key, json_new_stringn(bundle->files[i].text, bundle->files[i].len));
+	}
+	json_object_set_take(cm, "data", data);
+	rc = kube_apply(&conn.client, kube_resource_find("v1", "ConfigMap"), ns, name, cm, "devctl", true,
+			out, err);
+	json_free(cm);
+	return rc;
+}
+
+int backend_policy_status(const struct global_opts *g, struct json **out, struct error *err)
+{
+	const char *ns = backend_env("DEVSERVER_OPERATOR_NAMESPACE", BACKEND_POLICY_NAMESPACE);
+	const char *name = backend_env("DEVSERVER_POLICY_CONFIGMAP", BACKEND_POLICY_CONFIGMAP);
+	struct json *cm = NULL, *st;
+	const char *ann;
+	char rev[64], reason[600], active[64];
+	int rc = backend_connect(g, err);
+
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	rc = kube_get(&conn.client, kube_resource_find("v1", "ConfigMap"), ns, name, &cm, err);
+	st = json_new_object();
+	if (rc == ERR_NOT_FOUND) {
+		json_object_set_take(st, "source", json_new_string("built-in (no ConfigMap)"));
+		*out = st;
+		return 0;
+	}
+	if (rc < 0) {
+		json_free(st);
+		return rc;
+	}
+	ann = json_get_string(json_path(cm, "metadata", "annotations", NULL), BACKEND_POLICY_STATUS_ANNOTATION);
+	if (!ann) {
+		json_object_set_take(st, "source", json_new_string("ConfigMap (not processed by an operator yet)"));
+	} else if (sscanf(ann, "active %63s", rev) == 1) {
+		json_object_set_take(st, "revision", json_new_string(rev));
+		json_object_set_take(st, "source", json_new_string("ConfigMap"));
+	} else if (sscanf(ann, "rejected %63[^:]: %599[^\n]", rev, reason) == 2) {
+		struct json *rej = json_new_object();
+		char *a = strstr(reason, " (active: ");
+
+		if (a && sscanf(a, " (active: %63[^)])", active) == 1) {
+			*a = '\0';
+			json_object_set_take(st, "revision", json_new_string(active));
+		}
+		json_object_set_take(st, "source", json_new_string("ConfigMap"));
+		json_object_set_take(rej, "revision", json_new_string(rev));
+		json_object_set_take(rej, "reason", json_new_string(reason));
+		json_object_set_take(st, "lastRejection", rej);
+	}
+	json_free(cm);
+	*out = st;
+	return 0;
+}
