@@ -34,6 +34,8 @@ RUN set -eux; \
     echo 'devserver:x:65532:' >> /etc/group
 
 FROM ${BASE_IMAGE} AS builder
+# Lets scripts/build-image prune its own superseded images, and only those.
+LABEL devserver.io/image-build=builder
 RUN set -eux; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -63,7 +65,8 @@ RUN set -eux; \
 
 FROM runtime-base AS runtime
 ARG DEVSERVER_GIT=
-LABEL org.opencontainers.image.title="devserver-operator" \
+LABEL devserver.io/image-build=runtime \
+      org.opencontainers.image.title="devserver-operator" \
       org.opencontainers.image.description="DevServer operator and devctl" \
       org.opencontainers.image.version="${DEVSERVER_GIT}"
 COPY --from=builder /src/build/bin/devserver-operator /src/build/bin/devctl /usr/local/bin/
