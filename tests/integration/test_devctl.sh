@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# devctl against the real control plane with the operator running: create
+# --wait, list in every output format, describe, stop/start, wait, extend,
+# delete --wait, render and render --check, policy push (good, bad locally,
+# bad on the operator's trial) and policy status, completion; and the
+# timings the issue asks for (list over 10 and 1,000 DevServers, create
+# --wait, describe).
+. "$(dirname "$0")/lib/common.sh"
+install_crds
+make_namespace devctl
+operator_ns=$ns
+f=t-$$
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+devctl="$bin_dir/devctl"
+export DEVSERVER_OPERATOR_NAMESPACE=$ns DEVSERVER_POLICY_CONFIGMAP=devserver-policy
+export HOME=$tmp          # no config file, no ~/.ssh: every input is explicit
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-small, labels: {test: "$f"}}
+spec: {resources: {requests: {cpu: 250m, memory: 512Mi}}}
+YAML
+echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt9 dev@laptop" > "$tmp/key.pub"
+start_operator
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+dc() { "$devctl" -n "$ns" "$@"; }
+
+t0=$(date +%s%N)
+check "create --wait returns once the DevServer is ready" \
+  dc create box --flavor "$f-small" --image example.invalid/dev:1 --ttl 2h \
+    --ssh-public-key-file "$tmp/key.pub" --env EDITOR=vim --wait --timeout 60s
+echo "     create --wait: $(ms "$t0") ms"
+check "it is Running" jp_is devserver box '{.status.phase}' Running
+check "the key and env reached the spec" jp_is devserver box '{.spec.ssh.publicKeys[0]}/{.spec.env[0].value}' \
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt9 dev@laptop/vim"
+check "create of an existing name fails with exit 1" bash -c "! '$devctl' -n $ns create box --flavor $f-small --ssh-public-key-file $tmp/key.pub 2>/dev/null; [ \$? -ne 2 ]"
+
+out=$(dc list)
+check "list: table with the DevServer Running" grep -Eq '^box +'"$f"'-small +Running +True' <<<"$out"
+check "list -o wide adds the node" bash -c "'$devctl' -n $ns list -o wide | grep -q 'node-0000'"
+check "list -o json is a List holding it" bash -c "'$devctl' -n $ns list -o json | grep -q '\"name\": \"box\"'"
+check "list -o yaml" bash -c "'$devctl' -n $ns list -o yaml | grep -q 'name: box'"
+check "list -o name" bash -c "[ \"\$('$devctl' -n $ns list -o name)\" = devserver.devserver.io/box ]"
+check "get NAME" bash -c "'$devctl' -n $ns get box | grep -q '^box '"
+check "list -A shows the namespace" bash -c "'$devctl' list -A | grep -q '^$ns '"
+t0=$(date +%s%N)
+out=$(dc describe box)
+echo "     describe: $(ms "$t0") ms"
+check "describe shows the conditions" grep -q 'Ready *True' <<<"$out"
+check "describe shows the events" grep -q 'Created' <<<"$out"
+check "get of a missing DevServer: exit 1, one line" \
+  bash -c "out=\$('$devctl' -n $ns get nope 2>&1); [ \$? -eq 1 ] && [ \$(wc -l <<<\"\$out\") -eq 1 ] && grep -q 'not found' <<<\"\$out\""
+
+check "stop" dc stop box
+check "wait --for=phase=Stopped" dc wait box --for=phase=Stopped --timeout 30s
+check "the Deployment is at zero" jp_is deployment box '{.spec.replicas}' 0
+check "start" dc start box
+check "wait --for=ready" dc wait box --for=ready --timeout 30s
+check "extend --by 1h" dc extend box --by 1h
+check "the TTL grew to 3h" jp_is devserver box '{.spec.lifecycle.timeToLive}' 3h
+check "wait times out with exit 1 and says so" \
+  bash -c "out=\$('$devctl' -n $ns wait box --for=phase=Stopped --timeout 1s 2>&1); [ \$? -eq 1 ] && grep -q 'timed out' <<<\"\$out\""
+
+# render, offline
+dc create offline --flavor "$f-small" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub" --dry-run > "$tmp/ds.yaml"
+check "create --dry-run wrote nothing" bash -c "! kubectl -n $ns get devserver offline >/dev/null 2>&1"
+check "render -f prints the Deployment" bash -c "'$devctl' render -f $tmp/ds.yaml | grep -q 'kind: Deployment'"
+check "render --check passes on the fixtures" "$devctl" render --check "$root/tests/fixtures/render"
+
+# policy: good, bad locally, bad on the operator's trial
+cp -r "$root/lua" "$tmp/policy"
+sed -i 's/^function policy.render(ds, flavor, ctx)$/function policy.render(ds, flavor, ctx) -- pushed by devctl/' "$tmp/policy/policies/devserver.lua"
+check "policy test on a good bundle" "$devctl" policy test "$tmp/policy"
+check "policy push of a good bundle" "$devctl" policy push "$tmp/policy"
+active() { "$devctl" policy status -o json | grep -q '"revision"'; }
+check "policy status shows the pushed revision as active" wait_until 30 active
+cp -r "$tmp/policy" "$tmp/broken"
+echo 'this is not lua' >> "$tmp/broken/policies/devserver.lua"
+check "policy push of a bundle that does not compile fails locally (exit 1)" \
+  bash -c "'$devctl' policy push $tmp/broken 2>/dev/null; [ \$? -eq 1 ]"
+cp -r "$tmp/policy" "$tmp/trial"
+sed -i 's/^  local req = validate.request(ds, flavor, ctx)$/  error("trial breaks it", 0)/' "$tmp/trial/policies/devserver.lua"
+check "a bundle that only the operator's trial render catches is pushed" "$devctl" policy push "$tmp/trial"
+rejected() { "$devctl" policy status | grep -q 'trial breaks it'; }
+check "policy status shows the rejection and its reason" wait_until 30 rejected
+
+check "completion bash is valid bash" bash -c "'$devctl' completion bash | bash -n"
+
+# delete
+check "delete --wait" dc delete box --wait --timeout 60s
+check "the DevServer is gone" bash -c "! kubectl -n $ns get devserver box >/dev/null 2>&1"
+
+# list timings: 10 and 1,000 DevServers (objects only; the operator is stopped
+# so the measurement is devctl's, not the API server's write load)
+stop_operator
+make_many() { # from to
+  for i in $(seq "$1" "$2"); do
+    printf 'apiVersion: devserver.io/v1\nkind: DevServer\nmetadata: {name: l-%04d}\nspec: {flavor: %s}\n---\n' "$i" "$f-small"
+  done | kubectl -n "$ns" apply --server-side -f - >/dev/null
+}
+time_list() { # best of 3, ms
+  local best=999999 t
+  for _ in 1 2 3; do
+    t=$(date +%s%N); "$devctl" -n "$ns" list >/dev/null; t=$(ms "$t")
+    [ "$t" -lt "$best" ] && best=$t
+  done
+  echo "$best"
+}
+make_many 1 10
+echo "     list over 10 DevServers: $(time_list) ms (best of 3)"
+make_many 11 1000
+check "list shows 1,000 DevServers" bash -c "[ \$('$devctl' -n $ns list -o name | wc -l) -eq 1000 ]"
+echo "     list over 1,000 DevServers: $(time_list) ms (best of 3)"
+# gone before the next suite starts an operator that would reconcile them
+kubectl -n "$ns" delete devservers --all --wait=false >/dev/null
+none_left() { [ -z "$(kubectl -n "$ns" get devservers -o name)" ]; }
+check "the 1,000 DevServers are deleted" wait_until 120 none_left
+
+finish
