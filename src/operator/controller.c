@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -132,6 +133,27 @@ void controller_enqueue_all_paced(struct controller *c)
 	free(servers);
 }
 
+/* --- leadership -------------------------------------------------------------- */
+
+static void on_leadership(void *ud, bool leading)
+{
+	struct controller *c = ud;
+
+	if (leading) {
+		controller_enqueue_all_paced(c);
+		return;
+	}
+	/* another replica may reconcile from now on: stop at once, and let the
+	 * restart rejoin as a standby */
+	c->lost_leadership = true;
+	c->stop = 1;
+}
+
+static bool controller_may_reconcile(const struct controller *c)
+{
+	return c->synced && (!c->leader || leader_is_leading(c->leader));
+}
+
 /* --- informers -------------------------------------------------------------- */
 
 static int informer_setup(struct controller *c, struct informer *inf, const char *what,
@@ -244,6 +266,13 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	if (rc == 0)
 		rc = informer_setup(c, &c->policy_cm, "policy configmap", "v1", "ConfigMap",
 				    opt->operator_namespace, NULL, policy_field, &policy_h, err);
+	if (rc == 0 && opt->leader_elect) {
+		char id[320], host[256] = "unknown";
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(id, sizeof(id), "%s_%d", host, (int)getpid());
+		c->leader = leader_new(&c->client, opt->operator_namespace, id, on_leadership, c);
+	}
 	if (rc < 0) {
 		controller_free(c);
 		return rc;
@@ -261,6 +290,7 @@ void controller_free(struct controller *c)
 {
 	if (!c)
 		return;
+	leader_release_free(c->leader);
 	health_stop(c->health);
 	FOR_EACH_INFORMER(c, inf, informer_cleanup(inf););
 	policy_source_cleanup(c);
@@ -288,6 +318,7 @@ static void controller_publish(struct controller *c, int64_t now)
 		return;
 	m->heartbeat_ms = now;
 	m->synced = c->synced;
+	m->leading = controller_may_reconcile(c);
 	m->queue_depth = queue_ready_len(c->queue);
 	m->queue_in_flight = queue_in_flight(c->queue);
 	m->devservers = cache_count(&c->devservers.cache);
@@ -313,6 +344,8 @@ int controller_run(struct controller *c, struct error *err)
 	});
 	if (rc < 0)
 		return rc;
+	if (c->leader)
+		leader_start(c->leader);
 	log_msg(LOG_INFO, "operator started", "policy", policy_engine_revision(c->engine),
 		"concurrency", c->opt.concurrency == 16 ? "16" : "custom", NULL);
 	while (!c->stop) {
@@ -354,14 +387,15 @@ int controller_run(struct controller *c, struct error *err)
 				log_msg(LOG_INFO, "resync", "devservers", count, NULL);
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
 			}
-			while (!c->stop && (key = queue_get(c->queue, now)))
+			while (!c->stop && controller_may_reconcile(c) && (key = queue_get(c->queue, now)))
 				reconcile_start(c, key);
 		}
 		wait = CONTROLLER_LOOP_MAX_WAIT_MS;
 		due = queue_next_due_ms(c->queue);
 		if (c->synced && due >= 0 && due - now < wait)
 			wait = due - now < 0 ? 0 : (int)(due - now);
-		if (queue_ready_len(c->queue) > 0 && queue_in_flight(c->queue) < (size_t)c->opt.concurrency)
+		if (controller_may_reconcile(c) && queue_ready_len(c->queue) > 0 &&
+		    queue_in_flight(c->queue) < (size_t)c->opt.concurrency)
 			wait = 0;
 		controller_publish(c, now);
 		if ((rc = kube_http_run_once(c->client.http, wait)) < 0)
@@ -381,6 +415,8 @@ int controller_run(struct controller *c, struct error *err)
 		snprintf(n[4], sizeof(n[4]), "%llu", (unsigned long long)c->m.status_writes);
 		snprintf(n[5], sizeof(n[5]), "%llu", (unsigned long long)c->m.prunes);
 		snprintf(n[6], sizeof(n[6]), "%llu", (unsigned long long)errors);
+		if (c->lost_leadership)
+			return error_set(err, ERR_RETRY, "lost the leadership; exiting so a restart rejoins as a standby");
 		log_msg(LOG_INFO, "operator stopping", "reconciles", n[0], "writes", n[1], "applies", n[2],
 			"unchanged", n[3], "statusWrites", n[4], "deletes", n[5], "errors", n[6], NULL);
 	}

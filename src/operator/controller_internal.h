@@ -15,6 +15,7 @@
 #include "kube/watch.h"
 #include "operator/events.h"
 #include "operator/health.h"
+#include "operator/leader.h"
 #include "operator/metrics.h"
 #include "operator/options.h"
 #include "policy/engine.h"
@@ -68,6 +69,8 @@ struct controller {
 	volatile int stop;
 	struct metrics m;                  /* owned by the loop; published to health */
 	struct health *health;
+	struct leader *leader;             /* NULL without --leader-elect */
+	bool lost_leadership;
 };
 
 /* reconcile.c */

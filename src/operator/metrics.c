@@ -128,6 +128,8 @@ int metrics_format(const struct metrics *m, struct buf *out)
 		    "# TYPE devserver_policy_info gauge\ndevserver_policy_info{revision=\"%s\"} 1\n",
 		    m->policy_revision);
 	metrics_gauge(out, "devserver_caches_synced", "1 once every informer has listed.", m->synced);
+	metrics_gauge(out, "devserver_leader", "1 while this replica may reconcile (leader, or no election).",
+		      m->leading);
 	if (out->len == start || out->len >= out->max)
 		return ERR_LIMIT;
 	return 0;

@@ -42,6 +42,8 @@ static const struct option_def option_defs[] = {
 	  "DevServers re-rendered per second after a policy change (default 50)" },
 	{ "health-addr", "DEVSERVER_HEALTH_ADDR", OPT_STRING, OFF(health_addr), 0, 0,
 	  "serve /healthz, /readyz and /metrics here, HOST:PORT or :PORT; off disables (default :8080)" },
+	{ "leader-elect", "DEVSERVER_LEADER_ELECT", OPT_FLAG, OFF(leader_elect), 0, 0,
+	  "reconcile only while holding the Lease devserver-operator in the operator namespace" },
 	{ "log-level", "DEVSERVER_LOG_LEVEL", OPT_LEVEL, OFF(log_level), 0, 0,
 	  "debug|info|warn|error (default info)" },
 	{ "log-format", "DEVSERVER_LOG_FORMAT", OPT_FORMAT, OFF(log_format), 0, 0,
@@ -108,7 +110,13 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 			return error_set(err, ERR_INVALID, "%s: want text|json, got \"%s\"", source, value);
 		return 0;
 	case OPT_FLAG:
-		*(bool *)field = true;
+		/* a flag has no value; its environment twin says true or false */
+		if (!*value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+			*(bool *)field = false;
+		else
+			return error_set(err, ERR_INVALID, "%s: want true or false, got \"%s\"", source, value);
 		return 0;
 	}
 	return ERR_INVALID;

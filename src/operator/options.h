@@ -36,6 +36,7 @@ struct operator_options {
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int policy_rate;                      /* re-renders per second after a policy change */
 	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */
+	bool leader_elect;                    /* hold a Lease before reconciling */
 	enum log_level log_level;
 	enum log_format log_format;
 	bool help;
