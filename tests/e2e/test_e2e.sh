@@ -113,6 +113,19 @@ check "the same objects apply as plain files (-f crds/ -f deploy/manifests/)" \
 check "and the flavors file on its own" quiet kubectl apply -f "$root/deploy/flavors/flavors.yaml" -o name
 check "the namespace enforces Pod Security restricted" \
   bash -c "[ \"\$(kubectl get ns $sys_ns -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}')\" = restricted ]"
+# Least privilege, asked of the API server's authorizer as the ServiceAccount.
+as_sa=(--as "system:serviceaccount:$sys_ns:$sa")
+can() { kubectl auth can-i "${as_sa[@]}" "$@" >/dev/null 2>&1; }
+for what in "patch deployments -n default" "create configmaps -n default" "patch devservers.devserver.io --subresource=status -n default" \
+            "delete devservers.devserver.io -n default" "watch pods -n default" "create events -n default" \
+            "patch configmaps/devserver-policy -n $sys_ns" "create leases.coordination.k8s.io -n $sys_ns"; do
+  check "the ServiceAccount may $what" can $what
+done
+for what in "get secrets -n default" "update deployments -n default" "create pods -n default" \
+            "patch devservers.devserver.io -n default" "create devserverflavors.devserver.io" \
+            "delete nodes" "create leases.coordination.k8s.io -n default" "create serviceaccounts/token -n $sys_ns"; do
+  check "the ServiceAccount may not $what" bash -c "! kubectl auth can-i ${as_sa[*]} $what >/dev/null 2>&1"
+done
 operator_pod() { kubectl -n "$sys_ns" get pods -l app.kubernetes.io/name=devserver-operator -o name | grep -q .; }
 check "Pod Security admits the operator's pod (restricted)" wait_until 60 operator_pod
 # kwok runs no containers: the Docker container below is the operator.
