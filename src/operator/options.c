@@ -27,7 +27,7 @@ static const struct option_def option_defs[] = {
 	  "kubeconfig file (default: in-cluster config, then $KUBECONFIG, ~/.kube/config)" },
 	{ "context", "DEVSERVER_CONTEXT", OPT_STRING, OFF(context), 0, 0, "kubeconfig context" },
 	{ "namespace", "DEVSERVER_NAMESPACES", OPT_NAMESPACES, OFF(namespaces), 0, 0,
-	  "watch only this namespace; repeat, or comma-separate in the variable (default: all)" },
+	  "watch only this namespace (default: all namespaces)" },
 	{ "operator-namespace", "POD_NAMESPACE", OPT_STRING, OFF(operator_namespace), 0, 0,
 	  "namespace of the policy ConfigMap and lease (default " OPTIONS_DEFAULT_OPERATOR_NAMESPACE ")" },
 	{ "policy-configmap", "DEVSERVER_POLICY_CONFIGMAP", OPT_STRING, OFF(policy_configmap), 0, 0,
