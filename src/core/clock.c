@@ -45,7 +45,7 @@ void clock_format_rfc3339(int64_t unix_seconds, char *out)
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's
  * well-known civil-from-days algorithm, written from its description). */
-static int64_t clock_days_from_civil(int64_t y, int m, int d)
+int64_t clock_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 

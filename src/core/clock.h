@@ -16,6 +16,8 @@ int64_t clock_wall_ms(void);
  * out (at least CLOCK_RFC3339_BYTES). */
 #define CLOCK_RFC3339_BYTES 21
 void clock_format_rfc3339(int64_t unix_seconds, char *out);
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
+int64_t clock_days_from_civil(int64_t year, int month, int day);
 /* Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)"; 0 or ERR_INVALID. */
 int clock_parse_rfc3339(const char *s, int64_t *unix_seconds);
 

@@ -53,18 +53,6 @@ int64_t backoff_next(const struct backoff_policy *p, int code, int attempts, int
 	return backoff_delay_ms(p, attempts - 1, rnd, ud);
 }
 
-static int64_t backoff_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int backoff_month(const char *s)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -100,7 +88,7 @@ static int backoff_parse_http_date(const char *s, int64_t *out)
 	m = backoff_month(mon);
 	if (s[n] || !m || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
 		return ERR_INVALID;
-	*out = backoff_days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+	*out = clock_days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
 	return 0;
 }
 
