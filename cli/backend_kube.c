@@ -519,8 +519,8 @@ int backend_ssh(const struct global_opts *g, const char *name, char *const *comm
 {
 	char service[256], known[1100], alias[400], port_s[16], opt_known[1200], opt_alias[420];
 	const char *argv[CLI_MAX_ARGS + 16];
-	pid_t forward, child;
-	int port, status, n = 0, rc;
+	pid_t forward = -1, child;
+	int port = 0, status, n = 0, rc;
 
 	if ((rc = backend_ssh_target(g, name, service, sizeof(service), err)) < 0)
 		return rc;
