@@ -1,0 +1,3 @@
+module devserver.local/faultproxy
+
+go 1.22
