@@ -118,12 +118,14 @@ as_sa=(--as "system:serviceaccount:$sys_ns:$sa")
 can() { kubectl auth can-i "${as_sa[@]}" "$@" >/dev/null 2>&1; }
 for what in "patch deployments -n default" "create configmaps -n default" "patch devservers.devserver.io --subresource=status -n default" \
             "delete devservers.devserver.io -n default" "watch pods -n default" "create events -n default" \
-            "patch configmaps/devserver-policy -n $sys_ns" "create leases.coordination.k8s.io -n $sys_ns"; do
+            "patch configmaps/devserver-policy -n $sys_ns" "create leases.coordination.k8s.io -n $sys_ns" \
+            "update leases.coordination.k8s.io/devserver-operator -n $sys_ns"; do
   check "the ServiceAccount may $what" can $what
 done
 for what in "get secrets -n default" "update deployments -n default" "create pods -n default" \
             "patch devservers.devserver.io -n default" "create devserverflavors.devserver.io" \
-            "delete nodes" "create leases.coordination.k8s.io -n default" "create serviceaccounts/token -n $sys_ns"; do
+            "delete nodes" "create leases.coordination.k8s.io -n default" "create serviceaccounts/token -n $sys_ns" \
+            "update leases.coordination.k8s.io/other -n $sys_ns"; do
   check "the ServiceAccount may not $what" bash -c "! kubectl auth can-i ${as_sa[*]} $what >/dev/null 2>&1"
 done
 operator_pod() { kubectl -n "$sys_ns" get pods -l app.kubernetes.io/name=devserver-operator -o name | grep -q .; }
@@ -199,12 +201,12 @@ if [ "$mode" = docker ]; then
     -v "$sa_dir:/var/run/secrets/kubernetes.io/serviceaccount:ro" \
     -e KUBERNETES_SERVICE_HOST="$api_host" -e KUBERNETES_SERVICE_PORT="$api_port" \
     -e POD_NAMESPACE="$sys_ns" -e DEVSERVER_HEALTH_ADDR="127.0.0.1:$health_port" \
-    "$image" >/dev/null
+    -e DEVSERVER_LEADER_ELECT=true "$image" >/dev/null
 else
   env -u KUBECONFIG DEVSERVER_SERVICEACCOUNT_DIR="$sa_dir" \
     KUBERNETES_SERVICE_HOST="$api_host" KUBERNETES_SERVICE_PORT="$api_port" \
     POD_NAMESPACE="$sys_ns" DEVSERVER_HEALTH_ADDR="127.0.0.1:$health_port" \
-    "$bin_dir/devserver-operator" >"$work/operator.log" 2>&1 &
+    DEVSERVER_LEADER_ELECT=true "$bin_dir/devserver-operator" >"$work/operator.log" 2>&1 &
   op_pid=$!
 fi
 synced() { op_logs | grep -q 'caches synced'; }
@@ -225,6 +227,9 @@ if wait_until 30 ready; then
 else
   fail "/readyz answers 200"
 fi
+leader() { op_logs | grep -q 'became the leader'; }
+check "it took the Lease (leader election, as deployed)" wait_until 30 leader
+check "the Lease names it as the holder" bash -c "[ -n \"\$(kubectl -n $sys_ns get lease devserver-operator -o jsonpath='{.spec.holderIdentity}')\" ]"
 check "no permission errors at start" bash -c "! { $(declare -f op_logs); mode=$mode container=$container work=$work; op_logs; } | grep -qi forbidden"
 
 # --- 5. devctl as a developer --------------------------------------------------
@@ -298,7 +303,11 @@ if [ "$mode" = docker ]; then
   docker stop -t 10 "$container" >/dev/null
   check "the operator stops cleanly on SIGTERM (exit 0)" \
     bash -c "[ \"\$(docker inspect -f '{{.State.ExitCode}}' $container)\" = 0 ]"
+else
+  op_stop
 fi
+check "and releases the Lease on the way out" bash -c "[ -z \"\$(kubectl -n $sys_ns get lease devserver-operator -o jsonpath='{.spec.holderIdentity}')\" ]"
+
 teardown
 trap - EXIT
 gone_ns() { ! kubectl get namespace "$1" >/dev/null 2>&1; }
