@@ -14,7 +14,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all build deps test unit integration run down asan valgrind lint clean
+.PHONY: all build deps test unit integration run down asan valgrind lint clean bench
 
 all: build
 
@@ -50,6 +50,12 @@ asan: deps
 
 valgrind: build
 	cd $(BUILD_DIR) && ctest -L unit -T memcheck --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1"
+
+# The benchmark (not part of test): its own Release build (build-bench) and
+# control plane; N=100 and 1000 by default, BENCH_ARGS="--large" adds 5000.
+# Results: bench/results/latest.json and .png; see docs/performance.md.
+bench:
+	bench/run $(BENCH_ARGS)
 
 lint:
 	luacheck lua tests/lua
