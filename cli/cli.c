@@ -136,6 +136,22 @@ int cli_parse(const struct command *cmd, struct cli_ctx *ctx, int argc, char **a
 		return error_set(err, ERR_INVALID, "%s (see devctl %s --help)",
 				 cmd->min_args == 1 ? "missing argument" : "missing arguments",
 				 cmd->name);
+	if (cmd->name_args) {
+		/* Names go into API paths: check them here, so a bad one is a
+		 * usage error and never reaches the cluster. ssh's words after
+		 * the name are the remote command. */
+		int names = strcmp(cmd->name, "ssh") == 0 ? 1 : npos;
+
+		for (int i = 0; i < names && i < npos; i++) {
+			size_t len = strlen(c->args[i]);
+
+			if (len > DEVSERVER_NAME_MAX_BYTES || !name_is_dns1035_label(c->args[i], len))
+				return error_set(err, ERR_INVALID,
+						 "invalid name \"%s\" (lower-case letters, digits and '-', "
+						 "starting with a letter, at most %d characters)",
+						 c->args[i], DEVSERVER_NAME_MAX_BYTES);
+		}
+	}
 	/* -A beats the config file's namespace (not an explicit -n). */
 	if (!ctx->g.namespace && !ctx->g.all_namespaces && ctx->config->namespace)
 		ctx->g.namespace = ctx->config->namespace;

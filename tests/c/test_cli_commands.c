@@ -538,6 +538,37 @@ static void test_list_get_describe(void **state)
 	}
 }
 
+/* A name argument that is not a DevServer name is a usage error for every
+ * command that takes one, before the backend is called: names go into API
+ * paths ("get ../../namespaces/kube-system" used to reach the backend). */
+static void test_name_arguments_are_checked(void **state)
+{
+	static const char *const cmds[] = { "get", "describe", "delete", "start", "stop", "logs",
+					    "ssh", "ssh-config" };
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run r;
+
+		run(&r, cmds[i], "../../namespaces/kube-system", NULL);
+		assert_int_equal(r.rc, EXIT_USAGE);
+		assert_non_null(strstr(r.err, ": invalid name \"../../namespaces/kube-system\""));
+		run_free(&r);
+	}
+	EXPECT_USAGE("devctl wait: invalid name \"Box\"", "wait", "Box", "--for", "ready");
+	EXPECT_USAGE("devctl extend: invalid name \"1box\"", "extend", "1box", "--by", "1h");
+	/* every name of delete, not just the first */
+	EXPECT_USAGE("devctl delete: invalid name \"b/c\"", "delete", "a", "b/c");
+	/* ssh: only the first word is a name, the rest is the remote command */
+	{
+		struct run r;
+
+		run(&r, "ssh", "box", "--", "ls", "/tmp/../x", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl ssh: not connected to a cluster yet\n");
+		run_free(&r);
+	}
+}
+
 /* ---- delete / start / stop ---- */
 
 static void test_delete_start_stop(void **state)
@@ -1040,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_create_key_file_without_keys),
 		cmocka_unit_test(test_create_dry_run),
 		cmocka_unit_test(test_list_get_describe),
+		cmocka_unit_test(test_name_arguments_are_checked),
 		cmocka_unit_test(test_delete_start_stop),
 		cmocka_unit_test(test_wait),
 		cmocka_unit_test(test_extend),
