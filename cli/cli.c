@@ -35,14 +35,55 @@ const struct command *cli_find_command(const char *name)
 	return NULL;
 }
 
+/* Writes s so that it stays on one printable line: control bytes as \n, \t,
+ * \r or \xHH, invalid UTF-8 bytes as \xHH, and the bidirectional controls
+ * (U+200E/F, U+202A..E, U+2066..9) as \u200f and friends. Messages quote
+ * names, values and Lua errors straight from user input or policies, and a
+ * newline or an escape sequence there would forge or hide output. */
+static void put_printable(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		size_t k = flags_utf8_seq_len(p, n);
+
+		if (k == 1 && *p >= 0x20 && *p != 0x7f) {
+			fputc(*p, f);
+		} else if (k == 1 || k == 0) {
+			if (*p == '\n')
+				fputs("\\n", f);
+			else if (*p == '\t')
+				fputs("\\t", f);
+			else if (*p == '\r')
+				fputs("\\r", f);
+			else
+				fprintf(f, "\\x%02x", *p);
+			k = 1;
+		} else if (k == 3 && p[0] == 0xe2 &&
+			   ((p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+					      (p[2] >= 0xaa && p[2] <= 0xae))) ||
+			    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+			fprintf(f, "\\u%04x",
+				(unsigned)((p[0] & 0x0f) << 12 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f)));
+		} else {
+			fwrite(p, 1, k, f);
+		}
+		p += k;
+		n -= k;
+	}
+}
+
 void cli_fail(const struct cli_ctx *ctx, const char *cmd, const char *fmt, ...)
 {
+	char msg[2 * ERROR_MSG_MAX_BYTES];
 	va_list ap;
 
-	fprintf(ctx->err, "devctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfprintf(ctx->err, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(ctx->err, "devctl%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	put_printable(ctx->err, msg);
 	fputc('\n', ctx->err);
 }
 

@@ -44,6 +44,35 @@ bool name_is_dns1123_label(const char *s, size_t len)
 	return true;
 }
 
+size_t flags_utf8_seq_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp, min;
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, cp = s[0] & 0x1f, min = 0x80;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, cp = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return k;
+}
+
 bool name_is_dns1035_label(const char *s, size_t len)
 {
 	return name_is_dns1123_label(s, len) && s[0] >= 'a' && s[0] <= 'z';

@@ -569,6 +569,31 @@ static void test_name_arguments_are_checked(void **state)
 	}
 }
 
+/* Errors quote user input; they stay one printable line whatever it holds:
+ * a name with a newline used to print two lines, an escape sequence reached
+ * the terminal raw. */
+static void test_errors_are_one_printable_line(void **state)
+{
+	struct run r;
+
+	run(&r, "create", "a\nb", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_USAGE);
+	assert_non_null(strstr(r.err, "invalid name \"a\\nb\""));
+	assert_ptr_equal(strchr(r.err, '\n'), r.err + r.errlen - 1);
+	run_free(&r);
+
+	run(&r, "describe", "bo\x1b[31mx\t\xff\xe2\x80\xaex", NULL);
+	assert_int_equal(r.rc, EXIT_USAGE);
+	assert_non_null(strstr(r.err, "\"bo\\x1b[31mx\\t\\xff\\u202ex\""));
+	run_free(&r);
+
+	/* valid UTF-8 passes through */
+	run(&r, "get", "caf\xc3\xa9", NULL);
+	assert_int_equal(r.rc, EXIT_USAGE);
+	assert_non_null(strstr(r.err, "\"caf\xc3\xa9\""));
+	run_free(&r);
+}
+
 /* ---- delete / start / stop ---- */
 
 static void test_delete_start_stop(void **state)
@@ -1072,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_create_dry_run),
 		cmocka_unit_test(test_list_get_describe),
 		cmocka_unit_test(test_name_arguments_are_checked),
+		cmocka_unit_test(test_errors_are_one_printable_line),
 		cmocka_unit_test(test_delete_start_stop),
 		cmocka_unit_test(test_wait),
 		cmocka_unit_test(test_extend),
