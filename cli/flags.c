@@ -192,6 +192,17 @@ static int check_int(const char *s, int64_t *out, struct error *err)
 	return 0;
 }
 
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+
+	for (; n > 0; p += k, n -= k)
+		if ((k = flags_utf8_seq_len(p, n)) == 0)
+			return false;
+	return true;
+}
+
 /* Stores value (NULL for a bare boolean flag) into the field of f. */
 static int store(const struct flag_spec *f, void *base, const char *value, struct error *err)
 {
@@ -200,6 +211,10 @@ static int store(const struct flag_spec *f, void *base, const char *value, struc
 	struct volume_spec vol;
 	int rc = 0;
 
+	/* Every value ends up in JSON/YAML, which cannot carry invalid UTF-8;
+	 * say so here, naming the flag, rather than when encoding. */
+	if (value && !utf8_valid(value))
+		return error_set(err, ERR_INVALID, "value is not valid UTF-8");
 	switch (f->type) {
 	case FLAG_BOOL:
 		if (!value || strcmp(value, "true") == 0)

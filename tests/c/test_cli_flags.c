@@ -138,6 +138,11 @@ static void test_flags_errors(void **state)
 		{ "--env", "NOEQUALS", "--env: invalid value \"NOEQUALS\" (use NAME=VALUE)" },
 		{ "--env", "1A=b", "--env: invalid variable name \"1A\" (letters, digits and _, not starting with a digit)" },
 		{ "-v", "data", "-v: invalid volume \"data\" (use CLAIM:/path or CLAIM:/path:ro)" },
+		/* invalid UTF-8 is refused whatever the type, naming the flag
+		 * (it used to fail later as "string is not valid UTF-8") */
+		{ "--str", "img\xff", "--str: value is not valid UTF-8" },
+		{ "--env", "A=\xc0\xaf", "--env: value is not valid UTF-8" },
+		{ "-n", "te\xed\xa0\x80" "am", "-n: value is not valid UTF-8" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
