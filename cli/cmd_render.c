@@ -291,7 +291,12 @@ static int render_check_run(struct cli_ctx *ctx, struct render_opts *o,
 	buf_cleanup(&report);
 	if (rc < 0)
 		return cli_fail_err(ctx, "render", &err);
-	return failed ? EXIT_FAILED : EXIT_OK;
+	if (failed) {
+		/* like policy test: a failing exit always says why on stderr */
+		cli_fail(ctx, "render", "%d of %d fixtures failed", failed, passed + failed);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
 }
 
 static int render_run(struct cli_ctx *ctx, void *p)

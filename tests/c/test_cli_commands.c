@@ -946,6 +946,9 @@ static void test_render_check_reports_differences(void **state)
 	assert_non_null(strstr(r.out, "FAIL minimal: differs from expected.yaml at "));
 	assert_non_null(strstr(r.out, "FAIL wrong-error: rendered, but error.txt expects \"this error never happens\"\n"));
 	assert_non_null(strstr(r.out, "0 passed, 2 failed\n"));
+	/* exit 1 comes with its one-line reason, as for policy test (stderr
+	 * used to be empty) */
+	assert_string_equal(r.err, "devctl render: 2 of 2 fixtures failed\n");
 	run_free(&r);
 
 	run(&r, "render", "--check", tmpdir, NULL);
