@@ -6,6 +6,7 @@
  * The SSH key file is read during the check step, not while building: a
  * missing key is a usage error reported before anything else happens.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,10 +163,41 @@ static struct json *obj_at(struct json *parent, const char *key)
 	return v;
 }
 
+/* True when line[0..len) looks like one OpenSSH public key: a key type
+ * (ssh-*, ecdsa-*, sk-*), a base64 blob, an optional comment, all UTF-8.
+ * Not a full parse: enough that a binary file or a YAML document given as
+ * the key file is an error here rather than garbage sent as keys. */
+static bool looks_like_key(const char *line, size_t len)
+{
+	size_t t = 0, b;
+
+	while (t < len && line[t] != ' ' && line[t] != '\t')
+		t++;
+	if (!((t > 4 && strncmp(line, "ssh-", 4) == 0) ||
+	      (t > 6 && strncmp(line, "ecdsa-", 6) == 0) || (t > 3 && strncmp(line, "sk-", 3) == 0)))
+		return false;
+	for (size_t i = 0; i < t; i++)
+		if (!isalnum((unsigned char)line[i]) && !strchr("-@._", line[i]))
+			return false;
+	while (t < len && (line[t] == ' ' || line[t] == '\t'))
+		t++;
+	for (b = t; b < len && line[b] != ' ' && line[b] != '\t'; b++)
+		if (!isalnum((unsigned char)line[b]) && !strchr("+/=", line[b]))
+			return false;
+	if (b == t)
+		return false;
+	for (size_t i = b, k; i < len; i += k)
+		if ((k = flags_utf8_seq_len((const unsigned char *)line + i, len - i)) == 0 ||
+		    (k == 1 && (unsigned char)line[i] < 0x20 && line[i] != '\t'))
+			return false;
+	return true;
+}
+
 static int add_keys(struct json *spec, const char *text, const char *path, struct error *err)
 {
 	struct json *keys = json_new_array();
 	const char *p = text;
+	size_t lineno = 0;
 
 	while (*p) {
 		size_t n = strcspn(p, "\n");
@@ -175,6 +207,13 @@ static int add_keys(struct json *spec, const char *text, const char *path, struc
 			m--;
 		while (m > 0 && (*p == ' ' || *p == '\t'))
 			p++, m--, n--;
+		lineno++;
+		if (m > 0 && p[0] != '#' && !looks_like_key(p, m)) {
+			json_free(keys);
+			return error_set(err, ERR_INVALID,
+					 "\"%s\" line %zu is not an SSH public key (TYPE BASE64 [COMMENT])",
+					 path, lineno);
+		}
 		if (m > 0 && p[0] != '#') {
 			if (keys->u.arr.len >= CREATE_SSH_KEYS_MAX) {
 				json_free(keys);

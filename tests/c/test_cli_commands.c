@@ -451,6 +451,30 @@ static void test_create_key_file_without_keys(void **state)
 	assert_starts_with(r.err, "devctl create: --ssh-public-key-file: \"");
 	assert_non_null(strstr(r.err, "empty.pub\" holds no SSH public key\n"));
 	run_free(&r);
+
+	/* a file that is not a key file at all used to be sent line by line as
+	 * "keys" (a YAML document, a key with invalid UTF-8 in its comment) */
+	path_in_tmp(p, sizeof(p), "not-a-key.pub");
+	write_file(p, "# fine\nssh-ed25519 AAAAok me\napiVersion: v1\n");
+	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_non_null(strstr(r.err, "not-a-key.pub\" line 3 is not an SSH public key (TYPE BASE64 [COMMENT])\n"));
+	run_free(&r);
+	write_file(p, "ssh-ed25519 AAAAok m\xff" "e\n");
+	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_non_null(strstr(r.err, "line 1 is not an SSH public key"));
+	run_free(&r);
+	write_file(p, "ssh-ed25519 !!notbase64 me\n");
+	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	run_free(&r);
+	/* the forms real key files have still pass */
+	write_file(p, "ecdsa-sha2-nistp256 AAAAE2VjZHNh+/= me@host\n"
+		      "sk-ssh-ed25519@openssh.com AAAAGnNr Yubikey \xc3\xa9\n\tssh-rsa AAAAB3Nza==\n");
+	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	run_free(&r);
 }
 
 static void test_create_dry_run(void **state)
