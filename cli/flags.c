@@ -165,6 +165,10 @@ int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err)
 				 "invalid volume \"%s\": the mount path must be absolute", s);
 	if (path_len > VOLUME_PATH_MAX_BYTES)
 		return error_set(err, ERR_INVALID, "invalid volume: the mount path is too long");
+	for (size_t i = 0; i < path_len; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			return error_set(err, ERR_INVALID,
+					 "invalid volume \"%s\": the mount path has a control character", s);
 	if (mode) {
 		if (strcmp(mode + 1, "ro") == 0)
 			v->read_only = true;

@@ -224,6 +224,9 @@ static void test_flags_volume(void **state)
 		{ "data:", "invalid volume \"data:\": the mount path must be absolute" },
 		{ "data:/x:rx", "invalid volume \"data:/x:rx\": suffix \"rx\" must be ro or rw" },
 		{ "data:/x:ro:ro", "invalid volume \"data:/x:ro:ro\": suffix \"ro:ro\" must be ro or rw" },
+		/* a newline or tab in the path used to be accepted */
+		{ "data:/d\n", "invalid volume \"data:/d\n\": the mount path has a control character" },
+		{ "data:/a\tb:ro", "invalid volume \"data:/a\tb:ro\": the mount path has a control character" },
 	};
 	struct volume_spec v;
 	struct error err;
