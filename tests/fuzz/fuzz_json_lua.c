@@ -5,7 +5,7 @@
  * engine does). Property: the result equals the input after the documented
  * normalisation - a float with an integral value that fits int64 becomes an
  * integer (json_lua.h: "3.0 converts to JSON_INT"). The only allowed failure
- * is ERR_LIMIT for nesting at JSON_MAX_DEPTH. The Lua stack must be back
+ * is ERR_LIMIT for a tree nested deeper than JSON_MAX_DEPTH containers. The Lua stack must be back
  * where it started, and closing the state must free everything (LeakSanitizer).
  */
 #include <lauxlib.h>
@@ -25,6 +25,22 @@ struct trip {
 	int push_rc;
 	struct error err;
 };
+
+/* Containers on the deepest path (a scalar is 0, [] is 1). */
+static size_t depth_of(const struct json *v)
+{
+	size_t d = 0, c;
+
+	if (v->type == JSON_ARRAY)
+		for (size_t i = 0; i < v->u.arr.len; i++)
+			d = (c = depth_of(v->u.arr.items[i])) > d ? c : d;
+	else if (v->type == JSON_OBJECT)
+		for (size_t i = 0; i < v->u.obj.len; i++)
+			d = (c = depth_of(v->u.obj.items[i].value)) > d ? c : d;
+	else
+		return 0;
+	return d + 1;
+}
 
 /* The documented 1.0 -> 1 rule, applied to a copy. */
 static void normalise(struct json *v)
@@ -90,9 +106,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	rc = lua_pcall(L, 1, 0, 0);
 	FUZZ_CHECK(rc == LUA_OK, "protected call failed: %s", lua_tostring(L, -1));
 	if (t.push_rc < 0) {
-		FUZZ_CHECK(t.push_rc == ERR_LIMIT, "push failed: %s", t.err.msg);
+		FUZZ_CHECK(t.push_rc == ERR_LIMIT && depth_of(in) > JSON_MAX_DEPTH,
+			   "push failed at depth %zu: %s", depth_of(in), t.err.msg);
 	} else if (!t.out) {
-		FUZZ_CHECK(t.err.code == ERR_LIMIT, "Lua -> JSON failed: %s", t.err.msg);
+		FUZZ_CHECK(t.err.code == ERR_LIMIT && depth_of(in) > JSON_MAX_DEPTH,
+			   "Lua -> JSON failed at depth %zu: %s", depth_of(in), t.err.msg);
 	} else {
 		want = json_clone(in);
 		normalise(want);
