@@ -77,3 +77,17 @@ operator_counter() {
 jp() { kubectl -n "$ns" get "$1" "$2" -o jsonpath="$3" 2>/dev/null; }
 # Succeeds when jsonpath $3 of $1/$2 equals $4.
 jp_is() { [ "$(jp "$1" "$2" "$3")" = "$4" ]; }
+
+# Milliseconds since the epoch (for measuring recovery times).
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# The value of metric NAME (label sets summed; NAME may carry a label filter
+# such as 'devserver_api_requests_total{verb="PATCH"') from the operator's
+# /metrics on PORT (default: the running operator's); 0 when absent, empty
+# when the scrape failed.
+operator_metric() {
+  local name=$1 port=${2:-$(operator_health_port)} body
+  body=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null) || return 0
+  awk -v n="$name" 'index($0, n) == 1 && substr($0, length(n) + 1, 1) ~ /[ {,}]/ { s += $NF }
+    END { printf "%d\n", s }' <<<"$body"
+}

@@ -31,6 +31,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,16 @@ const (
 type stats struct {
 	requests, spared, watches, delayed     atomic.Int64
 	fail429, fail500, resets, upstreamErrs atomic.Int64
+
+	mu       sync.Mutex
+	byMethod map[string]int64 // requests received, by method
+	faulted  map[string]int64 // requests failed or reset, by method
+}
+
+func (st *stats) count(m map[string]int64, method string) {
+	st.mu.Lock()
+	m[method]++
+	st.mu.Unlock()
 }
 
 type proxy struct {
@@ -84,6 +95,8 @@ func newProxy(upstream *url.URL, transport http.RoundTripper, spare *regexp.Rege
 	seed uint64, verbose bool) *proxy {
 	p := &proxy{upstream: upstream, spare: spare, verbose: verbose, cur: s,
 		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	p.st.byMethod = map[string]int64{}
+	p.st.faulted = map[string]int64{}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
@@ -142,6 +155,7 @@ func isWatch(r *http.Request) bool {
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.st.requests.Add(1)
+	p.st.count(p.st.byMethod, r.Method)
 	if isWatch(r) {
 		p.st.watches.Add(1)
 	}
@@ -160,6 +174,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
+	}
+	if f != fatePass {
+		p.st.count(p.st.faulted, r.Method)
 	}
 	switch f {
 	case fateFail429, fateFail500:
@@ -254,7 +271,8 @@ func resetConn(c net.Conn) {
 	}
 }
 
-// control serves GET /stats (one "name value" line per counter) and
+// control serves GET /stats (one "name value" line per counter; method_X
+// and faulted_X count requests received and faulted by HTTP method) and
 // POST /faults?delay=&fail-rate=&reset-rate= (any subset; answers the
 // settings now in force).
 func (p *proxy) control() http.Handler {
@@ -265,6 +283,21 @@ func (p *proxy) control() http.Handler {
 		fmt.Fprintf(w, "requests %d\nwatches %d\nspared %d\ndelayed %d\nfail_429 %d\nfail_500 %d\nresets %d\nupstream_errors %d\n",
 			st.requests.Load(), st.watches.Load(), st.spared.Load(), st.delayed.Load(),
 			st.fail429.Load(), st.fail500.Load(), st.resets.Load(), st.upstreamErrs.Load())
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		for _, m := range []struct {
+			prefix string
+			counts map[string]int64
+		}{{"method_", st.byMethod}, {"faulted_", st.faulted}} {
+			names := make([]string, 0, len(m.counts))
+			for k := range m.counts {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				fmt.Fprintf(w, "%s%s %d\n", m.prefix, k, m.counts[k])
+			}
+		}
 	})
 	mux.HandleFunc("/faults", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
