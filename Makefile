@@ -8,13 +8,17 @@
 #                  operator running, a sample DevServer Running
 #   make down      stop the operator and the local control plane
 #   make asan      build and run the unit suites with ASan+UBSan (build-asan/)
+#   make valgrind  build (build-valgrind/) and run every unit test binary under
+#                  valgrind --leak-check=full (scripts/valgrind-unit)
+#   make fuzz      libFuzzer targets with clang (build-fuzz/), FUZZ_SECONDS
+#                  (default 60) each (scripts/fuzz); not part of make test
 #   make clean     remove build directories
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all build deps test unit integration run down asan valgrind lint clean bench
+.PHONY: all build deps test unit integration run down asan valgrind fuzz lint clean
 
 all: build
 
@@ -48,8 +52,14 @@ asan: deps
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -L 'unit' $(CTEST_ARGS)
 
-valgrind: build
-	cd $(BUILD_DIR) && ctest -L unit -T memcheck --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1"
+valgrind: deps
+	cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-valgrind -j$(JOBS)
+	scripts/valgrind-unit build-valgrind
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
 
 # The benchmark (not part of test): its own Release build (build-bench) and
 # control plane; N=100 and 1000 by default, BENCH_ARGS="--large" adds 5000.
