@@ -18,7 +18,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: all build deps test unit integration run down asan valgrind fuzz lint clean
+.PHONY: all build deps test unit integration run down asan valgrind fuzz lint clean bench
 
 all: build
 
