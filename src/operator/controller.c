@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "operator/controller_internal.h"
+#include "operator/flavor.h"
 
 #define CONTROLLER_LOOP_MAX_WAIT_MS 250   /* how soon a stop request is seen */
 #define CONTROLLER_SYNC_LOG_MS 10000      /* remind the log while caches sync */
@@ -97,8 +98,70 @@ static void enqueue_flavor_users(struct controller *c, const struct json *flavor
 	free(servers);
 }
 
-static void on_flavor_add(void *ud, const struct json *obj) { enqueue_flavor_users(ud, obj); }
-static void on_flavor_update(void *ud, const struct json *o, const struct json *obj) { enqueue_flavor_users(ud, obj); }
+static void on_flavor_add(void *ud, const struct json *obj)
+{
+	struct controller *c = ud;
+
+	c->flavors_dirty = true;
+	enqueue_flavor_users(c, obj);
+}
+
+static void on_flavor_update(void *ud, const struct json *o, const struct json *obj)
+{
+	/* a status-only update (our own among them) changes nothing DevServers use */
+	if (json_get_int(json_get(o, "metadata"), "generation", -1) ==
+	    json_get_int(json_get(obj, "metadata"), "generation", -2))
+		return;
+	on_flavor_add(ud, obj);
+}
+
+static void flavor_status_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct controller *c = ud;
+
+	json_free(obj);
+	metrics_count_request(&c->m, "PATCH", rc);
+	if (rc < 0 && rc != ERR_NOT_FOUND)
+		log_msg(LOG_WARN, "flavor status update failed", "error", err->msg, NULL);
+}
+
+/* Brings every flavor's status in line (a write only where it differs). */
+static void flavor_status_sync(struct controller *c)
+{
+	const struct json **flavors = NULL;
+	size_t n = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
+	int64_t now = clock_wall_ms() / 1000;
+
+	c->flavors_dirty = false;
+	for (size_t i = 0; i < n; i++) {
+		struct json *st = flavor_status_compute(flavors[i], flavors, n, now);
+		struct json *patch;
+		struct error err;
+
+		if (json_equal(st, json_get(flavors[i], "status"))) {
+			json_free(st);
+			continue;
+		}
+		patch = json_new_object();
+		json_object_set_take(patch, "status", st);
+		{
+			struct kube_call_spec spec = {
+				.method = "PATCH",
+				.res = c->flavors.res,
+				.name = json_get_string(json_get(flavors[i], "metadata"), "name"),
+				.subresource = "status",
+				.body = patch,
+				.content_type = "application/merge-patch+json",
+			};
+
+			c->m.writes++;
+			if (kube_call_submit(&c->client, &spec, flavor_status_done, c, &err) == 0)
+				log_msg(LOG_WARN, "flavor status update failed", "error", err.msg, NULL);
+		}
+		json_free(patch);
+	}
+	free(flavors);
+}
 
 static void on_policy_add(void *ud, const struct json *obj)
 {
@@ -208,6 +271,7 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	};
 	const struct cache_handlers ds_h = { on_devserver_add, on_devserver_update, on_devserver_add, c };
 	const struct cache_handlers flavor_h = { on_flavor_add, on_flavor_update, on_flavor_add, c };
+	/* (a deleted flavor may end a default conflict: same handler) */
 	const struct cache_handlers child_h = { on_child_add, on_child_update, on_child_add, c };
 	const struct cache_handlers policy_h = { on_policy_add, on_policy_update, on_policy_delete, c };
 	struct queue_config qc = {
@@ -387,6 +451,8 @@ int controller_run(struct controller *c, struct error *err)
 				log_msg(LOG_INFO, "resync", "devservers", count, NULL);
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
 			}
+			if (c->flavors_dirty && controller_may_reconcile(c))
+				flavor_status_sync(c);
 			while (!c->stop && controller_may_reconcile(c) && (key = queue_get(c->queue, now)))
 				reconcile_start(c, key);
 		}

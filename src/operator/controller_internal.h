@@ -71,6 +71,7 @@ struct controller {
 	struct health *health;
 	struct leader *leader;             /* NULL without --leader-elect */
 	bool lost_leadership;
+	bool flavors_dirty;                /* flavor statuses need a look */
 };
 
 /* reconcile.c */

@@ -23,4 +23,10 @@ int flavor_resolve(const struct json *ds, const struct json *const *flavors, siz
  * when the count is above 1. */
 size_t flavor_count_defaults(const struct json *const *flavors, size_t n);
 
+/* The status a flavor should have among all flavors: observedGeneration and
+ * the condition DefaultConflict (True on every default flavor while more
+ * than one is marked default, naming them). now: unix seconds. Caller frees. */
+struct json *flavor_status_compute(const struct json *flavor, const struct json *const *flavors,
+				   size_t n, int64_t now);
+
 #endif

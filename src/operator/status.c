@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "operator/conditions.h"
 
 static const char *const status_hard_reasons[] = {
 	"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff",
@@ -52,43 +53,11 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
 	return false;
 }
 
-/* Finds the previous condition of this type in the DevServer's status. */
-static const struct json *status_old_condition(const struct json *ds, const char *type)
-{
-	const struct json *list = json_path(ds, "status", "conditions", NULL);
-
-	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
-		const char *t = json_get_string(list->u.arr.items[i], "type");
-
-		if (t && strcmp(t, type) == 0)
-			return list->u.arr.items[i];
-	}
-	return NULL;
-}
-
 static void status_add_condition(struct json *list, const struct status_inputs *in,
 				 const char *type, bool ok, const char *reason, const char *message)
 {
-	const struct json *old = status_old_condition(in->ds, type);
-	const char *status = ok ? "True" : "False";
-	const char *old_status = json_get_string(old, "status");
-	const char *old_time = json_get_string(old, "lastTransitionTime");
-	struct json *c = json_new_object();
-	char now[CLOCK_RFC3339_BYTES];
-
-	json_object_set_take(c, "type", json_new_string(type));
-	json_object_set_take(c, "status", json_new_string(status));
-	json_object_set_take(c, "reason", json_new_string(reason));
-	json_object_set_take(c, "message", json_new_string(message ? message : ""));
-	json_object_set_take(c, "observedGeneration",
-			     json_new_int(json_get_int(json_get(in->ds, "metadata"), "generation", 0)));
-	if (old_status && old_time && strcmp(old_status, status) == 0) {
-		json_object_set_take(c, "lastTransitionTime", json_new_string(old_time));
-	} else {
-		clock_format_rfc3339(in->now, now);
-		json_object_set_take(c, "lastTransitionTime", json_new_string(now));
-	}
-	json_array_push_take(list, c);
+	condition_append(list, json_path(in->ds, "status", "conditions", NULL), type, ok, reason,
+			 message, json_get_int(json_get(in->ds, "metadata"), "generation", 0), in->now);
 }
 
 static bool status_failed(const struct error *e)

@@ -81,6 +81,44 @@ static void test_flavor_two_defaults_is_an_error(void **state)
 	json_free(named);
 }
 
+static const char *flavor_condition(const struct json *st, const char *field)
+{
+	const struct json *c = json_get(st, "conditions")->u.arr.items[0];
+
+	return json_get_string(c, field);
+}
+
+static void test_flavor_status_default_conflict(void **state)
+{
+	struct json *f[3] = {
+		J("{\"metadata\":{\"name\":\"a\",\"generation\":2},\"spec\":{\"default\":true}}"),
+		J("{\"metadata\":{\"name\":\"b\",\"generation\":1},\"spec\":{\"default\":true}}"),
+		J("{\"metadata\":{\"name\":\"c\"},\"spec\":{}}"),
+	};
+	struct json *st, *again;
+
+	st = flavor_status_compute(f[0], (const struct json *const *)f, 3, 1000);
+	assert_string_equal(flavor_condition(st, "type"), "DefaultConflict");
+	assert_string_equal(flavor_condition(st, "status"), "True");
+	assert_non_null(strstr(flavor_condition(st, "message"), "2 flavors are marked default (a, b)"));
+	assert_int_equal(json_get_int(st, "observedGeneration", 0), 2);
+	/* recomputed later with that status in place: identical, so no write */
+	json_object_set_take(f[0], "status", st);
+	again = flavor_status_compute(f[0], (const struct json *const *)f, 3, 5000);
+	assert_true(json_equal(again, json_get(f[0], "status")));
+	json_free(again);
+	st = flavor_status_compute(f[2], (const struct json *const *)f, 3, 1000);
+	assert_string_equal(flavor_condition(st, "status"), "False");
+	json_free(st);
+	/* the conflict resolved: only the remaining default, no conflict */
+	st = flavor_status_compute(f[0], (const struct json *const *)f, 1, 9000);
+	assert_string_equal(flavor_condition(st, "status"), "False");
+	assert_string_equal(flavor_condition(st, "lastTransitionTime"), "1970-01-01T02:30:00Z");
+	json_free(st);
+	for (int i = 0; i < 3; i++)
+		json_free(f[i]);
+}
+
 /* --- lifecycle --- */
 
 static void test_lifecycle_ttl_sources_and_cap(void **state)
@@ -308,6 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flavor_by_name_and_default),
 		cmocka_unit_test(test_flavor_two_defaults_is_an_error),
+		cmocka_unit_test(test_flavor_status_default_conflict),
 		cmocka_unit_test(test_lifecycle_ttl_sources_and_cap),
 		cmocka_unit_test(test_lifecycle_bad_input),
 		cmocka_unit_test(test_status_running_from_observed_deployment),

@@ -103,6 +103,24 @@ check "and phase Failed with the flavor named" bash -c "kubectl -n $ns get devse
 flavor "$f-missing" 250m
 check "creating the flavor heals it" wait_until 30 phase_is orphan Running
 
+# 6b. two default flavors: a condition on both, an error on DevServers relying on the default
+for d in d1 d2; do flavor "$f-$d" 100m '  default: true'; done
+conflict() { [ "$(kubectl get devserverflavor "$1" -o jsonpath='{.status.conditions[?(@.type=="DefaultConflict")].status}')" = True ]; }
+check "two default flavors: DefaultConflict on the first" wait_until 30 conflict "$f-d1"
+check "and on the second" wait_until 30 conflict "$f-d2"
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServer
+metadata: {name: nodefault}
+spec: {image: example.invalid/dev:1}
+YAML
+check "a DevServer relying on the default fails, naming the conflict" \
+  wait_until 30 bash -c "kubectl -n $ns get devserver nodefault -o jsonpath='{.status.message}' | grep -q 'marked default'"
+kubectl delete devserverflavor "$f-d2" >/dev/null
+check "removing one default clears the first's condition" wait_until 30 bash -c "! kubectl get devserverflavor $f-d1 -o jsonpath='{.status.conditions[?(@.type==\"DefaultConflict\")].status}' | grep -q True || kubectl get devserverflavors -o jsonpath='{.items[*].spec.default}' | grep -q 'true.*true'"
+kubectl delete devserverflavor "$f-d1" >/dev/null
+kubectl -n "$ns" delete devserver nodefault --wait=false >/dev/null
+
 # 7. stop and start
 kubectl -n "$ns" patch devserver box --type=merge -p '{"spec":{"stopped":true}}' >/dev/null
 check "stop: phase Stopped" wait_until 30 phase_is box Stopped
@@ -127,7 +145,7 @@ check "an Expired event was recorded" wait_until 10 bash -c "kubectl -n $ns get 
 # 10. restart: adopt, no duplicates, no writes
 wait_until 30 phase_is box Running || true
 # garbage collection of the deleted DevServers' children must be over first
-gc_done() { [ -z "$(kubectl -n "$ns" get deploy,svc,pvc,cm -l 'devserver.io/name in (dist,orphan,brief)' -o name)" ]; }
+gc_done() { [ -z "$(kubectl -n "$ns" get deploy,svc,pvc,cm -l 'devserver.io/name in (dist,orphan,brief,nodefault)' -o name)" ]; }
 check "children of deleted DevServers are garbage-collected" wait_until 60 gc_done
 stop_operator
 before=$(kubectl -n "$ns" get deploy,svc,pvc,cm -l app.kubernetes.io/managed-by=devserver-operator -o name | sort | tr '\n' ' ')
