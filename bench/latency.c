@@ -5,6 +5,7 @@
  *
  *   bench_latency create -N NAMESPACE -f FLAVOR [-n COUNT] [-c PARALLEL]
  *                        [-T TIMEOUT_S] [-t TIMELINE.csv]
+ *                        [-o OFFSET] [-s]
  *   bench_latency rollout -N NAMESPACE -f FLAVOR -v CPU [-n COUNT] [-T TIMEOUT_S]
  *                        [-t TIMELINE.csv]
  *
@@ -13,6 +14,9 @@
  * for the watches to be established, then POSTs COUNT DevServers ds-00000...
  * with PARALLEL (default 64) in flight - the same spec as bench/ceiling.c -
  * and waits until every DevServer is Running (or TIMEOUT_S, default 300).
+ * -s creates them one at a time, each once the previous one is fully
+ * applied: the latency of a single create on an idle operator. -o numbers
+ * the DevServers from OFFSET (ds-01000... next to an existing set).
  * Per DevServer it records the DevServer's ADDED event, the first event of
  * each child carrying the devserver.io/render-hash annotation, the first
  * status write and the first phase Running. A DevServer is "applied" when
@@ -59,7 +63,7 @@ struct rec {
 static struct {
 	struct kube_client c;
 	const char *ns;
-	int n;
+	int n, offset;
 	struct rec *r;
 	int64_t t0;
 	bool started;            /* t0 set */
@@ -88,7 +92,7 @@ static int index_of(const char *name)
 
 	if (!name || strncmp(name, "ds-", 3) != 0)
 		return -1;
-	i = strtol(name + 3, &end, 10);
+	i = strtol(name + 3, &end, 10) - g.offset;
 	if (*end || i < 0 || i >= g.n)
 		return -1;
 	return (int)i;
@@ -333,7 +337,7 @@ int main(int argc, char **argv)
 	struct kube_config cfg;
 	struct error err;
 	const char *mode, *flavor = NULL, *timeline = NULL;
-	int parallel = 64, timeout_s = 300, opt, nwatches = 0;
+	int parallel = 64, timeout_s = 300, opt, nwatches = 0, sequential = 0;
 	struct watch *w[NKINDS + 1];
 	FILE *tl = NULL;
 	double next_tick = 0, deadline;
@@ -346,7 +350,7 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	g.n = 100;
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n:c:N:f:v:T:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:N:f:v:T:t:o:s")) != -1) {
 		switch (opt) {
 		case 'n': g.n = atoi(optarg); break;
 		case 'c': parallel = atoi(optarg); break;
@@ -355,6 +359,8 @@ int main(int argc, char **argv)
 		case 'v': g.want_cpu = optarg; break;
 		case 'T': timeout_s = atoi(optarg); break;
 		case 't': timeline = optarg; break;
+		case 'o': g.offset = atoi(optarg); break;
+		case 's': sequential = 1; parallel = 1; break;
 		default: return 2;
 		}
 	}
@@ -399,14 +405,14 @@ int main(int argc, char **argv)
 		int started = 0, inflight = 0, failed = 0;
 		double create_ms;
 
-		while (g.ncreated + failed < g.n) {
-			while (started < g.n && inflight < parallel) {
+		while (g.ncreated + failed < g.n && now_ms() < deadline) {
+			while (started < g.n && inflight < parallel && (!sequential || g.nfull >= started)) {
 				char name[32];
 				struct json *body;
 				struct create_ctx *cc = calloc(1, sizeof(*cc));
 				struct kube_call_spec s = { .method = "POST", .res = w[0]->res, .ns = g.ns };
 
-				snprintf(name, sizeof(name), "ds-%05d", started);
+				snprintf(name, sizeof(name), "ds-%05d", g.offset + started);
 				body = make_devserver(name, flavor);
 				s.body = body;
 				cc->i = started;
@@ -425,7 +431,8 @@ int main(int argc, char **argv)
 		if (failed)
 			die("create", &err);
 		create_ms = now_ms();
-		while ((g.nrunning < g.n || g.nfull < g.n) && now_ms() < deadline) {
+		/* one at a time measures latency only: no wait for Running */
+		while ((g.nfull < g.n || (!sequential && g.nrunning < g.n)) && now_ms() < deadline) {
 			kube_http_run_once(g.c.http, 20);
 			tick(tl, &next_tick);
 		}
@@ -446,7 +453,7 @@ int main(int argc, char **argv)
 			       "\"latency_children_p50_ms\":%.1f,\"latency_children_p99_ms\":%.1f,"
 			       "\"latency_status_p50_ms\":%.1f,\"latency_status_p99_ms\":%.1f,"
 			       "\"latency_running_p50_ms\":%.1f,\"latency_running_p99_ms\":%.1f}\n",
-			       g.n, parallel, create_ms / 1000, g.nrunning < g.n || g.nfull < g.n ? "true" : "false",
+			       g.n, parallel, create_ms / 1000, g.nfull < g.n || (!sequential && g.nrunning < g.n) ? "true" : "false",
 			       g.napplied, g.nfull, g.nrunning, g.last_applied / 1000, g.last_full / 1000,
 			       g.last_status / 1000, g.last_running / 1000, span > 0 ? g.nfull / span : 0, d50, d99, c50,
 			       c99, s50, s99, r50, r99);
