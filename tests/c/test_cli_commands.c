@@ -933,6 +933,40 @@ static void test_render(void **state)
 	run_free(&r);
 }
 
+/* render -f retries a render that ran out of time once, as render --check
+ * does: under valgrind or on a loaded machine the first render of a fresh
+ * state can pass the 100 ms budget (render -f failed under make valgrind).
+ * This policy loops on its first call only. */
+static void test_render_retries_one_timeout(void **state)
+{
+	char dir[600], p[700], ds[600];
+	struct run r;
+
+	path_in_tmp(dir, sizeof(dir), "slow-once");
+	mkdir(dir, 0700);
+	snprintf(p, sizeof(p), "%s/devserver.lua", dir);
+	write_file(p, "local calls = 0\n"
+		      "return {api = 1, render = function(ds)\n"
+		      "  calls = calls + 1\n"
+		      "  if calls == 1 then while true do end end\n"
+		      "  return {{apiVersion = 'v1', kind = 'ConfigMap', metadata = {name = 'x'}}}\n"
+		      "end}\n");
+	snprintf(ds, sizeof(ds), "%s/tests/fixtures/render/minimal/devserver.yaml",
+		 DEVSERVER_SOURCE_DIR);
+	run(&r, "render", "-f", ds, "--policies", dir, NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "kind: ConfigMap"));
+	run_free(&r);
+
+	/* a policy that is always too slow still fails, with one line */
+	write_file(p, "return {api = 1, render = function(ds) while true do end end}\n");
+	run(&r, "render", "-f", ds, "--policies", dir, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl render: policy time budget of 100 ms exceeded");
+	run_free(&r);
+}
+
 static void test_render_check_reports_differences(void **state)
 {
 	char dir[600], p[700], src[600];
@@ -1130,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_extend),
 		cmocka_unit_test(test_logs_ssh_flavors_version),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_retries_one_timeout),
 		cmocka_unit_test(test_render_check_reports_differences),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_fixtures_in_bundle),
