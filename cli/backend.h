@@ -75,10 +75,11 @@ int backend_ssh(const struct global_opts *g, const char *name, char *const *comm
 int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
 		       struct error *err);
 
-/* Replaces the policy ConfigMap with bundle (already validated locally);
- * *out is the ConfigMap written. */
+/* Replaces the policy ConfigMap with bundle (already validated locally),
+ * plus the fixtures under fixtures_dir (may be NULL) as fixture.<case>.<file>
+ * keys so the operator runs them too; *out is the ConfigMap written. */
 int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
-			struct json **out, struct error *err);
+			const char *fixtures_dir, struct json **out, struct error *err);
 /* The operator's policy state: {"revision", "source", "loadedAt",
  * "lastRejection": {"revision", "reason", "time"}} (fields may be absent). */
 int backend_policy_status(const struct global_opts *g, struct json **out, struct error *err);

@@ -9,6 +9,7 @@
  * DevServer's host key is remembered under its own name and checked on
  * every later connection; host key checking is never turned off.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "kube/watch.h"
+#include "policy/fixture.h"
 
 #define BACKEND_POLICY_NAMESPACE "devserver-system"
 #define BACKEND_POLICY_CONFIGMAP "devserver-policy"
@@ -594,8 +596,61 @@ static const char *backend_env(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
+/* Adds DIR/<case>/<file> (and DIR/ctx.yaml) to data as ConfigMap keys. */
+static int backend_add_fixtures(struct json *data, const char *dir, struct error *err)
+{
+	static const char *const files[] = { "devserver.yaml", "flavor.yaml", "ctx.yaml", "expected.yaml", "error.txt" };
+	struct policy_fixture *cases = NULL;
+	size_t n = 0;
+	int rc;
+
+	/* load (and so validate) them first: a broken fixture is refused here */
+	if ((rc = policy_fixture_load_all(dir, &cases, &n, err)) < 0)
+		return rc;
+	policy_fixture_free_all(cases, n);
+	for (int pass = 0; pass < 2; pass++) {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		if (!d)
+			return error_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+		while ((de = readdir(d))) {
+			char path[4096], key[512];
+			struct buf text;
+			FILE *f;
+
+			if (de->d_name[0] == '.')
+				continue;
+			for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+				char chunk[8192];
+				size_t got;
+
+				if (pass == 0) {
+					if (i > 0 || strcmp(de->d_name, "ctx.yaml") != 0)
+						continue;
+					snprintf(path, sizeof(path), "%s/ctx.yaml", dir);
+					snprintf(key, sizeof(key), "fixtures.ctx.yaml");
+				} else {
+					snprintf(path, sizeof(path), "%s/%s/%s", dir, de->d_name, files[i]);
+					snprintf(key, sizeof(key), "fixture.%s.%s", de->d_name, files[i]);
+				}
+				if (!(f = fopen(path, "rb")))
+					continue;
+				buf_init(&text, POLICY_FIXTURE_FILE_MAX_BYTES);
+				while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+					buf_append(&text, chunk, got);
+				fclose(f);
+				json_object_set_take(data, key, json_new_stringn(buf_str(&text), text.len));
+				buf_cleanup(&text);
+			}
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
 int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
-			struct json **out, struct error *err)
+			const char *fixtures_dir, struct json **out, struct error *err)
 {
 	const char *ns = backend_env("DEVSERVER_OPERATOR_NAMESPACE", BACKEND_POLICY_NAMESPACE);
 	const char *name = backend_env("DEVSERVER_POLICY_CONFIGMAP", BACKEND_POLICY_CONFIGMAP);
@@ -627,6 +682,11 @@ int backend_policy_push(const struct global_opts *g, const struct policy_bundle 
 					*p = '.';
 		}
 		json_object_set_take(data, key, json_new_stringn(bundle->files[i].text, bundle->files[i].len));
+	}
+	if (fixtures_dir && (rc = backend_add_fixtures(data, fixtures_dir, err)) < 0) {
+		json_free(data);
+		json_free(cm);
+		return rc;
 	}
 	json_object_set_take(cm, "data", data);
 	rc = kube_apply(&conn.client, kube_resource_find("v1", "ConfigMap"), ns, name, cm, "devctl", true,

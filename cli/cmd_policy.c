@@ -105,7 +105,12 @@ static int policy_run(struct cli_ctx *ctx, void *p)
 	policy_bundle_init(&bundle);
 	rc = validate(ctx, o->sub == POLICY_TEST ? "policy test" : "policy push", o->dir, &bundle);
 	if (rc == EXIT_OK && o->sub == POLICY_PUSH) {
-		if (backend_policy_push(&ctx->g, &bundle, &out, &err) < 0)
+		char fixtures[4096];
+		struct stat st;
+
+		snprintf(fixtures, sizeof(fixtures), "%s/fixtures", o->dir);
+		if (backend_policy_push(&ctx->g, &bundle, stat(fixtures, &st) == 0 && S_ISDIR(st.st_mode)
+					? fixtures : NULL, &out, &err) < 0)
 			rc = cli_fail_err(ctx, "policy push", &err);
 		else
 			fprintf(ctx->out, "policy revision %s pushed\n", bundle.revision);

@@ -19,14 +19,17 @@ void error_clear(struct error *err)
 
 int error_set(struct error *err, int code, const char *fmt, ...)
 {
+	char text[ERROR_MSG_MAX_BYTES];
 	va_list ap;
 
 	if (!err)
 		return code;
-	err->code = code;
+	/* format aside first: an argument may be err->msg itself */
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	err->code = code;
+	memcpy(err->msg, text, sizeof(text));
 	return code;
 }
 

@@ -46,7 +46,8 @@ int children_prepare(const struct json *ds, struct json *rendered, struct json *
 	*out = NULL;
 	if (policy_finish_render(rendered, ds, err) < 0) {
 		json_free(rendered);
-		return error_set(err, ERR_POLICY, "%s", err->msg);
+		err->code = ERR_POLICY;
+		return err->code;
 	}
 	for (size_t i = 0; i < rendered->u.arr.len; i++) {
 		struct json *obj = rendered->u.arr.items[i];

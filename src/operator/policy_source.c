@@ -3,8 +3,10 @@
  *
  * The ConfigMap's Lua keys ("devserver.lua", "lib.merge.lua") are laid over
  * the built-in bundle, so an admin may replace one file and keep the rest. A
- * new revision is compiled in a fresh state and trial-rendered against every
- * DevServer in the cache (each with its resolved flavor), within
+ * new revision is compiled in a fresh state, must pass the fixtures the
+ * ConfigMap bundles (fixture.<case>.<file> keys, see policy/fixture.h), and
+ * is trial-rendered against every DevServer in the cache (each with its
+ * resolved flavor), within
  * POLICY_TRIAL_BUDGET_MS; it goes live only if it renders, and passes the
  * host's checks, for every DevServer the active policy can render. Otherwise
  * the active policy keeps serving and the rejection is made visible: a log
@@ -23,6 +25,7 @@
 #include "operator/controller_internal.h"
 #include "operator/flavor.h"
 #include "policy/bundle.h"
+#include "policy/fixture.h"
 
 #define POLICY_TRIAL_BUDGET_MS 10000
 #define POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
@@ -110,6 +113,34 @@ static int policy_trial_one(struct controller *c, struct policy_engine *e, const
 	return rc;
 }
 
+/* Runs the fixtures the ConfigMap bundles (fixture.<case>.* keys); 0 when
+ * all pass or there are none. */
+static int policy_fixtures(struct controller *c, struct policy_engine *candidate,
+			   const struct json *data, int *ran, struct error *err)
+{
+	struct policy_fixture *cases = NULL;
+	struct json *ctx = json_new_object();
+	size_t n = 0;
+	int rc;
+
+	json_object_set_take(ctx, "namespace", json_new_string("default"));
+	json_object_set_take(ctx, "default_image", json_new_string(c->opt.default_image));
+	rc = policy_fixture_load_configmap(data, ctx, &cases, &n, err);
+	json_free(ctx);
+	if (rc < 0) {
+		err->code = ERR_POLICY;
+		return error_prefix(err, "bundled fixtures");
+	}
+	*ran = (int)n;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (policy_fixture_check(candidate, &cases[i], err) < 0) {
+			err->code = ERR_POLICY;
+			rc = error_prefix(err, "bundled fixture");
+		}
+	policy_fixture_free_all(cases, n);
+	return rc;
+}
+
 /* Trial-renders every DevServer; 0, or ERR_POLICY naming the first one the
  * candidate breaks. */
 static int policy_trial(struct controller *c, struct policy_engine *candidate, int *tried,
@@ -152,7 +183,7 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	const struct json *data = cm ? json_get(cm, "data") : NULL;
 	char text[768];
 	struct error err;
-	int tried = 0, rc;
+	int tried = 0, fixtures = 0, rc;
 
 	if (!cm || !data || data->type != JSON_OBJECT || data->u.obj.len == 0) {
 		if (c->engine != c->builtin) {
@@ -179,6 +210,8 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	if (rc == 0)
 		rc = policy_engine_new(&b, NULL, &candidate, &err);
 	if (rc == 0)
+		rc = policy_fixtures(c, candidate, data, &fixtures, &err);
+	if (rc == 0)
 		rc = policy_trial(c, candidate, &tried, &err);
 	if (rc < 0) {
 		c->m.policy_rejections++;
@@ -198,7 +231,8 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	}
 	log_msg(LOG_INFO, "policy activated", "revision", b.revision,
 		"previous", policy_engine_revision(c->engine), NULL);
-	snprintf(text, sizeof(text), "revision %s trial-rendered %d DevServers", b.revision, tried);
+	snprintf(text, sizeof(text), "revision %s passed %d bundled fixtures and trial-rendered %d DevServers",
+		 b.revision, fixtures, tried);
 	events_record(c->events, cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
 	if (c->engine != c->builtin)
 		policy_engine_free(c->engine);

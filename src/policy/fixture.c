@@ -38,22 +38,43 @@ void policy_fixture_free_all(struct policy_fixture *cases, size_t n)
 	free(cases);
 }
 
-/* Reads dir/name into out; ERR_NOT_FOUND when it does not exist. */
-static int fixture_read(const char *dir, const char *name, struct buf *out, struct error *err)
+/* Where a case's files come from: a directory, or ConfigMap data with keys
+ * "fixture.<case>.<file>". */
+struct fixture_source {
+	const char *dir;          /* directory source */
+	const struct json *data;  /* or ConfigMap data */
+	const char *name;         /* the case, for ConfigMap keys */
+};
+
+/* Reads one of the case's files into out; ERR_NOT_FOUND when it is absent. */
+static int fixture_read(const struct fixture_source *src, const char *name, struct buf *out,
+			struct error *err)
 {
 	char path[4096];
 	char chunk[8192];
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	buf_init(out, POLICY_FIXTURE_FILE_MAX_BYTES);
+	if (src->data) {
+		const struct json *v;
+
+		snprintf(path, sizeof(path), "fixture.%s.%s", src->name, name);
+		v = json_get(src->data, path);
+		if (!v || v->type != JSON_STRING)
+			return ERR_NOT_FOUND;
+		if (buf_append(out, v->u.str.ptr, v->u.str.len) < 0)
+			return error_set(err, ERR_LIMIT, "%s: larger than %u bytes", path,
+					 POLICY_FIXTURE_FILE_MAX_BYTES);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", src->dir, name);
 	f = fopen(path, "rb");
 	if (!f) {
 		if (errno == ENOENT)
 			return ERR_NOT_FOUND;
 		return error_set(err, ERR_IO, "%s: %s", path, strerror(errno));
 	}
-	buf_init(out, POLICY_FIXTURE_FILE_MAX_BYTES);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(out, chunk, n) < 0) {
 			fclose(f);
@@ -66,14 +87,15 @@ static int fixture_read(const char *dir, const char *name, struct buf *out, stru
 	return 0;
 }
 
-/* Parses dir/name as one YAML document; *out stays NULL when the file is absent. */
-static int fixture_yaml(const char *dir, const char *name, struct json **out, struct error *err)
+/* Parses one file as one YAML document; *out stays NULL when it is absent. */
+static int fixture_yaml(const struct fixture_source *src, const char *name, struct json **out,
+			struct error *err)
 {
 	struct buf b;
 	int rc;
 
 	*out = NULL;
-	rc = fixture_read(dir, name, &b, err);
+	rc = fixture_read(src, name, &b, err);
 	if (rc == ERR_NOT_FOUND)
 		return 0;
 	if (rc < 0)
@@ -81,31 +103,32 @@ static int fixture_yaml(const char *dir, const char *name, struct json **out, st
 	*out = yaml_doc_parse(buf_str(&b), b.len, err);
 	buf_cleanup(&b);
 	if (!*out)
-		return error_prefix(err, "%s/%s", dir, name);
+		return error_prefix(err, "%s/%s", src->data ? src->name : src->dir, name);
 	return 0;
 }
 
-int policy_fixture_load(const char *dir, const struct json *base_ctx, struct policy_fixture *out,
-			struct error *err)
+/* Loads one case from src; where names it in messages. */
+static int fixture_load_from(const struct fixture_source *src, const char *case_name,
+			     const char *where, const struct json *base_ctx, struct policy_fixture *out,
+			     struct error *err)
 {
-	const char *base = strrchr(dir, '/');
 	struct json *case_ctx = NULL;
 	struct buf text;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	out->name = mem_strdup(base && base[1] ? base + 1 : dir);
-	if ((rc = fixture_yaml(dir, "devserver.yaml", &out->ds, err)) < 0)
+	out->name = mem_strdup(case_name);
+	if ((rc = fixture_yaml(src, "devserver.yaml", &out->ds, err)) < 0)
 		goto fail;
 	if (!out->ds) {
-		rc = error_set(err, ERR_INVALID, "%s: no devserver.yaml", dir);
+		rc = error_set(err, ERR_INVALID, "%s: no devserver.yaml", where);
 		goto fail;
 	}
-	if ((rc = fixture_yaml(dir, "flavor.yaml", &out->flavor, err)) < 0)
+	if ((rc = fixture_yaml(src, "flavor.yaml", &out->flavor, err)) < 0)
 		goto fail;
 	if (!out->flavor)
 		out->flavor = json_new_object();
-	if ((rc = fixture_yaml(dir, "ctx.yaml", &case_ctx, err)) < 0)
+	if ((rc = fixture_yaml(src, "ctx.yaml", &case_ctx, err)) < 0)
 		goto fail;
 	out->ctx = base_ctx && base_ctx->type == JSON_OBJECT ? json_clone(base_ctx) : json_new_object();
 	if (case_ctx && case_ctx->type == JSON_OBJECT) {
@@ -115,22 +138,24 @@ int policy_fixture_load(const char *dir, const struct json *base_ctx, struct pol
 	}
 	json_free(case_ctx);
 	case_ctx = NULL;
-	if ((rc = fixture_yaml(dir, "expected.yaml", &out->expected, err)) < 0)
+	if ((rc = fixture_yaml(src, "expected.yaml", &out->expected, err)) < 0)
 		goto fail;
-	rc = fixture_read(dir, "error.txt", &text, err);
+	rc = fixture_read(src, "error.txt", &text, err);
 	if (rc == 0) {
 		while (text.len && (text.data[text.len - 1] == '\n' || text.data[text.len - 1] == '\r'))
 			text.data[--text.len] = '\0';
 		out->error_substring = buf_take(&text);
 	} else if (rc != ERR_NOT_FOUND) {
 		goto fail;
+	} else {
+		buf_cleanup(&text);
 	}
 	if (!out->expected == !out->error_substring) {
-		rc = error_set(err, ERR_INVALID, "%s: needs exactly one of expected.yaml and error.txt", dir);
+		rc = error_set(err, ERR_INVALID, "%s: needs exactly one of expected.yaml and error.txt", where);
 		goto fail;
 	}
 	if (out->expected && out->expected->type != JSON_ARRAY) {
-		rc = error_set(err, ERR_INVALID, "%s/expected.yaml: must be a list of manifests", dir);
+		rc = error_set(err, ERR_INVALID, "%s: expected.yaml must be a list of manifests", where);
 		goto fail;
 	}
 	return 0;
@@ -138,6 +163,15 @@ fail:
 	json_free(case_ctx);
 	policy_fixture_cleanup(out);
 	return rc;
+}
+
+int policy_fixture_load(const char *dir, const struct json *base_ctx, struct policy_fixture *out,
+			struct error *err)
+{
+	const char *base = strrchr(dir, '/');
+	struct fixture_source src = { .dir = dir };
+
+	return fixture_load_from(&src, base && base[1] ? base + 1 : dir, dir, base_ctx, out, err);
 }
 
 static int fixture_name_cmp(const void *a, const void *b)
@@ -182,8 +216,11 @@ int policy_fixture_load_all(const char *root, struct policy_fixture **out, size_
 	closedir(d);
 	if (rc == 0 && count == 0)
 		rc = error_set(err, ERR_INVALID, "%s: no fixture cases (directories with devserver.yaml)", root);
-	if (rc == 0)
-		rc = fixture_yaml(root, "ctx.yaml", &base_ctx, err);
+	if (rc == 0) {
+		struct fixture_source root_src = { .dir = root };
+
+		rc = fixture_yaml(&root_src, "ctx.yaml", &base_ctx, err);
+	}
 	if (rc < 0) {
 		for (size_t i = 0; i < count; i++)
 			free(names[i]);
@@ -208,6 +245,59 @@ int policy_fixture_load_all(const char *root, struct policy_fixture **out, size_
 		return rc;
 	}
 	*out = cases;
+	return 0;
+}
+
+int policy_fixture_load_configmap(const struct json *data, const struct json *base_ctx,
+				  struct policy_fixture **out, size_t *n, struct error *err)
+{
+	const struct json *root_ctx_text = json_get(data, "fixtures.ctx.yaml");
+	struct json *root_ctx = NULL;
+	struct policy_fixture *cases = NULL;
+	size_t count = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!data || data->type != JSON_OBJECT)
+		return 0;
+	if (root_ctx_text && root_ctx_text->type == JSON_STRING) {
+		root_ctx = yaml_doc_parse(root_ctx_text->u.str.ptr, root_ctx_text->u.str.len, err);
+		if (!root_ctx)
+			return error_prefix(err, "fixtures.ctx.yaml");
+	}
+	for (size_t i = 0; i < data->u.obj.len && rc == 0; i++) {
+		const char *key = data->u.obj.items[i].key;
+		const char *suffix = ".devserver.yaml";
+		size_t klen = strlen(key), slen = strlen(suffix);
+		char name[256], where[320];
+		struct fixture_source src = { .data = data, .name = name };
+
+		if (strncmp(key, "fixture.", 8) != 0 || klen <= 8 + slen || strcmp(key + klen - slen, suffix) != 0)
+			continue;
+		if (klen - 8 - slen >= sizeof(name)) {
+			rc = error_set(err, ERR_INVALID, "%s: case name too long", key);
+			break;
+		}
+		memcpy(name, key + 8, klen - 8 - slen);
+		name[klen - 8 - slen] = '\0';
+		if (count == POLICY_FIXTURE_MAX_CASES) {
+			rc = error_set(err, ERR_LIMIT, "more than %d fixture cases", POLICY_FIXTURE_MAX_CASES);
+			break;
+		}
+		cases = mem_realloc(cases, (count + 1) * sizeof(*cases));
+		snprintf(where, sizeof(where), "fixture %s", name);
+		rc = fixture_load_from(&src, name, where, root_ctx ? root_ctx : base_ctx, &cases[count], err);
+		if (rc == 0)
+			count++;
+	}
+	json_free(root_ctx);
+	if (rc < 0) {
+		policy_fixture_free_all(cases, count);
+		return rc;
+	}
+	*out = cases;
+	*n = count;
 	return 0;
 }
 

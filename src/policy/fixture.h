@@ -43,6 +43,13 @@ int policy_fixture_load_all(const char *root, struct policy_fixture **out, size_
 			    struct error *err);
 void policy_fixture_free_all(struct policy_fixture *cases, size_t n);
 
+/* Loads the fixtures a policy ConfigMap bundles: keys
+ * "fixture.<case>.devserver.yaml" (required per case), ".flavor.yaml",
+ * ".ctx.yaml", ".expected.yaml" or ".error.txt", and an optional
+ * "fixtures.ctx.yaml" replacing base_ctx. No fixture keys: 0 cases. */
+int policy_fixture_load_configmap(const struct json *data, const struct json *base_ctx,
+				  struct policy_fixture **out, size_t *n, struct error *err);
+
 /* Renders the case and compares. 0 when it passes; ERR_INVALID with err
  * naming the first difference ("[2].spec.replicas: expected 1, got 0"), or
  * the unexpected error / missing error. */

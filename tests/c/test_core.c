@@ -88,6 +88,16 @@ static void test_error_set_and_prefix(void **state)
 	assert_int_equal(error_set(NULL, ERR_RETRY, "x"), ERR_RETRY);
 }
 
+static void test_error_set_may_quote_its_own_message(void **state)
+{
+	struct error err;
+
+	error_set(&err, ERR_INVALID, "inner problem");
+	error_set(&err, ERR_POLICY, "outer: %s", err.msg);
+	assert_string_equal(err.msg, "outer: inner problem");
+	assert_int_equal(err.code, ERR_POLICY);
+}
+
 static void test_error_message_truncates(void **state)
 {
 	struct error err;
@@ -148,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_buf_consume),
 		cmocka_unit_test(test_buf_grows_across_many_appends),
 		cmocka_unit_test(test_error_set_and_prefix),
+		cmocka_unit_test(test_error_set_may_quote_its_own_message),
 		cmocka_unit_test(test_error_message_truncates),
 		cmocka_unit_test(test_clock_rfc3339_round_trip),
 		cmocka_unit_test(test_clock_rfc3339_rejects_garbage),

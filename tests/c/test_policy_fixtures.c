@@ -107,12 +107,40 @@ static void test_diff_reports_paths_and_types(void **state)
 	json_free(c);
 }
 
+static void test_configmap_fixtures(void **state)
+{
+	static const char data_text[] =
+		"{\"devserver.lua\":\"ignored here\","
+		"\"fixtures.ctx.yaml\":\"namespace: team\\ndefault_image: img:1\\n\","
+		"\"fixture.ok.devserver.yaml\":\"metadata: {name: box, uid: u1}\\nspec: {}\\n\","
+		"\"fixture.ok.error.txt\":\"nothing\\n\","
+		"\"fixture.bad.devserver.yaml\":\"metadata: {name: bad}\\n\"}";
+	struct policy_fixture *cases;
+	struct error err;
+	struct json *data = json_parse(data_text, sizeof(data_text) - 1, &err);
+	size_t n;
+
+	assert_non_null(data);
+	/* the "bad" case has neither expected.yaml nor error.txt */
+	assert_int_equal(policy_fixture_load_configmap(data, NULL, &cases, &n, &err), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "fixture bad: needs exactly one of expected.yaml and error.txt"));
+	json_object_remove(data, "fixture.bad.devserver.yaml");
+	assert_int_equal(policy_fixture_load_configmap(data, NULL, &cases, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(cases[0].name, "ok");
+	assert_string_equal(cases[0].error_substring, "nothing");
+	assert_string_equal(json_get_string(cases[0].ctx, "namespace"), "team");
+	policy_fixture_free_all(cases, n);
+	json_free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_fixture_passes_in_the_c_engine),
 		cmocka_unit_test(test_checker_detects_a_wrong_expectation),
 		cmocka_unit_test(test_diff_reports_paths_and_types),
+		cmocka_unit_test(test_configmap_fixtures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,15 @@ check "the DevServer records the revision that rendered it" wait_until 30 jp_is 
 check "the new revision differs from the built-in one" [ "$good" != "$builtin" ]
 check "a PolicyActivated Event is recorded" wait_until 10 event_has PolicyActivated "$good"
 
+# a new policy that compiles and renders, but fails the fixture it ships with
+policy_with 'o.metadata.labels = o.metadata.labels or {}; o.metadata.labels["example.com/team"] = "other"' > "$tmp/fixtured.lua"
+kubectl -n "$ns" create configmap policy --from-file=devserver.lua="$tmp/fixtured.lua" \
+  --from-literal=fixture.label.devserver.yaml="$(printf 'metadata: {name: fx, namespace: default, uid: u1}\nspec: {image: img:1}\n')" \
+  --from-literal=fixture.label.error.txt="an error this policy never raises" \
+  --dry-run=client -o yaml | kubectl -n "$ns" apply --server-side --force-conflicts -f - >/dev/null
+check "a failing bundled fixture blocks the new version" wait_until 30 annotation_has "bundled fixture: label"
+check "and the good version keeps serving" jp_is deployment box '{.metadata.labels.example\.com/team}' platform
+
 printf 'local policy = { api = 1\nfunction policy.render( return policy\n' > "$tmp/syntax.lua"
 push "$tmp/syntax.lua"
 check "a syntax error is rejected (annotation)" wait_until 30 annotation_has "rejected"

@@ -94,7 +94,7 @@ int backend_ssh_config(const struct global_opts *g, const char *name, struct buf
 }
 
 int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
-			struct json **out, struct error *err)
+			const char *fixtures_dir, struct json **out, struct error *err)
 {
 	*out = NULL;
 	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
