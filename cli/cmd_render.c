@@ -48,7 +48,7 @@ int render_objects(const struct policy_bundle *bundle, const struct json *ds,
 	/* As in check_case: out of time once may be a loaded machine or
 	 * valgrind (the first render of a state also warms it up); a policy
 	 * that is really too slow runs out twice. */
-	if (rc == ERR_TIMEOUT)
+	if (rc == ERR_TIMEOUT && e)
 		rc = policy_engine_render(e, ds, flavor, ctx, out, err);
 	policy_engine_free(e);
 	return rc;

@@ -965,6 +965,13 @@ static void test_render_retries_one_timeout(void **state)
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_starts_with(r.err, "devctl render: policy time budget of 100 ms exceeded");
 	run_free(&r);
+
+	/* out of time while loading: nothing to retry with (this crashed) */
+	write_file(p, "while true do end\n");
+	run(&r, "render", "-f", ds, "--policies", dir, NULL);
+	assert_int_equal(r.rc, EXIT_FAILED);
+	assert_starts_with(r.err, "devctl render: policy time budget of 1000 ms exceeded");
+	run_free(&r);
 }
 
 static void test_render_check_reports_differences(void **state)
