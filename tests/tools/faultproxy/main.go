@@ -25,12 +25,14 @@
 //	  --client-cert admin.crt --client-key admin.key --ca-out proxy-ca.pem \
 //	  [--listen 127.0.0.1:0] [--control 127.0.0.1:0] [--delay 100ms]
 //	  [--fail-rate 0.2] [--reset-rate 0.02] [--reset-within 2s] [--seed N]
+//	  [--watch-lag 2s --watch-lag-match /devservers]
 //
 // On startup it prints one line:
 //
 //	faultproxy listening on https://HOST:PORT control http://HOST:PORT
 //
-// Control: GET /stats; POST /faults?delay=0s&fail-rate=0&reset-rate=0.
+// Control: GET /stats; POST /faults?delay=0s&fail-rate=0&reset-rate=0&watch-lag=0s&watch-hold=false
+// (watch-hold=true stops delivering the matching watches until set false).
 package main
 
 import (
@@ -65,6 +67,8 @@ func main() {
 	resetRate := flag.Float64("reset-rate", 0, "fraction of requests whose connection is reset mid-response")
 	resetWithin := flag.Duration("reset-within", 2*time.Second, "a quiet stream chosen for a reset is cut within this time")
 	spare := flag.String("spare", defaultSpare, "regexp: paths that are never faulted")
+	watchLag := flag.Duration("watch-lag", 0, "hold back every chunk of a matching watch stream this long")
+	lagMatch := flag.String("watch-lag-match", "", "regexp: paths of the watches that --watch-lag and watch-hold apply to (none when empty)")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "random seed (printed, for replaying a run)")
 	http1 := flag.Bool("http1", false, "serve HTTP/1.1 only (no HTTP/2)")
 	verbose := flag.Bool("v", false, "log every injected fault to stderr")
@@ -73,8 +77,9 @@ func main() {
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	log.SetPrefix("faultproxy: ")
 	if err := run(*listen, *controlAddr, *upstreamURL, *upstreamCA, *clientCert, *clientKey, *clientCA, *caOut,
-		*spare, *seed, *http1, *verbose,
-		faultSettings{Delay: *delay, FailRate: *failRate, ResetRate: *resetRate, ResetWithin: *resetWithin}); err != nil {
+		*spare, *lagMatch, *seed, *http1, *verbose,
+		faultSettings{Delay: *delay, FailRate: *failRate, ResetRate: *resetRate, ResetWithin: *resetWithin,
+			WatchLag: *watchLag}); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -91,7 +96,7 @@ func loadPool(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func run(listen, controlAddr, upstreamURL, upstreamCA, clientCert, clientKey, clientCA, caOut, spare string,
+func run(listen, controlAddr, upstreamURL, upstreamCA, clientCert, clientKey, clientCA, caOut, spare, lagMatch string,
 	seed uint64, http1, verbose bool, s faultSettings) error {
 	if upstreamURL == "" || upstreamCA == "" || clientCert == "" || clientKey == "" {
 		return fmt.Errorf("--upstream, --upstream-ca, --client-cert and --client-key are required")
@@ -106,6 +111,12 @@ func run(listen, controlAddr, upstreamURL, upstreamCA, clientCert, clientKey, cl
 	spareRe, err := regexp.Compile(spare)
 	if err != nil {
 		return fmt.Errorf("--spare: %w", err)
+	}
+	var lagRe *regexp.Regexp
+	if lagMatch != "" {
+		if lagRe, err = regexp.Compile(lagMatch); err != nil {
+			return fmt.Errorf("--watch-lag-match: %w", err)
+		}
 	}
 	upPool, err := loadPool(upstreamCA)
 	if err != nil {
@@ -142,7 +153,7 @@ func run(listen, controlAddr, upstreamURL, upstreamCA, clientCert, clientKey, cl
 		tlsCfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 
-	p := newProxy(up, transport, spareRe, s, seed, verbose)
+	p := newProxy(up, transport, spareRe, lagRe, s, seed, verbose)
 	srv := &http.Server{Handler: p, TLSConfig: tlsCfg, ConnContext: connContext,
 		ErrorLog: log.New(os.Stderr, "faultproxy: server: ", log.Ltime)}
 	if http1 {

@@ -15,6 +15,13 @@ package main
 //     Under HTTP/2 every request multiplexed on that connection dies with
 //     it, watches included, as when a load balancer drops a connection;
 //   - otherwise forwarded untouched. Watches stream through unbuffered.
+//
+// Independently, watch streams whose path matches --watch-lag-match go
+// through a delaying writer: every chunk is held back by the current
+// --watch-lag (order kept), and not delivered at all while the control
+// endpoint's watch-hold is on (delivered, in order, when it goes off). The
+// client's view of those objects then trails the server - as behind a
+// loaded API server's watch cache - so it sees even its own writes late.
 // The settings change at run time through the control listener, so a test
 // can stop the faults and watch the client converge on the same connection.
 
@@ -41,6 +48,9 @@ import (
 type faultSettings struct {
 	Delay       time.Duration `json:"-"`
 	DelayText   string        `json:"delay"`
+	WatchLag    time.Duration `json:"-"`
+	LagText     string        `json:"watchLag"`
+	WatchHold   bool          `json:"watchHold"`
 	FailRate    float64       `json:"failRate"`
 	ResetRate   float64       `json:"resetRate"`
 	ResetWithin time.Duration `json:"-"`
@@ -74,6 +84,7 @@ type proxy struct {
 	upstream *url.URL
 	rp       *httputil.ReverseProxy
 	spare    *regexp.Regexp
+	lagMatch *regexp.Regexp
 	verbose  bool
 
 	mu  sync.Mutex
@@ -91,9 +102,9 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }
 
-func newProxy(upstream *url.URL, transport http.RoundTripper, spare *regexp.Regexp, s faultSettings,
+func newProxy(upstream *url.URL, transport http.RoundTripper, spare, lagMatch *regexp.Regexp, s faultSettings,
 	seed uint64, verbose bool) *proxy {
-	p := &proxy{upstream: upstream, spare: spare, verbose: verbose, cur: s,
+	p := &proxy{upstream: upstream, spare: spare, lagMatch: lagMatch, verbose: verbose, cur: s,
 		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 	p.st.byMethod = map[string]int64{}
 	p.st.faulted = map[string]int64{}
@@ -158,6 +169,11 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.st.count(p.st.byMethod, r.Method)
 	if isWatch(r) {
 		p.st.watches.Add(1)
+		if p.lagMatch != nil && p.lagMatch.MatchString(r.URL.Path) {
+			lw := newLagWriter(w, p.settings)
+			defer lw.drain()
+			w = lw
+		}
 	}
 	if p.spare.MatchString(r.URL.Path) {
 		p.st.spared.Add(1)
@@ -252,6 +268,57 @@ func (p *proxy) reset(w http.ResponseWriter, r *http.Request, after time.Duratio
 	p.rp.ServeHTTP(&cutWriter{ResponseWriter: w, cut: cut}, r)
 }
 
+// lagWriter delivers each body chunk the current watch lag after it was
+// written, in order, and none while the watch hold is on, from a goroutine
+// of its own; drain waits until everything went out (the ResponseWriter
+// must not be used once the handler returns).
+type lagWriter struct {
+	http.ResponseWriter
+	settings func() faultSettings
+	chunks   chan lagChunk
+	done     chan struct{}
+}
+
+type lagChunk struct {
+	due  time.Time
+	data []byte
+}
+
+func newLagWriter(w http.ResponseWriter, settings func() faultSettings) *lagWriter {
+	lw := &lagWriter{ResponseWriter: w, settings: settings, chunks: make(chan lagChunk, 4096),
+		done: make(chan struct{})}
+	go func() {
+		defer close(lw.done)
+		rc := http.NewResponseController(w)
+		for c := range lw.chunks {
+			time.Sleep(time.Until(c.due))
+			for lw.settings().WatchHold {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if _, err := w.Write(c.data); err != nil {
+				for range lw.chunks {
+				}
+				return
+			}
+			_ = rc.Flush()
+		}
+	}()
+	return lw
+}
+
+func (lw *lagWriter) Write(b []byte) (int, error) {
+	lw.chunks <- lagChunk{due: time.Now().Add(lw.settings().WatchLag), data: append([]byte(nil), b...)}
+	return len(b), nil
+}
+
+// FlushError: the delivering goroutine flushes after every chunk.
+func (lw *lagWriter) FlushError() error { return nil }
+
+func (lw *lagWriter) drain() {
+	close(lw.chunks)
+	<-lw.done
+}
+
 // resetConn closes the TCP connection under c with SO_LINGER 0, so the peer
 // sees an RST rather than an orderly TLS close.
 func resetConn(c net.Conn) {
@@ -273,7 +340,7 @@ func resetConn(c net.Conn) {
 
 // control serves GET /stats (one "name value" line per counter; method_X
 // and faulted_X count requests received and faulted by HTTP method) and
-// POST /faults?delay=&fail-rate=&reset-rate= (any subset; answers the
+// POST /faults?delay=&fail-rate=&reset-rate=&watch-lag=&watch-hold= (any subset; answers the
 // settings now in force).
 func (p *proxy) control() http.Handler {
 	mux := http.NewServeMux()
@@ -308,6 +375,7 @@ func (p *proxy) control() http.Handler {
 		}
 		s := p.settings()
 		s.DelayText = s.Delay.String()
+		s.LagText = s.WatchLag.String()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(s)
 	})
@@ -318,12 +386,17 @@ func (p *proxy) update(q url.Values) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.cur
-	if v := q.Get("delay"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return fmt.Errorf("delay: want a duration such as 200ms, got %q", v)
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"delay", &s.Delay}, {"watch-lag", &s.WatchLag}} {
+		if v := q.Get(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x < 0 {
+				return fmt.Errorf("%s: want a duration such as 200ms, got %q", d.name, v)
+			}
+			*d.dst = x
 		}
-		s.Delay = d
 	}
 	for _, rate := range []struct {
 		name string
@@ -336,6 +409,13 @@ func (p *proxy) update(q url.Values) error {
 			}
 			*rate.dst = f
 		}
+	}
+	if v := q.Get("watch-hold"); v != "" {
+		h, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("watch-hold: want true or false, got %q", v)
+		}
+		s.WatchHold = h
 	}
 	if s.FailRate+s.ResetRate > 1 {
 		return fmt.Errorf("fail-rate + reset-rate must not exceed 1")
