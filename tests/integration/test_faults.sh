@@ -31,8 +31,11 @@
 # Run by ctest with the `cluster` fixture; by hand, on a cluster of your own:
 #   DEVSERVER_CLUSTER_NAME=devserver-faults scripts/cluster up
 #   DEVSERVER_CLUSTER_NAME=devserver-faults bash tests/integration/test_faults.sh
-# Proxy settings: FAULTS_PROXY_DELAY (100ms), FAULTS_PROXY_FAIL_RATE (0.2),
-# FAULTS_PROXY_RESET_RATE (0.02). Needs Go (stdlib only) to build the proxy.
+# Settings: FAULTS_ONLY="1 5" runs only those faults (2 is compaction and
+# the etcd freeze); FAULTS_KEEP=1 keeps the logs (and, on a failure, the
+# namespace); FAULTS_PROXY_DELAY (100ms), FAULTS_PROXY_FAIL_RATE (0.2),
+# FAULTS_PROXY_RESET_RATE (0.02) for fault 5. Needs Go (stdlib only) to build
+# the proxy. Results and recovery times: docs/reliability.md.
 . "$(dirname "$0")/lib/common.sh"
 install_crds
 make_namespace faults
