@@ -984,10 +984,13 @@ struct json *json_parse(const char *text, size_t len, struct error *err)
 #define FNV64_PRIME 1099511628211ull
 #define JSON_SORT_STACK_MEMBERS 16
 
-/* Output sink: a bounded buffer, or (out == NULL) an FNV-1a hash. */
+/* Output sink: a bounded buffer, or (out == NULL) an FNV-1a hash, or a
+ * byte count (count set: nothing is written and keys need no sorting). */
 struct json_writer {
 	struct buf *out;
 	uint64_t hash;
+	bool count;
+	size_t size;
 	int flags;
 	int rc;
 };
@@ -996,6 +999,10 @@ static void w_put(struct json_writer *w, const void *p, size_t n)
 {
 	if (w->rc)
 		return;
+	if (w->count) {
+		w->size += n;
+		return;
+	}
 	if (w->out) {
 		w->rc = buf_append(w->out, p, n);
 		return;
@@ -1132,6 +1139,20 @@ static void w_value(struct json_writer *w, const struct json *v, int depth)
 			w->rc = ERR_LIMIT;
 			break;
 		}
+		if (w->count) { /* the size does not depend on the order */
+			w_put(w, "{", 1);
+			for (size_t i = 0; i < n && !w->rc; i++) {
+				const struct json_member *m = &v->u.obj.items[i];
+
+				if (i)
+					w_put(w, ",", 1);
+				w_string(w, m->key, strlen(m->key));
+				w_put(w, ":", 1);
+				w_value(w, m->value, depth + 1);
+			}
+			w_put(w, "}", 1);
+			break;
+		}
 		if (n > JSON_SORT_STACK_MEMBERS)
 			sorted = mem_alloc(n * sizeof(*sorted));
 		json__sort_members(v, sorted);
@@ -1178,6 +1199,14 @@ char *json_encode_str(const struct json *v, size_t max_bytes, int flags)
 		return NULL;
 	}
 	return buf_take(&b);
+}
+
+size_t json_encoded_size(const struct json *v)
+{
+	struct json_writer w = { .count = true };
+
+	w_value(&w, v, 0);
+	return w.rc ? SIZE_MAX : w.size;
 }
 
 uint64_t json_hash(const struct json *v)

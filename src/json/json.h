@@ -105,6 +105,10 @@ int json_encode(const struct json *v, struct buf *out, int flags);
 /* Convenience: heap string (caller frees) or NULL past max_bytes. */
 char *json_encode_str(const struct json *v, size_t max_bytes, int flags);
 
+/* The length of json_encode's compact output, counted without building it
+ * (SIZE_MAX past JSON_MAX_DEPTH): for size limits. */
+size_t json_encoded_size(const struct json *v);
+
 /* 64-bit FNV-1a of the canonical encoding: a cheap change detector used to
  * skip writing objects that did not change. */
 uint64_t json_hash(const struct json *v);

@@ -1,8 +1,9 @@
 /* cache.c - the object store behind informers (see cache.h).
  *
- * Two chained hash tables with FNV-1a: entries by key, and owner links by
- * controller UID (one link per (uid, entry) pair, so lookups scan one
- * bucket and removal unlinks one node). Tables double when the load passes
+ * Two chained hash tables with FNV-1a: entries by key, and index links by
+ * controller UID - or by namespace and a label's value, for caches set up
+ * with cache_index_by_label - (one link per (key, entry) pair, so lookups
+ * scan one bucket and removal unlinks one node). Tables double when the load passes
  * one. A relist marks every entry it sees with a new generation and then
  * deletes the unmarked ones, so replace costs one pass over each side.
  */
@@ -181,18 +182,48 @@ static struct cache_entry *cache_find(const struct cache *c, const char *key)
 	return NULL;
 }
 
-static void cache_strip(struct json *obj)
+void cache_index_by_label(struct cache *c, const char *label)
+{
+	c->index_label = label;
+}
+
+void cache_set_transform(struct cache *c, void (*transform)(struct json *obj))
+{
+	c->transform = transform;
+}
+
+/* The index key of obj into buf: its controller UID, or "<ns>/<label
+ * value>" when indexing by a label; NULL when it has none. */
+static const char *cache_index_key(const struct cache *c, const struct json *obj, char *buf, size_t size)
+{
+	const struct json *meta;
+	const char *ns, *value;
+
+	if (!c->index_label)
+		return cache_controller_uid(obj);
+	meta = json_get(obj, "metadata");
+	ns = json_get_string(meta, "namespace");
+	value = json_get_string(json_get(meta, "labels"), c->index_label);
+	if (!value)
+		return NULL;
+	snprintf(buf, size, "%s/%s", ns ? ns : "", value);
+	return buf;
+}
+
+static void cache_strip(const struct cache *c, struct json *obj)
 {
 	struct json *meta = json_get(obj, "metadata");
 
 	if (meta)
 		json_object_remove(meta, "managedFields");
+	if (c->transform)
+		c->transform(obj);
 }
 
 /* Inserts or updates obj (ownership passes); calls on_add / on_update. */
 static void cache_upsert(struct cache *c, struct json *obj)
 {
-	char key[CACHE_MAX_KEY_BYTES];
+	char key[CACHE_MAX_KEY_BYTES], index[CACHE_MAX_KEY_BYTES];
 	struct cache_entry *e;
 	const char *uid;
 
@@ -200,8 +231,8 @@ static void cache_upsert(struct cache *c, struct json *obj)
 		json_free(obj);
 		return;
 	}
-	cache_strip(obj);
-	uid = cache_controller_uid(obj);
+	cache_strip(c, obj);
+	uid = cache_index_key(c, obj, index, sizeof(index));
 	e = cache_find(c, key);
 	if (e) {
 		struct json *old = e->obj;
@@ -267,7 +298,7 @@ void cache_apply(struct cache *c, enum watch_event_type type, struct json *obj)
 		struct cache_entry *e = cache_find(c, key);
 
 		if (e) {
-			cache_strip(obj);
+			cache_strip(c, obj);
 			cache_remove_entry(c, e, obj);
 		}
 	}
@@ -359,6 +390,15 @@ size_t cache_list(const struct cache *c, const char *ns, const struct selector *
 	}
 	*out = arr;
 	return n;
+}
+
+size_t cache_by_label(const struct cache *c, const char *ns, const char *value,
+		      const struct json ***out)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+
+	snprintf(key, sizeof(key), "%s/%s", ns ? ns : "", value);
+	return cache_by_owner(c, key, out);
 }
 
 size_t cache_by_owner(const struct cache *c, const char *uid, const struct json ***out)

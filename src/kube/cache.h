@@ -40,11 +40,24 @@ struct cache {
 	struct cache_handlers h;
 	unsigned mark;           /* replace() generation */
 	bool synced;             /* a full list has been applied */
+	const char *index_label; /* see cache_index_by_label; NULL: controller UID */
+	void (*transform)(struct json *obj); /* see cache_set_transform */
 };
 
 /* h may be NULL (no callbacks). */
 void cache_init(struct cache *c, const struct cache_handlers *h);
 void cache_cleanup(struct cache *c);
+
+/* Index objects by "<namespace>/<value of label>" instead of their
+ * controller UID (label is borrowed; call before the first object arrives);
+ * cache_by_label then finds them. For objects whose owner is not the one
+ * the caller cares about (pods belong to a ReplicaSet, not a DevServer). */
+void cache_index_by_label(struct cache *c, const char *label);
+
+/* transform(obj) runs on every object before it is stored (after
+ * managedFields are dropped): a projection that keeps only what the reader
+ * needs saves most of a cache's memory. */
+void cache_set_transform(struct cache *c, void (*transform)(struct json *obj));
 
 /* A full list (JSON array, ownership passes): adds, updates and deletes to
  * match it, calling the handlers for each difference. */
@@ -69,5 +82,8 @@ size_t cache_list(const struct cache *c, const char *ns, const struct selector *
 		  const struct json ***out);
 /* Objects whose controller ownerReference has uid. Same conventions. */
 size_t cache_by_owner(const struct cache *c, const char *uid, const struct json ***out);
+/* With cache_index_by_label: objects in ns whose label has value. */
+size_t cache_by_label(const struct cache *c, const char *ns, const char *value,
+		      const struct json ***out);
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include "operator/controller.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,48 @@ static bool controller_may_reconcile(const struct controller *c)
 
 /* --- informers -------------------------------------------------------------- */
 
+/* Removes every key of obj not in keep (NULL-terminated). */
+static void keep_only(struct json *obj, const char *const *keep)
+{
+	size_t i = 0;
+
+	if (!obj || obj->type != JSON_OBJECT)
+		return;
+	while (i < obj->u.obj.len) {
+		const char *key = obj->u.obj.items[i].key;
+		bool wanted = false;
+
+		for (const char *const *k = keep; *k; k++)
+			wanted = wanted || strcmp(*k, key) == 0;
+		if (wanted)
+			i++;
+		else
+			json_object_remove(obj, key);
+	}
+}
+
+/* The pod cache keeps only what status computation reads: a pod's spec and
+ * most of its status are large and never looked at, and at a thousand
+ * DevServers they were most of the operator's memory. */
+static void pod_projection(struct json *pod)
+{
+	static const char *const top[] = { "apiVersion", "kind", "metadata", "spec", "status", NULL };
+	static const char *const meta[] = { "name", "namespace", "uid", "labels", "creationTimestamp",
+					    "deletionTimestamp", "resourceVersion", NULL };
+	static const char *const spec[] = { "nodeName", NULL };
+	static const char *const status[] = { "phase", "conditions", "containerStatuses", "podIP", NULL };
+	static const char *const container[] = { "name", "ready", "state", "restartCount", NULL };
+	struct json *cs;
+
+	keep_only(pod, top);
+	keep_only(json_get(pod, "metadata"), meta);
+	keep_only(json_get(pod, "spec"), spec);
+	keep_only(json_get(pod, "status"), status);
+	cs = json_path(pod, "status", "containerStatuses", NULL);
+	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
+		keep_only(cs->u.arr.items[i], container);
+}
+
 static int informer_setup(struct controller *c, struct informer *inf, const char *what,
 			  const char *api_version, const char *kind, const char *ns,
 			  const char *label_selector, const char *field_selector,
@@ -315,6 +358,11 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 				    "DevServerFlavor", NULL, NULL, NULL, &flavor_h, err);
 	if (rc == 0)
 		rc = informer_setup(c, &c->pods, "pods", "v1", "Pod", ns, managed, NULL, &child_h, err);
+	if (rc == 0) {
+		/* pods belong to ReplicaSets: find them by their DevServer's label */
+		cache_index_by_label(&c->pods.cache, NAME_LABEL);
+		cache_set_transform(&c->pods.cache, pod_projection);
+	}
 	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++)
 		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
 				    child_kinds[k][1], ns, managed, NULL, &child_h, err);

@@ -144,8 +144,6 @@ static void reconcile_finish(struct reconcile_task *t)
 	const struct json *deployment = NULL, *service = NULL, *pod = NULL;
 	struct status_inputs in;
 	struct json *st, *patch;
-	struct selector sel;
-	char text[320];
 	struct error err;
 	size_t n;
 
@@ -159,13 +157,10 @@ static void reconcile_finish(struct reconcile_task *t)
 	n = cache_by_owner(&c->children[CHILD_SERVICE].cache, t->uid, &objs);
 	service = n ? objs[0] : NULL;
 	free(objs);
-	snprintf(text, sizeof(text), NAME_LABEL "=%s", t->name);
-	if (selector_parse(&sel, text, &err) == 0) {
-		n = cache_list(&c->pods.cache, t->ns, &sel, &objs);
-		pod = reconcile_newest(objs, n);
-		free(objs);
-		selector_cleanup(&sel);
-	}
+	/* indexed by devserver.io/name: no scan of every pod */
+	n = cache_by_label(&c->pods.cache, t->ns, t->name, &objs);
+	pod = reconcile_newest(objs, n);
+	free(objs);
 
 	memset(&in, 0, sizeof(in));
 	in.ds = ds;

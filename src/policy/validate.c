@@ -148,16 +148,11 @@ static void describe(const struct json *obj, char *out, size_t size)
 		 name && name->type == JSON_STRING ? name->u.str.ptr : "?");
 }
 
+/* The compact JSON size of obj, counted without encoding it; ERR_LIMIT past max. */
 static int encoded_size(const struct json *obj, size_t max, size_t *size)
 {
-	struct buf b;
-	int rc;
-
-	buf_init(&b, max);
-	rc = json_encode(obj, &b, 0);
-	*size = b.len;
-	buf_cleanup(&b);
-	return rc;
+	*size = json_encoded_size(obj);
+	return *size > max ? ERR_LIMIT : 0;
 }
 
 int policy_validate_object(struct json *obj, const char *ns, struct error *err)

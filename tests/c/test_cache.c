@@ -282,6 +282,47 @@ static void test_cache_selector_and_owner_index(void **state)
 	cache_cleanup(&c);
 }
 
+static void drop_spec(struct json *o)
+{
+	json_object_remove(o, "spec");
+}
+
+static void test_cache_label_index_and_transform(void **state)
+{
+	struct cache c;
+	const struct json **out;
+	struct json *p;
+	size_t n;
+
+	cache_init(&c, NULL);
+	cache_index_by_label(&c, "devserver.io/name");
+	cache_set_transform(&c, drop_spec);
+	p = obj("dev", "box-abc", "{\"devserver.io/name\":\"box\"}", "rs-1", 1);
+	json_object_set_take(p, "spec", json_new_object());
+	cache_apply(&c, WATCH_ADDED, p);
+	cache_apply(&c, WATCH_ADDED, obj("dev", "box-def", "{\"devserver.io/name\":\"box\"}", "rs-2", 1));
+	cache_apply(&c, WATCH_ADDED, obj("other", "box-x", "{\"devserver.io/name\":\"box\"}", "rs-3", 1));
+	cache_apply(&c, WATCH_ADDED, obj("dev", "nolabel", "{}", "rs-4", 1));
+	n = cache_by_label(&c, "dev", "box", &out);
+	assert_int_equal(n, 2);
+	free(out);
+	n = cache_by_label(&c, "other", "box", &out);
+	assert_int_equal(n, 1);
+	free(out);
+	/* the index follows relabelling and deletion */
+	cache_apply(&c, WATCH_MODIFIED, obj("dev", "box-def", "{\"devserver.io/name\":\"tub\"}", "rs-2", 2));
+	n = cache_by_label(&c, "dev", "box", &out);
+	assert_int_equal(n, 1);
+	free(out);
+	cache_apply(&c, WATCH_DELETED, obj("dev", "box-abc", "{\"devserver.io/name\":\"box\"}", "rs-1", 3));
+	n = cache_by_label(&c, "dev", "box", &out);
+	assert_int_equal(n, 0);
+	free(out);
+	/* the transform ran before storing */
+	assert_null(json_get(cache_get(&c, "other", "box-x"), "spec"));
+	cache_cleanup(&c);
+}
+
 static void test_cache_as_watch_sink(void **state)
 {
 	struct counts n = {0};
@@ -309,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_cache_events_and_keys),
 		cmocka_unit_test(test_cache_replace_diffs),
 		cmocka_unit_test(test_cache_selector_and_owner_index),
+		cmocka_unit_test(test_cache_label_index_and_transform),
 		cmocka_unit_test(test_cache_as_watch_sink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -665,6 +665,28 @@ static void test_deep_tree_built_in_c_fails_to_encode(void **state)
 	json_free(root);
 }
 
+static void test_encoded_size_matches_encoding(void **state)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "null", "1.5", "-7", "\"\"",
+		"{\"b\":[1,2,{\"z\":null,\"a\":\"x\\ny\\u0001\\\"q\"}],\"a\":true,\"\u00e9\":1e300}",
+		"[\"\\u20ac \\t tab\",[],{},[[[]]],0.1,12345678901234]",
+	};
+	struct error err;
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct json *v = json_parse(docs[i], strlen(docs[i]), &err);
+		char *text;
+
+		assert_non_null(v);
+		text = json_encode_str(v, 1 << 20, 0);
+		assert_non_null(text);
+		assert_int_equal(json_encoded_size(v), strlen(text));
+		free(text);
+		json_free(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_clone_and_equal),
 		cmocka_unit_test(test_hash_is_fnv1a_of_canonical_encoding),
 		cmocka_unit_test(test_deep_tree_built_in_c_fails_to_encode),
+		cmocka_unit_test(test_encoded_size_matches_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
