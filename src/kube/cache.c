@@ -9,6 +9,7 @@
  */
 #include "kube/cache.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,8 +221,46 @@ static void cache_strip(const struct cache *c, struct json *obj)
 		c->transform(obj);
 }
 
+static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify);
+
 /* Inserts or updates obj (ownership passes); calls on_add / on_update. */
 static void cache_upsert(struct cache *c, struct json *obj)
+{
+	cache_upsert_notify(c, obj, true);
+}
+
+static bool cache_rv(const struct json *obj, unsigned long long *out)
+{
+	const char *rv = json_get_string(json_get(obj, "metadata"), "resourceVersion");
+	char *end;
+
+	if (!rv || !*rv)
+		return false;
+	errno = 0;
+	*out = strtoull(rv, &end, 10);
+	return !*end && errno == 0;
+}
+
+bool cache_store_newer(struct cache *c, struct json *obj)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+	const struct json *cur;
+	unsigned long long have, got;
+
+	if (!obj || obj->type != JSON_OBJECT || !cache_key(obj, key) || !cache_rv(obj, &got)) {
+		json_free(obj);
+		return false;
+	}
+	cur = cache_get_key(c, key);
+	if (cur && (!cache_rv(cur, &have) || have >= got)) {
+		json_free(obj);
+		return false;
+	}
+	cache_upsert_notify(c, obj, false);
+	return true;
+}
+
+static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify)
 {
 	char key[CACHE_MAX_KEY_BYTES], index[CACHE_MAX_KEY_BYTES];
 	struct cache_entry *e;
@@ -245,7 +284,7 @@ static void cache_upsert(struct cache *c, struct json *obj)
 		}
 		e->obj = obj;
 		e->mark = c->mark;
-		if (c->h.on_update)
+		if (notify && c->h.on_update)
 			c->h.on_update(c->h.ud, old, obj);
 		json_free(old);
 		return;
@@ -265,7 +304,7 @@ static void cache_upsert(struct cache *c, struct json *obj)
 	}
 	cache_owner_link(c, e);
 	c->count++;
-	if (c->h.on_add)
+	if (notify && c->h.on_add)
 		c->h.on_add(c->h.ud, obj);
 }
 

@@ -68,6 +68,15 @@ void cache_apply(struct cache *c, enum watch_event_type type, struct json *obj);
 /* Fills *sink so a struct watch feeds this cache. */
 void cache_sink(struct cache *c, struct watch_sink *sink);
 
+/* Write-through of the caller's own write: stores obj (ownership passes) -
+ * the API server's response to a write - without calling the handlers (its
+ * watch event will, once), but only when it is newer than the cached object
+ * (resourceVersions compared as integers, as etcd issues them; when either
+ * is not an integer nothing is stored and the watch brings the change).
+ * Keeps a controller from judging its next step by a cache that trails its
+ * own writes. Returns true when stored. */
+bool cache_store_newer(struct cache *c, struct json *obj);
+
 /* Writes the key of obj into out (CACHE_MAX_KEY_BYTES); false without a name. */
 bool cache_key(const struct json *obj, char *out);
 

@@ -127,7 +127,12 @@ static void reconcile_status_done(void *ud, int rc, struct json *obj, const stru
 {
 	struct reconcile_task *t = ud;
 
-	json_free(obj);
+	/* our own write, now in the cache: the next reconcile compares with it
+	 * even while the watch trails */
+	if (rc == 0)
+		cache_store_newer(&t->c->devservers.cache, obj);
+	else
+		json_free(obj);
 	metrics_count_request(&t->c->m, "PATCH", rc);
 	if (rc < 0) {
 		log_msg(LOG_WARN, "status update failed", "devserver", t->key, "error", err->msg, NULL);
@@ -233,6 +238,7 @@ static void reconcile_finish(struct reconcile_task *t)
 
 struct reconcile_call {
 	struct reconcile_task *t;
+	struct informer *inf;     /* applies: the cache the result goes to */
 	const char *verb;
 	char what[160];   /* "apply Deployment box", for messages */
 };
@@ -242,7 +248,10 @@ static void reconcile_call_done(void *ud, int rc, struct json *obj, const struct
 	struct reconcile_call *call = ud;
 	struct reconcile_task *t = call->t;
 
-	json_free(obj);
+	if (rc == 0 && call->inf && strcmp(call->verb, "PATCH") == 0)
+		cache_store_newer(&call->inf->cache, obj); /* write-through, as for status */
+	else
+		json_free(obj);
 	metrics_count_request(&t->c->m, call->verb, rc);
 	if (rc < 0 && !(rc == ERR_NOT_FOUND && strncmp(call->what, "delete", 6) == 0)) {
 		if (t->apply_err.code == 0)
@@ -254,12 +263,14 @@ static void reconcile_call_done(void *ud, int rc, struct json *obj, const struct
 		reconcile_finish(t);
 }
 
-static void reconcile_submit(struct reconcile_task *t, struct kube_call_spec *spec, const char *what)
+static void reconcile_submit(struct reconcile_task *t, struct informer *inf,
+			     struct kube_call_spec *spec, const char *what)
 {
 	struct reconcile_call *call = mem_calloc(1, sizeof(*call));
 	struct error err;
 
 	call->t = t;
+	call->inf = inf;
 	call->verb = spec->method;
 	snprintf(call->what, sizeof(call->what), "%s", what);
 	t->c->m.writes++;
@@ -325,7 +336,7 @@ static void reconcile_apply(struct reconcile_task *t, const struct json *desired
 			snprintf(what, sizeof(what), "apply %s %s", kind, name);
 			c->m.applies++;
 			t->applied++;
-			reconcile_submit(t, &spec, what);
+			reconcile_submit(t, inf, &spec, what);
 		}
 	}
 }
@@ -370,7 +381,7 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 				log_msg(LOG_INFO, "pruning", "devserver", t->key, "child", what + 7, NULL);
 				c->m.prunes++;
 				t->deleted++;
-				reconcile_submit(t, &spec, what);
+				reconcile_submit(t, NULL, &spec, what);
 			}
 			json_free(opts);
 		}

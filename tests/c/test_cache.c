@@ -323,6 +323,41 @@ static void test_cache_label_index_and_transform(void **state)
 	cache_cleanup(&c);
 }
 
+static int adds;
+static void count_add(void *ud, const struct json *o) { adds++; }
+static void count_update(void *ud, const struct json *a, const struct json *b) { adds++; }
+
+static void test_cache_store_newer(void **state)
+{
+	struct cache_handlers h = { count_add, count_update, count_add, NULL };
+	struct cache c;
+
+	cache_init(&c, &h);
+	adds = 0;
+	cache_apply(&c, WATCH_ADDED, obj("ns", "a", NULL, NULL, 10));
+	assert_int_equal(adds, 1);
+	/* our write's response, newer than the cache: stored, no handler */
+	assert_true(cache_store_newer(&c, obj("ns", "a", "{\"v\":\"ours\"}", NULL, 12)));
+	assert_int_equal(adds, 1);
+	assert_string_equal(json_path(cache_get(&c, "ns", "a"), "metadata", "resourceVersion", NULL)->u.str.ptr, "12");
+	/* an older response never overwrites a newer watch state */
+	assert_false(cache_store_newer(&c, obj("ns", "a", NULL, NULL, 11)));
+	assert_false(cache_store_newer(&c, obj("ns", "a", NULL, NULL, 12)));
+	assert_string_equal(json_path(cache_get(&c, "ns", "a"), "metadata", "resourceVersion", NULL)->u.str.ptr, "12");
+	/* a resourceVersion that is not an integer: nothing stored */
+	{
+		struct json *odd = obj("ns", "a", NULL, NULL, 99);
+
+		json_object_set_take(json_get(odd, "metadata"), "resourceVersion", json_new_string("x1"));
+		assert_false(cache_store_newer(&c, odd));
+	}
+	/* an object the cache has not seen yet is stored */
+	assert_true(cache_store_newer(&c, obj("ns", "b", NULL, NULL, 5)));
+	assert_non_null(cache_get(&c, "ns", "b"));
+	assert_int_equal(adds, 1);
+	cache_cleanup(&c);
+}
+
 static void test_cache_as_watch_sink(void **state)
 {
 	struct counts n = {0};
@@ -351,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_cache_replace_diffs),
 		cmocka_unit_test(test_cache_selector_and_owner_index),
 		cmocka_unit_test(test_cache_label_index_and_transform),
+		cmocka_unit_test(test_cache_store_newer),
 		cmocka_unit_test(test_cache_as_watch_sink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
