@@ -488,10 +488,12 @@ fi
 # (events buffered, the operator's cache frozen as it was) while the pods of
 # ten Running DevServers are deleted: the operator writes Provisioning, the
 # replacement pods become ready, and the operator must then write Running
-# again - comparing with the frozen cache (still Running) says "unchanged"
-# and writes nothing. When the hold ends, the buffered Provisioning arrives
-# as a status-only update, which triggers no reconcile: the DevServer says
-# Provisioning until the next resync (10 minutes) although its pod is ready.
+# again. Comparing with the frozen cache (still Running) would say
+# "unchanged" and write nothing; when the hold ends, the buffered
+# Provisioning arrives as a status-only update, which triggers no reconcile,
+# and the DevServer says Provisioning until the next resync (10 minutes)
+# although its pod is ready - the bug this found, fixed by writing the
+# operator's own writes through into its caches.
 # A watch that lags like this is what a loaded API server's watch cache does;
 # the same race shows without any fault, less often (see docs/reliability.md).
 if runs 6; then
