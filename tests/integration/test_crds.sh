@@ -62,7 +62,8 @@ else
   fail "CRDs applied" "$TMP/out"; echo "$PASSED passed, $FAILED failed"; exit 1
 fi
 for crd in devservers.devserver.io devserverflavors.devserver.io; do
-  if kubectl wait --for=condition=Established --timeout=60s "crd/$crd" >"$TMP/out" 2>&1 &&
+  # poll: `kubectl wait` errors out while a just-created CRD has no conditions
+  if until_ok 60 bash -c "[ \"\$(kubectl get crd/$crd -o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}')\" = True ]" &&
      [[ -z "$(kubectl get "crd/$crd" -o jsonpath='{.status.conditions[?(@.type=="NonStructuralSchema")].status}')" ]]; then
     pass "$crd Established and structural"
   else

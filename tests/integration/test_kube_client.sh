@@ -26,7 +26,12 @@ fi
 
 if ! kubectl get crd devservers.devserver.io >/dev/null 2>&1; then
 	kubectl apply --server-side --field-manager=devserver-kube-client-test -f crds/ >/dev/null
-	kubectl wait --for=condition=Established --timeout=60s crd/devservers.devserver.io >/dev/null
+	# poll: `kubectl wait` errors out while a just-created CRD has no conditions
+	deadline=$(( $(date +%s) + 60 ))
+	until [ "$(kubectl get crd devservers.devserver.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || { echo "FAIL: CRD not established after 60 s" >&2; exit 1; }
+		sleep 0.2
+	done
 fi
 
 # The forced-relist check compacts etcd; the local control plane's etcd is on

@@ -44,8 +44,14 @@ finish() {
 # Installs (or updates) the CRDs and waits until the API server serves them.
 install_crds() {
   kubectl apply --server-side --force-conflicts -f "$root/crds/" >/dev/null
-  kubectl wait --for=condition=Established --timeout=60s \
-    crd/devservers.devserver.io crd/devserverflavors.devserver.io >/dev/null
+  # poll: `kubectl wait` errors out if a just-created CRD has no conditions yet
+  wait_until 60 crds_established
+}
+crds_established() {
+  local crd
+  for crd in devservers.devserver.io devserverflavors.devserver.io; do
+    [ "$(kubectl get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
+  done
 }
 
 # Starts the operator in the background, logging to $operator_log; stopped
