@@ -43,10 +43,23 @@ static void put(const char *name, const char *text)
 	fclose(f);
 }
 
+static void remove_dir(void)
+{
+	static const char *const files[] = { "config", "ca.crt", "client.crt", "client.key", "token" };
+	char p[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 static void setup_once(void)
 {
 	if (dir[0])
 		return;
+	atexit(remove_dir);
 	snprintf(dir, sizeof(dir), "/dev/shm/fuzz_kubeconfig.XXXXXX");
 	if (!mkdtemp(dir)) {
 		snprintf(dir, sizeof(dir), "/tmp/fuzz_kubeconfig.XXXXXX");
