@@ -60,7 +60,11 @@ operator_pid=
 operator_log=
 start_operator() {
   operator_log=${operator_log:-$(mktemp /tmp/devserver-operator.XXXXXX.log)}
-  "$bin_dir/devserver-operator" --operator-namespace "${operator_ns:-default}" \
+  # watch only the suite's namespace: other suites' leftovers (a namespace
+  # still terminating) must not count in this one's writes and errors
+  local scope=()
+  [ -z "${ns:-}" ] || scope=(--namespace "$ns")
+  "$bin_dir/devserver-operator" --operator-namespace "${operator_ns:-default}" "${scope[@]}" \
     --health-addr 127.0.0.1:0 "$@" >>"$operator_log" 2>&1 &
   operator_pid=$!
 }
