@@ -504,7 +504,13 @@ if runs 6; then
   devservers g 10
   total=$(( total + 10 ))
   check_state "held DevServer watch: created" $total 60
-  sleep 2   # let the watch deliver the operator's last status writes before freezing it
+  # hold the watch only once the operator is quiescent: nothing queued or in flight
+  quiescent() {
+    local port; port=$(op_port op6)
+    [ "$(operator_metric devserver_queue_depth "$port")" = 0 ] &&
+      [ "$(operator_metric devserver_queue_in_flight "$port")" = 0 ]
+  }
+  wait_until 30 quiescent || true
   curl -fsS -X POST "$control/faults?watch-hold=true" >/dev/null
   old_pods=$(kubectl -n "$ns" get pods -o name | grep '/g-' | tr '\n' ' ')
   lines0=$(wc -l <"$work/op6.log")
