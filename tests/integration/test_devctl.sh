@@ -34,7 +34,7 @@ echo "     create --wait: $(ms "$t0") ms"
 check "it is Running" jp_is devserver box '{.status.phase}' Running
 check "the key and env reached the spec" jp_is devserver box '{.spec.ssh.publicKeys[0]}/{.spec.env[0].value}' \
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt9 dev@laptop/vim"
-check "create of an existing name fails with exit 1" bash -c "! '$devctl' -n $ns create box --flavor $f-small --ssh-public-key-file $tmp/key.pub 2>/dev/null; [ \$? -ne 2 ]"
+check "create of an existing name fails with exit 1" bash -c "'$devctl' -n $ns create box --flavor $f-small --ssh-public-key-file $tmp/key.pub 2>/dev/null; [ \$? -eq 1 ]"
 
 out=$(dc list)
 check "list: table with the DevServer Running" grep -Eq '^box +'"$f"'-small +Running +True' <<<"$out"
