@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_devserver.h"
 #include "core/clock.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
@@ -238,20 +239,12 @@ static void create_done(void *ud, int rc, struct json *obj, const struct error *
 	free(cc);
 }
 
+/* The benchmark DevServer (bench_devserver.c); dies on an impossible error. */
 static struct json *make_devserver(const char *name, const char *flavor)
 {
-	char text[1024];
 	struct error err;
-	struct json *j;
+	struct json *j = bench_devserver(name, flavor, &err);
 
-	/* the same spec as bench/ceiling.c */
-	snprintf(text, sizeof(text),
-		 "{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\",\"metadata\":{\"name\":\"%s\"},"
-		 "\"spec\":{\"flavor\":\"%s\",\"owner\":\"bench\",\"image\":\"example.invalid/dev:1\","
-		 "\"ssh\":{\"publicKeys\":[\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl "
-		 "bench@example\"]},\"home\":{\"size\":\"1Gi\"},\"env\":[{\"name\":\"EDITOR\",\"value\":\"vim\"}]}}",
-		 name, flavor);
-	j = json_parse(text, strlen(text), &err);
 	if (!j)
 		die("devserver JSON", &err);
 	return j;
