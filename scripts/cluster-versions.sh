@@ -4,6 +4,8 @@
 KUBE_VERSION=v1.36.3
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
+# the real node's dynamic PVC provisioner (scripts/lib/node-storage.sh)
+LOCAL_PATH_VERSION=v0.0.30
 
 # Built binaries live outside the repository so that a clean clone stays small
 # and a rebuild is skipped when the cache already holds these versions.
