@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "operator/controller_internal.h"
 #include "operator/flavor.h"
+#include "operator/hostkey.h"
 
 #define CONTROLLER_LOOP_MAX_WAIT_MS 250   /* how soon a stop request is seen */
 #define CONTROLLER_SYNC_LOG_MS 10000      /* remind the log while caches sync */
@@ -249,7 +250,8 @@ static void pod_projection(struct json *pod)
 	static const char *const meta[] = { "name", "namespace", "uid", "labels", "creationTimestamp",
 					    "deletionTimestamp", "resourceVersion", NULL };
 	static const char *const spec[] = { "nodeName", NULL };
-	static const char *const status[] = { "phase", "conditions", "containerStatuses", "podIP", NULL };
+	static const char *const status[] = { "phase", "conditions", "initContainerStatuses",
+					      "containerStatuses", "podIP", NULL };
 	static const char *const container[] = { "name", "ready", "state", "restartCount", NULL };
 	struct json *cs;
 
@@ -258,6 +260,9 @@ static void pod_projection(struct json *pod)
 	keep_only(json_get(pod, "spec"), spec);
 	keep_only(json_get(pod, "status"), status);
 	cs = json_path(pod, "status", "containerStatuses", NULL);
+	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
+		keep_only(cs->u.arr.items[i], container);
+	cs = json_path(pod, "status", "initContainerStatuses", NULL);
 	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
 		keep_only(cs->u.arr.items[i], container);
 }
@@ -366,6 +371,8 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++)
 		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
 				    child_kinds[k][1], ns, managed, NULL, &child_h, err);
+	if (rc == 0) /* host keys: only the public half stays in memory */
+		cache_set_transform(&c->children[CHILD_SECRET].cache, hostkey_secret_projection);
 	if (rc == 0 && opt->health_addr[0] && strcmp(opt->health_addr, "off") != 0) {
 		rc = health_start(opt->health_addr, &c->health, err);
 		if (rc == 0) {

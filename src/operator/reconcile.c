@@ -27,8 +27,10 @@
 #include "operator/controller_internal.h"
 #include "operator/drift.h"
 #include "operator/flavor.h"
+#include "operator/hostkey.h"
 #include "operator/lifecycle.h"
 #include "operator/status.h"
+#include "policy/context.h"
 
 struct reconcile_task {
 	struct controller *c;
@@ -150,6 +152,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	struct status_inputs in;
 	struct json *st, *patch;
 	struct error err;
+	char host_key[SSHKEY_PUBLIC_LINE_MAX_BYTES], host_key_fp[SSHKEY_FINGERPRINT_BYTES];
 	size_t n;
 
 	if (!ds || strcmp(json_get_string(json_get(ds, "metadata"), "uid") ?: "", t->uid) != 0) {
@@ -182,6 +185,21 @@ static void reconcile_finish(struct reconcile_task *t)
 		in.ssh_service = json_get_string(json_get(service, "metadata"), "name");
 		in.ssh_port = ports && ports->type == JSON_ARRAY && ports->u.arr.len
 			? json_get_int(ports->u.arr.items[0], "port", 22) : 22;
+	}
+	{
+		char secret_name[HOSTKEY_SECRET_NAME_MAX_BYTES];
+		const struct json *secret;
+
+		hostkey_secret_name(t->name, secret_name);
+		secret = cache_get(&c->children[CHILD_SECRET].cache, t->ns, secret_name);
+		if (secret && hostkey_owned_by(secret, t->uid) &&
+		    hostkey_public(secret, host_key, host_key_fp, &err) == 0) {
+			in.ssh_host_key = host_key;
+			in.ssh_host_key_fingerprint = host_key_fp;
+		} else if (secret && hostkey_owned_by(secret, t->uid)) {
+			log_msg(LOG_WARN, "unusable host-key Secret", "devserver", t->key,
+				"secret", secret_name, "error", err.msg, NULL);
+		}
 	}
 	in.expires = t->lc.expires;
 	in.expires_at = t->lc.expires_at;
@@ -248,7 +266,7 @@ static void reconcile_call_done(void *ud, int rc, struct json *obj, const struct
 	struct reconcile_call *call = ud;
 	struct reconcile_task *t = call->t;
 
-	if (rc == 0 && call->inf && strcmp(call->verb, "PATCH") == 0)
+	if (rc == 0 && call->inf && (strcmp(call->verb, "PATCH") == 0 || strcmp(call->verb, "POST") == 0))
 		cache_store_newer(&call->inf->cache, obj); /* write-through, as for status */
 	else
 		json_free(obj);
@@ -360,6 +378,8 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 				continue;
 			if (k == CHILD_PVC && home && strcmp(home, "true") == 0)
 				continue; /* a home goes only with its DevServer */
+			if (k == CHILD_SECRET && hostkey_is_secret(objs[i]))
+				continue; /* the host's own, not the policy's: see hostkey.h */
 			/* precondition on the uid: never delete a namesake created since */
 			opts = json_new_object();
 			pre = json_new_object();
@@ -387,6 +407,56 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 		}
 		free(objs);
 	}
+}
+
+/* --- the SSH host key ------------------------------------------------------ */
+
+/* Creates the DevServer's host-key Secret unless the cache holds it. A
+ * Secret of that name that this DevServer does not control is never touched:
+ * one left by an earlier DevServer of the same name goes with garbage
+ * collection (retried until then), any other one is a conflict the user must
+ * resolve (the create fails with AlreadyExists). */
+static void reconcile_hostkey(struct reconcile_task *t, const struct json *ds)
+{
+	struct controller *c = t->c;
+	struct informer *inf = &c->children[CHILD_SECRET];
+	char name[HOSTKEY_SECRET_NAME_MAX_BYTES], what[HOSTKEY_SECRET_NAME_MAX_BYTES + 32];
+	const struct json *observed;
+	struct json *secret = NULL;
+	struct error err;
+
+	hostkey_secret_name(t->name, name);
+	observed = cache_get(&inf->cache, t->ns, name);
+	if (observed) {
+		if (!hostkey_owned_by(observed, t->uid)) {
+			if (t->apply_err.code == 0)
+				error_set(&t->apply_err, ERR_CONFLICT, "Secret %s belongs to another "
+					  "object (an earlier DevServer of this name?); waiting for it "
+					  "to be deleted", name);
+			reconcile_note_error(t, ERR_CONFLICT);
+		}
+		return;
+	}
+	if (hostkey_secret_new(ds, &secret, &err) < 0) {
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, err.code, "%s", err.msg);
+		reconcile_note_error(t, err.code);
+		return;
+	}
+	{
+		struct kube_call_spec spec = {
+			.method = "POST",
+			.res = inf->res,
+			.ns = t->ns,
+			.body = secret,
+		};
+
+		snprintf(what, sizeof(what), "create Secret %s", name);
+		log_msg(LOG_INFO, "creating the SSH host key", "devserver", t->key, "secret", name, NULL);
+		t->applied++;
+		reconcile_submit(t, inf, &spec, what);
+	}
+	hostkey_secret_free(secret);
 }
 
 /* --- TTL --------------------------------------------------------------------- */
@@ -499,9 +569,11 @@ void reconcile_start(struct controller *c, const char *key)
 		events_record(c->events, ds, EVENT_WARNING, "Unsupported", t->render_err.msg, clock_mono_ms());
 		goto finish;
 	}
-	ctx = json_new_object();
-	json_object_set_take(ctx, "namespace", json_new_string(t->ns));
-	json_object_set_take(ctx, "default_image", json_new_string(c->opt.default_image));
+	{
+		struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
+
+		ctx = policy_context_new(&cc, t->ns);
+	}
 	rc = policy_engine_render(c->engine, ds, flavor, ctx, &rendered, &t->render_err);
 	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(c->engine) / 1e9);
 	if (rc < 0 || children_prepare(ds, rendered, &desired, &t->render_err) < 0) {
@@ -517,6 +589,7 @@ void reconcile_start(struct controller *c, const char *key)
 	/* apply, prune */
 	t->apply_attempted = true;
 	t->pending = 1; /* held until every call is submitted */
+	reconcile_hostkey(t, ds); /* first: the pod mounts it */
 	reconcile_apply(t, desired);
 	reconcile_prune(t, desired);
 	if (t->applied || t->deleted) {

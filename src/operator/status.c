@@ -26,19 +26,23 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
 	const struct json *st = json_get(pod, "status"), *list, *c;
 
 	*hard = false;
-	list = json_get(st, "containerStatuses");
-	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
-		const struct json *waiting = json_path(list->u.arr.items[i], "state", "waiting", NULL);
-		const char *r = json_get_string(waiting, "reason");
+	/* init containers first: while one fails, the main container only
+	 * waits in PodInitializing */
+	for (int pass = 0; pass < 2; pass++) {
+		list = json_get(st, pass == 0 ? "initContainerStatuses" : "containerStatuses");
+		for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+			const struct json *waiting = json_path(list->u.arr.items[i], "state", "waiting", NULL);
+			const char *r = json_get_string(waiting, "reason");
 
-		if (!r || strcmp(r, "ContainerCreating") == 0 || strcmp(r, "PodInitializing") == 0)
-			continue;
-		*reason = r;
-		*message = json_get_string(waiting, "message");
-		for (size_t k = 0; k < sizeof(status_hard_reasons) / sizeof(status_hard_reasons[0]); k++)
-			if (strcmp(r, status_hard_reasons[k]) == 0)
-				*hard = true;
-		return true;
+			if (!r || strcmp(r, "ContainerCreating") == 0 || strcmp(r, "PodInitializing") == 0)
+				continue;
+			*reason = r;
+			*message = json_get_string(waiting, "message");
+			for (size_t k = 0; k < sizeof(status_hard_reasons) / sizeof(status_hard_reasons[0]); k++)
+				if (strcmp(r, status_hard_reasons[k]) == 0)
+					*hard = true;
+			return true;
+		}
 	}
 	list = json_get(st, "conditions");
 	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
@@ -168,16 +172,28 @@ struct json *status_compute(const struct status_inputs *in)
 		clock_format_rfc3339(in->expires_at, at);
 		json_object_set_take(st, "expiresAt", json_new_string(at));
 	}
+	if ((in->ssh_service || in->ssh_host_key) && name && ns) {
+		struct json *ssh = json_new_object();
+
+		if (in->ssh_service) {
+			json_object_set_take(ssh, "service", json_new_string(in->ssh_service));
+			json_object_set_take(ssh, "port", json_new_int(in->ssh_port));
+		}
+		if (in->ssh_host_key) {
+			json_object_set_take(ssh, "hostKey", json_new_string(in->ssh_host_key));
+			json_object_set_take(ssh, "hostKeyFingerprint",
+					     json_new_string(in->ssh_host_key_fingerprint));
+		}
+		json_object_set_take(st, "ssh", ssh);
+	}
 	if (in->ssh_service && name && ns) {
-		struct json *ssh = json_new_object(), *conn = json_new_object();
+		struct json *conn = json_new_object();
 		char text[512];
 
-		json_object_set_take(ssh, "service", json_new_string(in->ssh_service));
-		json_object_set_take(ssh, "port", json_new_int(in->ssh_port));
-		json_object_set_take(st, "ssh", ssh);
 		snprintf(text, sizeof(text), "devctl ssh %s -n %s", name, ns);
 		json_object_set_take(conn, "ssh", json_new_string(text));
-		snprintf(text, sizeof(text), "kubectl -n %s exec -it deploy/%s -- /bin/bash", ns, name);
+		snprintf(text, sizeof(text), "kubectl -n %s exec -it deploy/%s -c devserver -- /bin/sh -l",
+			 ns, name);
 		json_object_set_take(conn, "shell", json_new_string(text));
 		json_object_set_take(st, "connection", conn);
 	}

@@ -26,6 +26,8 @@ struct status_inputs {
 	const struct json *pod;            /* observed pod of the DevServer, NULL if none */
 	const char *ssh_service;           /* observed SSH Service name, NULL if absent */
 	int64_t ssh_port;                  /* its port */
+	const char *ssh_host_key;          /* observed host public key "<type> <base64>", or NULL */
+	const char *ssh_host_key_fingerprint;
 	bool expires;                      /* expires_at is meaningful */
 	int64_t expires_at;                /* unix seconds */
 	int64_t now;                       /* unix seconds, for lastTransitionTime */

@@ -320,6 +320,64 @@ static void test_status_pod_reasons(void **state)
 	json_free(sched);
 }
 
+/* A failing init container (the user's image cannot be pulled for the login
+ * step, or it crashes) is the pod's problem while the main container only
+ * waits in PodInitializing. */
+static void test_status_init_container_reasons(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = J("{\"status\":{\"replicas\":1}}");
+	struct json *pod = J("{\"status\":{\"initContainerStatuses\":[{\"name\":\"tools\",\"state\":"
+			     "{\"terminated\":{\"exitCode\":0}}},{\"name\":\"login\",\"state\":{\"waiting\":"
+			     "{\"reason\":\"ImagePullBackOff\",\"message\":\"Back-off pulling image nope:1\"}}}],"
+			     "\"containerStatuses\":[{\"name\":\"devserver\",\"state\":{\"waiting\":"
+			     "{\"reason\":\"PodInitializing\"}}}]}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.pod = pod;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Failed");
+	assert_string_equal(cond_field(st, "Available", "reason"), "ImagePullBackOff");
+	assert_non_null(strstr(json_get_string(st, "message"), "nope:1"));
+	json_free(st);
+	json_free(ds);
+	json_free(deploy);
+	json_free(pod);
+}
+
+/* The host key is published from the observed Secret, with or without the
+ * Service; without it there is no ssh block at all. */
+static void test_status_publishes_host_key(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	st = status_compute(&in);
+	assert_null(json_get(st, "ssh"));
+	json_free(st);
+	in.ssh_host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJJFtheLHMUspjjB83oD4wxAmnyEMIMe7NOyZiK0Rywk";
+	in.ssh_host_key_fingerprint = "SHA256:t/36O1zGd/Rqk2SBdCZxwunLhXgllPTfCFiKO7GdTHo";
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(json_get(st, "ssh"), "hostKeyFingerprint"),
+			    "SHA256:t/36O1zGd/Rqk2SBdCZxwunLhXgllPTfCFiKO7GdTHo");
+	assert_null(json_get(json_get(st, "ssh"), "service"));
+	json_free(st);
+	in.ssh_service = "box-ssh";
+	in.ssh_port = 2222;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(json_get(st, "ssh"), "service"), "box-ssh");
+	assert_non_null(json_get_string(json_get(st, "ssh"), "hostKey"));
+	json_free(st);
+	json_free(ds);
+}
+
 static void test_status_stopped(void **state)
 {
 	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true}}");
@@ -353,6 +411,8 @@ int main(void)
 		cmocka_unit_test(test_status_transition_times_are_stable),
 		cmocka_unit_test(test_status_failures_name_their_cause),
 		cmocka_unit_test(test_status_pod_reasons),
+		cmocka_unit_test(test_status_init_container_reasons),
+		cmocka_unit_test(test_status_publishes_host_key),
 		cmocka_unit_test(test_status_stopped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,166 @@
+/* hostkey.c - the host-key Secret of a DevServer (see hostkey.h).
+ *
+ * The Secret is built here as JSON and created by reconcile.c with a plain
+ * POST (create, never apply: an existing object of that name that is not
+ * ours must make the create fail, not be taken over). Its data values are
+ * base64 made with OpenSSL's EVP_EncodeBlock into stack buffers that are
+ * wiped; the one heap copy (the JSON string) is wiped by hostkey_secret_free.
+ */
+#include "operator/hostkey.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/base64.h"
+#include "core/buf.h"
+#include "policy/validate.h"
+
+#define HOSTKEY_B64_MAX_BYTES ((SSHKEY_PRIVATE_FILE_MAX_BYTES / 3 + 1) * 4 + 1)
+
+void hostkey_secret_name(const char *ds_name, char *out)
+{
+	snprintf(out, HOSTKEY_SECRET_NAME_MAX_BYTES, "%s" HOSTKEY_SECRET_SUFFIX, ds_name);
+}
+
+static struct json *hostkey_b64_string(const char *text)
+{
+	unsigned char b64[HOSTKEY_B64_MAX_BYTES];
+	int n = EVP_EncodeBlock(b64, (const unsigned char *)text, (int)strlen(text));
+	struct json *s = json_new_stringn((const char *)b64, (size_t)n);
+
+	sshkey_wipe(b64, sizeof(b64));
+	return s;
+}
+
+int hostkey_secret_new(const struct json *ds, struct json **out, struct error *err)
+{
+	const struct json *meta = json_get(ds, "metadata");
+	const char *name = json_get_string(meta, "name"), *ns = json_get_string(meta, "namespace");
+	char secret_name[HOSTKEY_SECRET_NAME_MAX_BYTES], comment[SSHKEY_COMMENT_MAX_BYTES];
+	char priv[SSHKEY_PRIVATE_FILE_MAX_BYTES], pub[SSHKEY_PUBLIC_LINE_MAX_BYTES + 1];
+	struct sshkey_ed25519 key;
+	struct json *secret = NULL, *m, *labels, *data;
+	uint32_t check;
+	int rc;
+
+	*out = NULL;
+	if (!name || !*name)
+		return error_set(err, ERR_INVALID, "host key: the DevServer has no name");
+	snprintf(comment, sizeof(comment), "devserver %s/%s", ns ? ns : "default", name);
+	rc = sshkey_ed25519_generate(&key, err);
+	if (rc == 0)
+		rc = sshkey_random_u32(&check, err);
+	if (rc == 0)
+		rc = sshkey_ed25519_private_file(&key, comment, check, priv, err);
+	if (rc == 0)
+		rc = sshkey_ed25519_public_line(&key, comment, pub, err);
+	sshkey_wipe(&key, sizeof(key));
+	if (rc < 0) {
+		sshkey_wipe(priv, sizeof(priv));
+		return error_prefix(err, "host key");
+	}
+	{
+		size_t n = strlen(pub);
+
+		pub[n] = '\n'; /* the buffer has room for it */
+		pub[n + 1] = '\0';
+	}
+
+	secret = json_new_object();
+	json_object_set_take(secret, "apiVersion", json_new_string("v1"));
+	json_object_set_take(secret, "kind", json_new_string("Secret"));
+	m = json_new_object();
+	hostkey_secret_name(name, secret_name);
+	json_object_set_take(m, "name", json_new_string(secret_name));
+	labels = json_new_object();
+	json_object_set_take(labels, HOSTKEY_ROLE_LABEL, json_new_string(HOSTKEY_ROLE_VALUE));
+	json_object_set_take(m, "labels", labels);
+	json_object_set_take(secret, "metadata", m);
+	json_object_set_take(secret, "type", json_new_string("Opaque"));
+	/* a host key is never edited in place: rotation is delete + recreate */
+	json_object_set_take(secret, "immutable", json_new_bool(true));
+	data = json_new_object();
+	json_object_set_take(data, HOSTKEY_PRIVATE_FILE, hostkey_b64_string(priv));
+	json_object_set_take(data, HOSTKEY_PUBLIC_FILE, hostkey_b64_string(pub));
+	json_object_set_take(secret, "data", data);
+	sshkey_wipe(priv, sizeof(priv));
+
+	/* namespace, controller ownerReference and managed labels, as on every child */
+	rc = policy_stamp(secret, ds, err);
+	if (rc < 0) {
+		hostkey_secret_free(secret);
+		return error_prefix(err, "host key");
+	}
+	*out = secret;
+	return 0;
+}
+
+void hostkey_secret_free(struct json *secret)
+{
+	struct json *priv = json_path(secret, "data", HOSTKEY_PRIVATE_FILE, NULL);
+
+	if (priv && priv->type == JSON_STRING)
+		sshkey_wipe(priv->u.str.ptr, priv->u.str.len);
+	json_free(secret);
+}
+
+bool hostkey_is_secret(const struct json *obj)
+{
+	const char *role = json_get_string(json_path(obj, "metadata", "labels", NULL), HOSTKEY_ROLE_LABEL);
+
+	return role && strcmp(role, HOSTKEY_ROLE_VALUE) == 0 &&
+	       json_get_string(obj, "kind") && strcmp(json_get_string(obj, "kind"), "Secret") == 0;
+}
+
+bool hostkey_owned_by(const struct json *obj, const char *uid)
+{
+	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
+
+	for (size_t i = 0; refs && refs->type == JSON_ARRAY && i < refs->u.arr.len; i++) {
+		const struct json *r = refs->u.arr.items[i];
+		const char *ref_uid = json_get_string(r, "uid");
+
+		if (json_get_bool(r, "controller", false) && ref_uid && strcmp(ref_uid, uid) == 0)
+			return true;
+	}
+	return false;
+}
+
+int hostkey_public(const struct json *secret, char line[SSHKEY_PUBLIC_LINE_MAX_BYTES],
+		   char fp[SSHKEY_FINGERPRINT_BYTES], struct error *err)
+{
+	const char *b64 = json_get_string(json_get(secret, "data"), HOSTKEY_PUBLIC_FILE);
+	struct buf text;
+	int rc;
+
+	if (!b64)
+		return error_set(err, ERR_INVALID, "the host-key Secret has no %s", HOSTKEY_PUBLIC_FILE);
+	buf_init(&text, SSHKEY_PUBLIC_LINE_MAX_BYTES);
+	rc = base64_decode(b64, strlen(b64), &text, err);
+	if (rc == 0 && memchr(text.data ? text.data : "", '\0', text.len))
+		rc = error_set(err, ERR_INVALID, "the host public key contains a NUL byte");
+	if (rc == 0)
+		rc = sshkey_public_strip_comment(text.data ? text.data : "", line,
+						 SSHKEY_PUBLIC_LINE_MAX_BYTES, err);
+	if (rc == 0)
+		rc = sshkey_public_fingerprint(line, fp, err);
+	buf_cleanup(&text);
+	return rc < 0 ? error_prefix(err, "host key") : 0;
+}
+
+void hostkey_secret_projection(struct json *obj)
+{
+	struct json *data = json_get(obj, "data");
+
+	if (!hostkey_is_secret(obj) || !data)
+		return;
+	{
+		struct json *priv = json_get(data, HOSTKEY_PRIVATE_FILE);
+
+		if (priv && priv->type == JSON_STRING)
+			sshkey_wipe(priv->u.str.ptr, priv->u.str.len);
+	}
+	json_object_remove(data, HOSTKEY_PRIVATE_FILE);
+}
