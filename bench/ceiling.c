@@ -35,6 +35,7 @@
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "policy/bundle.h"
+#include "policy/context.h"
 #include "policy/engine.h"
 #include "policy/validate.h"
 
@@ -210,14 +211,13 @@ static void render_all(struct run *r, const struct json *flavor, const char *fla
 {
 	struct policy_bundle bundle;
 	struct policy_engine *e;
-	struct json *ctx = json_new_object();
+	struct policy_context_config cc = { POLICY_DEFAULT_IMAGE, POLICY_DEFAULT_TOOLS_IMAGE };
+	struct json *ctx = policy_context_new(&cc, r->ns);
 	struct error err;
 
 	policy_bundle_init(&bundle);
 	if (policy_bundle_load_embedded(&bundle, &err) < 0 || policy_engine_new(&bundle, NULL, &e, &err) < 0)
 		die("policy", &err);
-	json_object_set_take(ctx, "namespace", json_new_string(r->ns));
-	json_object_set_take(ctx, "default_image", json_new_string("ghcr.io/devserver/base:latest"));
 	for (int i = 0; i < r->n; i++) {
 		struct item *it = &r->items[i];
 		struct json *out = NULL;

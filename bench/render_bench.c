@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "json/json.h"
 #include "policy/bundle.h"
+#include "policy/context.h"
 #include "policy/engine.h"
 #include "policy/validate.h"
 
@@ -119,9 +120,11 @@ int main(int argc, char **argv)
 		shape_ns[s] = calloc((size_t)n, sizeof(int64_t));
 	}
 	flavor = parse(flavor_text);
-	ctx = json_new_object();
-	json_object_set_take(ctx, "namespace", json_new_string("bench"));
-	json_object_set_take(ctx, "default_image", json_new_string("example.invalid/default:1"));
+	{
+		struct policy_context_config cc = { "example.invalid/default:1", "example.invalid/tools:1" };
+
+		ctx = policy_context_new(&cc, "bench");
+	}
 	render_ns = calloc((size_t)n, sizeof(int64_t));
 	finish_ns = calloc((size_t)n, sizeof(int64_t));
 

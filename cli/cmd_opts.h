@@ -25,7 +25,6 @@
 #define CLI_PATH_MAX_BYTES 4096
 #define DEVSERVER_NAME_MAX_BYTES 58               /* <name>-home fits 63 */
 #define DEVSERVER_API_VERSION "devserver.io/v1"
-#define RENDER_DEFAULT_IMAGE "ghcr.io/devserver/base:latest" /* ctx.default_image offline */
 #define RENDER_MAX_INPUT_BYTES (4u * 1024 * 1024)
 
 struct create_opts {
@@ -100,6 +99,7 @@ struct logs_opts {
 struct render_opts {
 	struct cmd_common c;
 	const char *file, *flavor_file, *policies, *check;
+	const char *default_image, *tools_image;   /* ctx, as the operator's flags */
 };
 
 /* Renders ds with flavor (may be NULL) and ctx through bundle; *out is the

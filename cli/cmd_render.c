@@ -7,9 +7,9 @@
  * second runs fixture directories (tests/fixtures/render/README.md) and
  * reports the cases whose output differs. Both use src/policy unchanged, with
  * the embedded default policy unless --policies names a bundle directory.
- * Offline there is no operator configuration, so ctx.default_image is
- * RENDER_DEFAULT_IMAGE and ctx.namespace the DevServer's (or -n, or
- * "default"), matching the fixtures' shared ctx.yaml.
+ * Offline there is no operator configuration, so ctx holds the operator's
+ * built-in image defaults (policy/context.h) and the DevServer's namespace
+ * (or -n, or "default"); --check uses each fixture directory's ctx.yaml.
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@
 #include "core/mem.h"
 #include "json/yaml_doc.h"
 #include "output.h"
+#include "policy/context.h"
 #include "policy/engine.h"
 
 int render_load_bundle(const char *dir, struct policy_bundle *b, struct error *err)
@@ -267,6 +268,8 @@ static const struct flag_spec render_flags[] = {
 	{ "flavor-file", 0, FLAG_STRING, 0, offsetof(struct render_opts, flavor_file), "FILE" },
 	{ "policies", 0, FLAG_STRING, 0, offsetof(struct render_opts, policies), "DIR" },
 	{ "check", 0, FLAG_STRING, 0, offsetof(struct render_opts, check), "DIR" },
+	{ "default-image", 0, FLAG_STRING, 0, offsetof(struct render_opts, default_image), "IMG" },
+	{ "tools-image", 0, FLAG_STRING, 0, offsetof(struct render_opts, tools_image), "IMG" },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -280,6 +283,9 @@ static int render_check(struct cli_ctx *ctx, void *p, struct error *err)
 		return error_set(err, ERR_INVALID, "--flavor-file does not apply to --check");
 	if (o->check && ctx->g.output)
 		return error_set(err, ERR_INVALID, "-o does not apply to --check");
+	if (o->check && (o->default_image || o->tools_image))
+		return error_set(err, ERR_INVALID, "--default-image and --tools-image do not apply to "
+				 "--check (each fixture has its ctx.yaml)");
 	return 0;
 }
 
@@ -329,11 +335,12 @@ static int render_run(struct cli_ctx *ctx, void *p)
 		rc = read_yaml(o->flavor_file, false, &flavor, &err);
 	if (rc == 0) {
 		ns = json_get_string(json_get(ds, "metadata"), "namespace");
-		rctx = json_new_object();
-		json_object_set_take(rctx, "namespace",
-				     json_new_string(ns ? ns : ctx->g.namespace ? ctx->g.namespace
-										 : "default"));
-		json_object_set_take(rctx, "default_image", json_new_string(RENDER_DEFAULT_IMAGE));
+		struct policy_context_config cc = {
+			o->default_image ? o->default_image : POLICY_DEFAULT_IMAGE,
+			o->tools_image ? o->tools_image : POLICY_DEFAULT_TOOLS_IMAGE,
+		};
+
+		rctx = policy_context_new(&cc, ns ? ns : ctx->g.namespace ? ctx->g.namespace : "default");
 		rc = render_objects(&bundle, ds, flavor, rctx, &out, &err);
 	}
 	if (rc == 0 && ctx->format == OUT_JSON) {
@@ -359,6 +366,7 @@ const struct command cmd_render = {
 	.summary = "Render a DevServer's children offline, or check fixtures",
 	.usage =
 	"Usage: devctl render -f FILE [--flavor-file FILE] [--policies DIR] [-o yaml|json]\n"
+	"                     [--default-image IMG] [--tools-image IMG]\n"
 	"       devctl render --check DIR [--policies DIR]\n"
 	"\n"
 	"Run the operator's policy engine without a cluster. With -f, print the objects\n"
@@ -372,6 +380,10 @@ const struct command cmd_render = {
 	"      --flavor-file FILE  the DevServerFlavor to render with (default: none)\n"
 	"      --policies DIR      policy bundle directory (default: the built-in policy)\n"
 	"      --check DIR         run the fixture directories under DIR\n"
+	"      --default-image IMG ctx.default_image, as the operator's flag of that name\n"
+	"                          (default " POLICY_DEFAULT_IMAGE ")\n"
+	"      --tools-image IMG   ctx.tools_image, as the operator's flag of that name\n"
+	"                          (default " POLICY_DEFAULT_TOOLS_IMAGE ")\n"
 	"  -o, --output FORMAT     yaml (documents separated by ---, the default) or json\n"
 	"                          (a v1 List)\n"
 	"\n"

@@ -2,18 +2,22 @@
 -- One replica (zero when stopped) with the Recreate strategy: a persistent
 -- home is ReadWriteOnce, so the old pod must be gone before the new one
 -- mounts it. The selector uses only the name (selectors are immutable).
--- The pod runs as user 1000 with every capability dropped, which a non-root
--- sshd on a port above 1024 needs nothing more than.
+-- The pod runs as user 1000 with every capability dropped (Pod Security
+-- "restricted"), which a non-root sshd on a port above 1024 needs nothing
+-- more than. The user's image is run as it is: two init containers bring
+-- sshd and the login user to it (lib/tools.lua), and the main container's
+-- command is the tools entrypoint, which execs sshd in the foreground.
 local names = require("lib.names")
 local resources = require("lib.resources")
 local sshd = require("lib.sshd")
+local tools = require("lib.tools")
 local util = require("lib.util")
 local volumes = require("lib.volumes")
 
 local deployment = {}
 
 deployment.CONTAINER = "devserver"
-deployment.USER_ID = 1000
+deployment.USER_ID = tools.USER_ID
 
 local function env(req)
   if not req.env then
@@ -33,12 +37,39 @@ local function env(req)
   return out
 end
 
-local function probe(initial_delay, period, failures)
+local function probe(period, failures)
   return {
     tcpSocket = { port = sshd.PORT_NAME },
-    initialDelaySeconds = initial_delay,
     periodSeconds = period,
     failureThreshold = failures,
+  }
+end
+
+local function security_context()
+  return {
+    allowPrivilegeEscalation = false,
+    capabilities = { drop = { "ALL" } },
+  }
+end
+
+-- The init containers: copy the tools tree into the emptyDir, then let the
+-- user's own image say which shell the login user gets.
+local function init_containers(req)
+  return {
+    {
+      name = "tools",
+      image = req.tools_image,
+      command = tools.COPY_COMMAND,
+      securityContext = security_context(),
+      volumeMounts = { volumes.tools_mount() },
+    },
+    {
+      name = "login",
+      image = req.image,
+      command = { tools.PREPARE_LOGIN },
+      securityContext = security_context(),
+      volumeMounts = { volumes.tools_mount() },
+    },
   }
 end
 
@@ -46,19 +77,19 @@ local function container(req, mounts)
   local c = {
     name = deployment.CONTAINER,
     image = req.image,
+    command = { tools.ENTRYPOINT },
     ports = {
       { name = sshd.PORT_NAME, containerPort = sshd.PORT, protocol = "TCP" },
     },
     workingDir = volumes.HOME_PATH,
-    securityContext = {
-      allowPrivilegeEscalation = false,
-      capabilities = { drop = { "ALL" } },
-    },
-    -- Ready as soon as sshd accepts connections; restarted only after two
-    -- minutes without sshd, because a restart costs the developer their
-    -- running processes.
-    readinessProbe = probe(2, 5, 3),
-    livenessProbe = probe(30, 20, 6),
+    securityContext = security_context(),
+    -- Started (and ready) as soon as sshd accepts connections, checked every
+    -- second for up to five minutes; restarted only after two minutes
+    -- without sshd, because a restart costs the developer their running
+    -- processes.
+    startupProbe = probe(1, 300),
+    readinessProbe = probe(5, 3),
+    livenessProbe = probe(20, 6),
     volumeMounts = mounts,
   }
   util.set_if(c, "env", env(req))
@@ -80,6 +111,7 @@ function deployment.build(req)
       fsGroup = deployment.USER_ID,
       seccompProfile = { type = "RuntimeDefault" },
     },
+    initContainers = init_containers(req),
     containers = { container(req, mounts) },
     volumes = vols,
   }

@@ -60,6 +60,15 @@ function names.home(name)
   return name .. suffixes.home
 end
 
+-- The Secret holding the sshd host key. The operator (not the policy)
+-- creates it under this name; a Secret name may be 253 characters long, so
+-- it does not count towards MAX_NAME_LEN.
+names.HOSTKEY_SUFFIX = "-hostkey"
+
+function names.hostkey(name)
+  return name .. names.HOSTKEY_SUFFIX
+end
+
 -- The labels selectors match on; a fresh table on every call.
 function names.selector(name)
   return { [names.NAME_LABEL] = name }

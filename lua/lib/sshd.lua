@@ -1,9 +1,12 @@
 -- sshd.lua - the sshd configuration and authorized keys, as one ConfigMap.
--- The image runs sshd as the non-root user 1000 with
--- `-f /etc/devserver/ssh/sshd_config`; everything sshd must write (host keys,
--- pid file) lives in the home volume, so host keys survive a restart when the
--- home is persistent and ssh clients can pin them.
+-- sshd comes from the tools tree (lib/tools.lua) and runs as the non-root
+-- login user with `-f /etc/devserver/ssh/sshd_config`: port 2222, public keys
+-- only, no PAM (a non-root sshd cannot use it). The host key is the one the
+-- operator generated and keeps in the Secret <name>-hostkey (mounted at
+-- HOSTKEY_DIR), so it is known before the first connection and survives
+-- every restart; the pid file goes to the tools emptyDir.
 local names = require("lib.names")
+local tools = require("lib.tools")
 local util = require("lib.util")
 
 local sshd = {}
@@ -11,7 +14,8 @@ local sshd = {}
 sshd.PORT = 2222
 sshd.PORT_NAME = "ssh"
 sshd.CONFIG_DIR = "/etc/devserver/ssh"
-sshd.STATE_DIR = "/home/dev/.devserver/ssh"
+sshd.HOSTKEY_DIR = "/etc/devserver/hostkey"
+sshd.HOSTKEY_FILE = "ssh_host_ed25519_key"
 
 -- Splits each key string into lines (a pasted authorized_keys file is several
 -- keys), trims them, drops blanks and comments, and keeps the first of each
@@ -45,7 +49,9 @@ end
 -- The sshd_config text. Public keys only, no root, no passwords; PAM off
 -- because a non-root sshd cannot use it; StrictModes off because fsGroup
 -- makes the home volume group-writable, which StrictModes refuses (the keys
--- file itself is a read-only ConfigMap mount no user can change).
+-- file itself is a read-only ConfigMap mount no user can change). The host
+-- key file is root-owned and group-readable (a Secret volume with fsGroup):
+-- sshd checks the mode only of key files the login user owns.
 local config_text
 
 function sshd.config()
@@ -53,13 +59,11 @@ function sshd.config()
   if config_text then
     return config_text
   end
-  local state = sshd.STATE_DIR
   local lines = {
     "# Rendered by the devserver-operator default policy; edits are overwritten.",
     string.format("Port %d", sshd.PORT),
-    "HostKey " .. state .. "/ssh_host_ed25519_key",
-    "HostKey " .. state .. "/ssh_host_rsa_key",
-    "PidFile " .. state .. "/sshd.pid",
+    "HostKey " .. sshd.HOSTKEY_DIR .. "/" .. sshd.HOSTKEY_FILE,
+    "PidFile " .. tools.RUN_DIR .. "/sshd.pid",
     "AuthorizedKeysFile " .. sshd.CONFIG_DIR .. "/authorized_keys",
     "AuthenticationMethods publickey",
     "PubkeyAuthentication yes",

@@ -99,11 +99,26 @@ validate.opt_map = opt_map
 validate.opt_list = opt_list
 validate.opt_quantity = opt_quantity
 
--- Paths reserved by the policy; a volume may not be mounted on them.
+-- Paths reserved by the policy; a volume may not be mounted on them (nor,
+-- for RESERVED_TREES, below them).
 validate.RESERVED_PATHS = {
   ["/home/dev"] = true,
-  ["/etc/devserver/ssh"] = true,
+  ["/etc/passwd"] = true,
+  ["/etc/group"] = true,
 }
+validate.RESERVED_TREES = { "/etc/devserver", "/devserver" }
+
+local function reserved(mount)
+  if validate.RESERVED_PATHS[mount] then
+    return true
+  end
+  for _, tree in ipairs(validate.RESERVED_TREES) do
+    if mount == tree or mount:sub(1, #tree + 1) == tree .. "/" then
+      return true
+    end
+  end
+  return false
+end
 
 -- Checks a volume list ({claimName, mountPath, readOnly}) and returns
 -- normalized records {claim_name, mount_path, read_only}, or nil when empty.
@@ -138,7 +153,7 @@ function validate.volumes(list, where, null)
         or mount:find("//", 1, true) then
       fail("%s.mountPath %q is not a usable mount point", path, mount)
     end
-    if validate.RESERVED_PATHS[mount] or mount:find("^/etc/devserver/ssh/") then
+    if reserved(mount) then
       fail("%s.mountPath %q is reserved by the policy", path, mount)
     end
     if seen[mount] then
@@ -265,6 +280,11 @@ function validate.request(ds, flavor, ctx)
   flavor = opt_map(flavor, "flavor", null) or {}
   local fspec = opt_map(flavor.spec, "flavor spec", null) or {}
 
+  local tools_image = opt_string(ctx.tools_image, "ctx.tools_image", null)
+  if not tools_image then
+    error("no tools image: the operator's --tools-image (ctx.tools_image) is empty", 0)
+  end
+
   local image = opt_string(spec.image, "spec.image", null)
     or opt_string(fspec.defaultImage, "flavor spec.defaultImage", null)
     or opt_string(ctx.default_image, "ctx.default_image", null)
@@ -275,6 +295,7 @@ function validate.request(ds, flavor, ctx)
   return {
     name = name,
     image = image,
+    tools_image = tools_image,
     stopped = opt_bool(spec.stopped, "spec.stopped", null) or false,
     env = env_list(spec.env, null),
     keys = key_list(spec.ssh, null),

@@ -33,7 +33,10 @@ static const struct option_def option_defs[] = {
 	{ "policy-configmap", "DEVSERVER_POLICY_CONFIGMAP", OPT_STRING, OFF(policy_configmap), 0, 0,
 	  "ConfigMap holding policy overrides (default " OPTIONS_DEFAULT_POLICY_CONFIGMAP ")" },
 	{ "default-image", "DEVSERVER_DEFAULT_IMAGE", OPT_STRING, OFF(default_image), 0, 0,
-	  "image when neither the DevServer nor its flavor names one" },
+	  "image when neither the DevServer nor its flavor names one (default "
+	  POLICY_DEFAULT_IMAGE ")" },
+	{ "tools-image", "DEVSERVER_TOOLS_IMAGE", OPT_STRING, OFF(tools_image), 0, 0,
+	  "image that brings sshd to every DevServer (default " POLICY_DEFAULT_TOOLS_IMAGE ")" },
 	{ "concurrency", "DEVSERVER_CONCURRENCY", OPT_INT, OFF(concurrency), 1, 1024,
 	  "DevServers reconciled at once (default 16)" },
 	{ "resync", "DEVSERVER_RESYNC", OPT_DURATION, OFF(resync_s), 0, 0,
@@ -131,7 +134,8 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	memset(o, 0, sizeof(*o));
 	o->operator_namespace = OPTIONS_DEFAULT_OPERATOR_NAMESPACE;
 	o->policy_configmap = OPTIONS_DEFAULT_POLICY_CONFIGMAP;
-	o->default_image = OPTIONS_DEFAULT_IMAGE;
+	o->default_image = POLICY_DEFAULT_IMAGE;
+	o->tools_image = POLICY_DEFAULT_TOOLS_IMAGE;
 	o->concurrency = OPTIONS_DEFAULT_CONCURRENCY;
 	o->resync_s = OPTIONS_DEFAULT_RESYNC_S;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;

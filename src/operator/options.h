@@ -14,13 +14,13 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "policy/context.h"
 
 #define OPTIONS_MAX_NAMESPACES 64
 #define OPTIONS_DEFAULT_CONCURRENCY 16
 #define OPTIONS_DEFAULT_RESYNC_S (10 * 60)
 #define OPTIONS_DEFAULT_POLICY_CONFIGMAP "devserver-policy"
 #define OPTIONS_DEFAULT_OPERATOR_NAMESPACE "devserver-system"
-#define OPTIONS_DEFAULT_IMAGE "ghcr.io/devserver/base:latest"
 #define OPTIONS_DEFAULT_HEALTH_ADDR ":8080"
 #define OPTIONS_DEFAULT_POLICY_RATE 50   /* DevServers re-rendered per second after a policy change */
 
@@ -32,6 +32,7 @@ struct operator_options {
 	const char *operator_namespace;       /* policy ConfigMap, Events about it, Lease */
 	const char *policy_configmap;
 	const char *default_image;
+	const char *tools_image;              /* the init container bringing sshd (lib/tools.lua) */
 	int concurrency;                      /* DevServers reconciled at once */
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int policy_rate;                      /* re-renders per second after a policy change */

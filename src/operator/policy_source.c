@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "operator/children.h"
 #include "operator/controller_internal.h"
+#include "policy/context.h"
 #include "operator/flavor.h"
 #include "policy/bundle.h"
 #include "policy/fixture.h"
@@ -100,11 +101,10 @@ static int policy_trial_one(struct controller *c, struct policy_engine *e, const
 			    const struct json *flavor, struct error *err)
 {
 	const char *ns = json_get_string(json_get(ds, "metadata"), "namespace");
-	struct json *ctx = json_new_object(), *out = NULL, *desired = NULL;
+	struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
+	struct json *ctx = policy_context_new(&cc, ns), *out = NULL, *desired = NULL;
 	int rc;
 
-	json_object_set_take(ctx, "namespace", json_new_string(ns ? ns : ""));
-	json_object_set_take(ctx, "default_image", json_new_string(c->opt.default_image));
 	rc = policy_engine_render(e, ds, flavor, ctx, &out, err);
 	if (rc == 0)
 		rc = children_prepare(ds, out, &desired, err);
@@ -119,12 +119,11 @@ static int policy_fixtures(struct controller *c, struct policy_engine *candidate
 			   const struct json *data, int *ran, struct error *err)
 {
 	struct policy_fixture *cases = NULL;
-	struct json *ctx = json_new_object();
+	struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
+	struct json *ctx = policy_context_new(&cc, "default");
 	size_t n = 0;
 	int rc;
 
-	json_object_set_take(ctx, "namespace", json_new_string("default"));
-	json_object_set_take(ctx, "default_image", json_new_string(c->opt.default_image));
 	rc = policy_fixture_load_configmap(data, ctx, &cases, &n, err);
 	json_free(ctx);
 	if (rc < 0) {

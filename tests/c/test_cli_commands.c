@@ -876,7 +876,9 @@ static void test_render(void **state)
 	EXPECT_USAGE("devctl render: unexpected argument \"x\"", "render", "-f", "a", "x");
 
 	/* YAML: one document per object, the same objects as expected.yaml */
-	run(&r, "render", "-f", ds, "--flavor-file", fl, NULL);
+	run(&r, "render", "-f", ds, "--flavor-file", fl, "--default-image",
+	    "registry.example.com/devserver/base:1", "--tools-image",
+	    "registry.example.com/devserver/tools:1", NULL);
 	assert_int_equal(r.rc, EXIT_OK);
 	assert_string_equal(r.err, "");
 	assert_starts_with(r.out, "---\napiVersion: v1\n");
@@ -1004,7 +1006,7 @@ static void test_render_check_reports_differences(void **state)
 	snprintf(p, sizeof(p), "%s/wrong-error/error.txt", dir);
 	write_file(p, "this error never happens\n");
 	snprintf(p, sizeof(p), "%s/ctx.yaml", dir);
-	write_file(p, "namespace: default\ndefault_image: img:1\n");
+	write_file(p, "namespace: default\ndefault_image: img:1\ntools_image: tools:1\n");
 
 	run(&r, "render", "--check", dir, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);

@@ -100,6 +100,7 @@ static void test_policy_engine_under_memory_caps(void **state)
 	struct policy_limits l;
 	struct policy_engine *ref = NULL, *e;
 	struct json *ds = parse(ds_small), *flavor = parse(flavor_text), *big = ds_big(2u << 20);
+	struct json *ctx = parse("{\"tools_image\":\"tools:1\"}");
 	struct json *want = NULL, *out;
 	struct error err;
 	unsigned caps = 0, build_fail = 0, render_fail = 0, render_ok = 0, big_fail = 0;
@@ -108,7 +109,7 @@ static void test_policy_engine_under_memory_caps(void **state)
 	policy_bundle_init(&b);
 	assert_int_equal(policy_bundle_load_embedded(&b, &err), 0);
 	if (policy_engine_new(&b, NULL, &ref, &err) != 0 ||
-	    policy_engine_render(ref, ds, flavor, NULL, &want, &err) != 0)
+	    policy_engine_render(ref, ds, flavor, ctx, &want, &err) != 0)
 		fail_msg("uncapped engine: %s", err.msg);
 
 	for (size_t cap = CAP_MIN_BYTES; cap <= CAP_MAX_BYTES;
@@ -129,7 +130,7 @@ static void test_policy_engine_under_memory_caps(void **state)
 		assert_true(policy_engine_mem_bytes(e) <= cap);
 		/* a render too big for the cap fails softly ... */
 		error_clear(&err);
-		rc = policy_engine_render(e, big, flavor, NULL, &out, &err);
+		rc = policy_engine_render(e, big, flavor, ctx, &out, &err);
 		assert_int_not_equal(rc, 0);
 		assert_null(out);
 		assert_soft(rc, &err, "render of a 2 MiB DevServer", cap);
@@ -138,7 +139,7 @@ static void test_policy_engine_under_memory_caps(void **state)
 		/* ... and the engine renders a normal one as well as it could before */
 		for (int i = 0; i < 2; i++) {
 			error_clear(&err);
-			rc = policy_engine_render(e, ds, flavor, NULL, &out, &err);
+			rc = policy_engine_render(e, ds, flavor, ctx, &out, &err);
 			assert_true(policy_engine_mem_bytes(e) <= cap);
 			if (rc < 0) {
 				assert_soft(rc, &err, "render", cap);
@@ -166,13 +167,14 @@ static void test_policy_engine_under_memory_caps(void **state)
 	assert_true(big_fail > 0);
 
 	/* the uncapped engine is unaffected by all of that */
-	assert_int_equal(policy_engine_render(ref, ds, flavor, NULL, &out, &err), 0);
+	assert_int_equal(policy_engine_render(ref, ds, flavor, ctx, &out, &err), 0);
 	assert_true(json_equal(out, want));
 	json_free(out);
 	json_free(want);
 	json_free(ds);
 	json_free(big);
 	json_free(flavor);
+	json_free(ctx);
 	policy_engine_free(ref);
 	policy_bundle_cleanup(&b);
 }

@@ -74,6 +74,7 @@ static void test_checker_detects_a_wrong_expectation(void **state)
 		fail_msg("%s", err.msg);
 	/* the shared ctx is not loaded here, so give the case its image */
 	json_object_set_take(f.ctx, "default_image", json_new_string("img:1"));
+	json_object_set_take(f.ctx, "tools_image", json_new_string("tools:1"));
 	/* break the expectation: the Deployment's replicas */
 	for (size_t i = 0; i < f.expected->u.arr.len; i++) {
 		const char *kind = json_get_string(f.expected->u.arr.items[i], "kind");

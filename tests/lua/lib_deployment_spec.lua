@@ -39,8 +39,31 @@ describe("lib.deployment", function()
     local c = build().spec.template.spec.containers[1]
     assert.are.equal("devserver", c.name)
     assert.are.same({ { name = "ssh", containerPort = 2222, protocol = "TCP" } }, c.ports)
+    assert.are.same({ port = "ssh" }, c.startupProbe.tcpSocket)
     assert.are.same({ port = "ssh" }, c.readinessProbe.tcpSocket)
     assert.are.same({ port = "ssh" }, c.livenessProbe.tcpSocket)
+    -- noticed within a second of sshd listening
+    assert.are.equal(1, c.startupProbe.periodSeconds)
+  end)
+
+  it("runs the user's image with the tools entrypoint, after the two init containers", function()
+    local pod = build({ tools_image = "tools:1" }).spec.template.spec
+    local c = pod.containers[1]
+    assert.are.same({ "/devserver/bin/entrypoint" }, c.command)
+    assert.are.equal("img", c.image)
+    assert.are.equal(2, #pod.initContainers)
+    local copy, login = pod.initContainers[1], pod.initContainers[2]
+    assert.are.equal("tools", copy.name)
+    assert.are.equal("tools:1", copy.image)
+    assert.are.equal("/opt/devserver-tools/bin/busybox", copy.command[1])
+    assert.are.equal("login", login.name)
+    assert.are.equal("img", login.image)
+    assert.are.same({ "/devserver/bin/prepare-login" }, login.command)
+    for _, ic in ipairs(pod.initContainers) do
+      assert.are.same({ { name = "devserver-tools", mountPath = "/devserver" } }, ic.volumeMounts)
+      assert.are.same({ allowPrivilegeEscalation = false, capabilities = { drop = { "ALL" } } },
+        ic.securityContext)
+    end
   end)
 
   it("omits empty fields", function()

@@ -35,9 +35,13 @@ describe("lib.sshd", function()
     has("AuthenticationMethods publickey")
     has("AuthorizedKeysFile /etc/devserver/ssh/authorized_keys")
     has("UsePAM no")
+    -- exactly one host key: the operator's, from its Secret
+    local keys = {}
     for path in c:gmatch("\nHostKey (%S+)") do
-      assert.are.equal(sshd.STATE_DIR, path:match("^(.*)/[^/]+$"))
+      keys[#keys + 1] = path
     end
+    assert.are.same({ sshd.HOSTKEY_DIR .. "/" .. sshd.HOSTKEY_FILE }, keys)
+    has("PidFile /devserver/run/sshd.pid")
     assert.are.equal("\n", c:sub(-1))
   end)
 

@@ -2,7 +2,7 @@ package.path = "lua/?.lua;" .. package.path
 local validate = require("lib.validate")
 
 local NULL = setmetatable({}, { __name = "null" })
-local CTX = { default_image = "img:default", null = NULL }
+local CTX = { default_image = "img:default", tools_image = "tools:1", null = NULL }
 
 local function ds(spec, name)
   return { metadata = { name = name or "box" }, spec = spec }
@@ -18,7 +18,8 @@ end
 
 describe("lib.validate", function()
   it("reads a minimal DevServer with defaults", function()
-    assert.are.same({ name = "box", image = "img:default", stopped = false }, req(nil, nil))
+    assert.are.same({ name = "box", image = "img:default", tools_image = "tools:1", stopped = false },
+      req(nil, nil))
   end)
 
   it("treats a missing flavor spec as empty", function()
@@ -31,7 +32,14 @@ describe("lib.validate", function()
     assert.are.equal("b", req({ image = "" }, { defaultImage = "b" }).image)
     assert.are.equal("img:default", req({ image = NULL }, { defaultImage = NULL }).image)
     fails("no image: set spec.image, the flavor's spec.defaultImage or the operator's default image",
-      {}, {}, { null = NULL })
+      {}, {}, { tools_image = "tools:1", null = NULL })
+  end)
+
+  it("requires the tools image from ctx", function()
+    fails("no tools image: the operator's --tools-image (ctx.tools_image) is empty",
+      {}, {}, { default_image = "img" })
+    fails("no tools image: the operator's --tools-image (ctx.tools_image) is empty",
+      {}, {}, { default_image = "img", tools_image = "" })
   end)
 
   it("treats ctx.null, and any userdata null, as missing", function()
@@ -42,7 +50,8 @@ describe("lib.validate", function()
     assert.are.same({}, r.keys)
     assert.is_nil(r.tolerations)
     -- io.stdout stands in for the host's light userdata null.
-    assert.is_nil(validate.request(ds({ home = io.stdout }), {}, { default_image = "x" }).home)
+    assert.is_nil(validate.request(ds({ home = io.stdout }), {},
+      { default_image = "x", tools_image = "t" }).home)
   end)
 
   it("requires metadata.name", function()
@@ -98,6 +107,16 @@ describe("lib.validate", function()
       { volumes = { { claimName = "c", mountPath = "/etc/devserver/ssh" } } })
     fails('spec.volumes[0].mountPath "/etc/devserver/ssh/x" is reserved by the policy',
       { volumes = { { claimName = "c", mountPath = "/etc/devserver/ssh/x" } } })
+    for _, p in ipairs({ "/etc/devserver", "/etc/devserver/hostkey", "/devserver", "/devserver/bin",
+                         "/etc/passwd", "/etc/group" }) do
+      fails(string.format('spec.volumes[0].mountPath "%s" is reserved by the policy', p),
+        { volumes = { { claimName = "c", mountPath = p } } })
+    end
+    -- only whole path components are reserved
+    assert.are.equal("/devserverx", req({ volumes = { { claimName = "c", mountPath = "/devserverx" } } })
+      .volumes[1].mount_path)
+    assert.are.equal("/etc/passwd.d", req({ volumes = { { claimName = "c", mountPath = "/etc/passwd.d" } } })
+      .volumes[1].mount_path)
     fails('spec.volumes[1].mountPath "/d" duplicates spec.volumes[0]',
       { volumes = { { claimName = "a", mountPath = "/d" }, { claimName = "b", mountPath = "/d" } } })
     fails('flavor spec.volumes[0].mountPath "x" must be an absolute path',

@@ -2,16 +2,26 @@ package.path = "lua/?.lua;" .. package.path
 local volumes = require("lib.volumes")
 
 describe("lib.volumes", function()
-  it("always mounts the home and the ssh config", function()
+  it("always mounts the home, the ssh config, the host key and the tools", function()
     local vols, mounts = volumes.build({ name = "box" })
     assert.are.same({
       { name = "home", emptyDir = {} },
       { name = "ssh", configMap = { name = "box-ssh", defaultMode = 292 } },
+      { name = "hostkey", secret = {
+        secretName = "box-hostkey", defaultMode = 288,
+        items = { { key = "ssh_host_ed25519_key", path = "ssh_host_ed25519_key" } },
+      } },
+      { name = "devserver-tools", emptyDir = {} },
     }, vols)
     assert.are.same({
       { name = "home", mountPath = "/home/dev" },
       { name = "ssh", mountPath = "/etc/devserver/ssh", readOnly = true },
+      { name = "hostkey", mountPath = "/etc/devserver/hostkey", readOnly = true },
+      { name = "devserver-tools", mountPath = "/devserver" },
+      { name = "devserver-tools", mountPath = "/etc/passwd", subPath = "etc/passwd", readOnly = true },
+      { name = "devserver-tools", mountPath = "/etc/group", subPath = "etc/group", readOnly = true },
     }, mounts)
+    assert.are.same({ name = "devserver-tools", mountPath = "/devserver" }, volumes.tools_mount())
   end)
 
   it("uses the home claim when the home is persistent", function()
@@ -35,12 +45,12 @@ describe("lib.volumes", function()
       { name = "vol-1", persistentVolumeClaim = { claimName = "f-cache" } },
       { name = "vol-2", persistentVolumeClaim = { claimName = "s-data" } },
       { name = "vol-3", persistentVolumeClaim = { claimName = "s-ref", readOnly = true } },
-    }, { vols[3], vols[4], vols[5] })
+    }, { vols[5], vols[6], vols[7] })
     assert.are.same({
       { name = "vol-1", mountPath = "/cache" },
       { name = "vol-2", mountPath = "/data" },
       { name = "vol-3", mountPath = "/ref", readOnly = true },
-    }, { mounts[3], mounts[4], mounts[5] })
-    assert.are.equal(5, #vols)
+    }, { mounts[7], mounts[8], mounts[9] })
+    assert.are.equal(7, #vols)
   end)
 end)

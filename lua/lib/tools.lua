@@ -1,0 +1,29 @@
+-- tools.lua - the contract with the tools image (docs/images.md).
+-- A DevServer runs the user's image as it is, which may have no sshd, no
+-- libc of its own and no entry for uid 1000. The tools image carries a
+-- relocated OpenSSH server and a static busybox under SOURCE_DIR; the
+-- "tools" init container copies that tree into an emptyDir mounted at DIR in
+-- every container, the "login" init container (the user's image, run by the
+-- tree's busybox) writes passwd/group files naming the login user, and the
+-- main container mounts those over /etc/passwd and /etc/group and runs
+-- ENTRYPOINT, which execs sshd in the foreground. Nothing is written into the
+-- image. Paths here must match images/tools (scripts/images builds it).
+local tools = {}
+
+tools.VOLUME = "devserver-tools"
+tools.DIR = "/devserver"
+tools.SOURCE_DIR = "/opt/devserver-tools"
+tools.COPY_COMMAND = { tools.SOURCE_DIR .. "/bin/busybox", "cp", "-a", tools.SOURCE_DIR .. "/.", tools.DIR .. "/" }
+tools.PREPARE_LOGIN = tools.DIR .. "/bin/prepare-login"
+tools.ENTRYPOINT = tools.DIR .. "/bin/entrypoint"
+tools.SSHD = tools.DIR .. "/sbin/sshd"
+tools.RUN_DIR = tools.DIR .. "/run"
+-- written by prepare-login, mounted over the image's files
+tools.PASSWD = "etc/passwd"
+tools.GROUP = "etc/group"
+
+-- The login user every DevServer has, whatever its image.
+tools.USER = "dev"
+tools.USER_ID = 1000
+
+return tools
