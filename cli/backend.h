@@ -1,8 +1,8 @@
 /* backend.h - everything devctl needs from a cluster, as one seam.
  *
  * The commands parse, validate, build objects and print; every call that
- * reaches the API server (or runs ssh / kubectl port-forward) goes through
- * these functions. backend_stub.c implements them all as "not connected to a
+ * reaches the API server goes through these functions (ssh and kubectl
+ * port-forward are processes devctl runs: cli/ssh.c). backend_stub.c implements them all as "not connected to a
  * cluster yet" so devctl links and its offline commands (create --dry-run,
  * render, policy test, version --client, completion, --help) work; the real
  * implementation on src/kube replaces that one file.
@@ -63,17 +63,6 @@ int backend_list_flavors(const struct global_opts *g, struct json **items, struc
 /* The API server's version string ("v1.31.0"), into out of out_size bytes. */
 int backend_server_version(const struct global_opts *g, char *out, size_t out_size,
 			   struct error *err);
-
-/* Runs ssh to the DevServer through a port-forward, with a known_hosts entry
- * pinned to the host key the operator publishes (never disabling host key
- * checking). command (ncmd words, may be 0) runs instead of a shell. Returns
- * 0 and *exit_status of ssh, or an error before ssh could start. */
-int backend_ssh(const struct global_opts *g, const char *name, char *const *command,
-		int ncmd, int *exit_status, struct error *err);
-/* An ssh_config(5) "Host" block for the DevServer (ProxyCommand and pinned
- * known_hosts included), appended to out. */
-int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
-		       struct error *err);
 
 /* Replaces the policy ConfigMap with bundle (already validated locally),
  * plus the fixtures under fixtures_dir (may be NULL) as fixture.<case>.<file>

@@ -3,11 +3,8 @@
  *
  * devctl is one short process, so it opens one connection lazily, on the
  * first call, and keeps it until exit. Waiting uses a real list+watch of the
- * one DevServer (field selector on its name), never polling. ssh runs
- * `kubectl port-forward` to the DevServer's SSH Service and then ssh against
- * it, with a known_hosts file and a HostKeyAlias of devctl's own, so each
- * DevServer's host key is remembered under its own name and checked on
- * every later connection; host key checking is never turned off.
+ * one DevServer (field selector on its name), never polling. ssh and its
+ * port-forward are processes, run by cli/ssh.c, not calls of this seam.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,7 +29,6 @@
 #define BACKEND_POLICY_NAMESPACE "devserver-system"
 #define BACKEND_POLICY_CONFIGMAP "devserver-policy"
 #define BACKEND_POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
-#define BACKEND_PORT_FORWARD_TIMEOUT_MS 15000
 #define BACKEND_LOG_MAX_LINE_BYTES (1u << 20)
 
 static struct {
@@ -422,169 +418,6 @@ int backend_server_version(const struct global_opts *g, char *out, size_t out_si
 	}
 	kube_response_cleanup(&resp);
 	return rc;
-}
-
-/* --- ssh ---------------------------------------------------------------------- */
-
-/* The SSH Service of a DevServer, from its status (the operator publishes it). */
-static int backend_ssh_target(const struct global_opts *g, const char *name, char *service,
-			      size_t size, struct error *err)
-{
-	struct json *ds = NULL;
-	const char *svc;
-	int rc = backend_get(g, name, &ds, err);
-
-	if (rc < 0)
-		return rc;
-	svc = json_get_string(json_path(ds, "status", "ssh", NULL), "service");
-	if (!svc) {
-		json_free(ds);
-		return error_set(err, ERR_INVALID, "DevServer \"%s\" has no SSH service yet (phase %s)", name,
-				 json_get_string(json_get(ds, "status"), "phase") ?: "unknown");
-	}
-	snprintf(service, size, "%s", svc);
-	json_free(ds);
-	return 0;
-}
-
-static void backend_known_hosts(char *out, size_t size)
-{
-	const char *home = getenv("HOME");
-	char dir[1024];
-
-	snprintf(dir, sizeof(dir), "%s/.config/devctl", home ? home : ".");
-	mkdir(dir, 0700);
-	snprintf(out, size, "%s/known_hosts", dir);
-}
-
-/* Starts `kubectl port-forward` to service:22 on a free local port; returns
- * its pid and the port. */
-static int backend_port_forward(const struct global_opts *g, const char *service, pid_t *pid,
-				int *port, struct error *err)
-{
-	char target[320], line[512];
-	int fds[2];
-	FILE *f;
-	int64_t deadline = clock_mono_ms() + BACKEND_PORT_FORWARD_TIMEOUT_MS;
-
-	if (pipe(fds) < 0)
-		return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
-	snprintf(target, sizeof(target), "service/%s", service);
-	*pid = fork();
-	if (*pid < 0)
-		return error_set(err, ERR_IO, "fork: %s", strerror(errno));
-	if (*pid == 0) {
-		const char *argv[16];
-		int n = 0;
-
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		argv[n++] = "kubectl";
-		if (g->kubeconfig) {
-			argv[n++] = "--kubeconfig";
-			argv[n++] = g->kubeconfig;
-		}
-		if (g->context) {
-			argv[n++] = "--context";
-			argv[n++] = g->context;
-		}
-		argv[n++] = "-n";
-		argv[n++] = backend_ns(g);
-		argv[n++] = "port-forward";
-		argv[n++] = "--address=127.0.0.1";
-		argv[n++] = target;
-		argv[n++] = ":22";
-		argv[n] = NULL;
-		execvp("kubectl", (char *const *)argv);
-		fprintf(stderr, "devctl: cannot run kubectl: %s\n", strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	*port = 0;
-	while (*port == 0 && clock_mono_ms() < deadline && fgets(line, sizeof(line), f))
-		sscanf(line, "Forwarding from 127.0.0.1:%d", port);
-	/* keep reading its output in the background would need a thread; kubectl
-	 * writes one line per connection, which fits the pipe buffer */
-	if (*port == 0) {
-		kill(*pid, SIGTERM);
-		waitpid(*pid, NULL, 0);
-		fclose(f);
-		return error_set(err, ERR_IO, "kubectl port-forward to %s did not start", target);
-	}
-	return 0;
-}
-
-int backend_ssh(const struct global_opts *g, const char *name, char *const *command, int ncmd,
-		int *exit_status, struct error *err)
-{
-	char service[256], known[1100], alias[400], port_s[16], opt_known[1200], opt_alias[420];
-	const char *argv[CLI_MAX_ARGS + 16];
-	pid_t forward = -1, child;
-	int port = 0, status, n = 0, rc;
-
-	if ((rc = backend_ssh_target(g, name, service, sizeof(service), err)) < 0)
-		return rc;
-	if ((rc = backend_port_forward(g, service, &forward, &port, err)) < 0)
-		return rc;
-	backend_known_hosts(known, sizeof(known));
-	snprintf(alias, sizeof(alias), "%s.%s.devserver", name, backend_ns(g));
-	snprintf(port_s, sizeof(port_s), "%d", port);
-	snprintf(opt_known, sizeof(opt_known), "UserKnownHostsFile=%s", known);
-	snprintf(opt_alias, sizeof(opt_alias), "HostKeyAlias=%s", alias);
-	argv[n++] = "ssh";
-	argv[n++] = "-p";
-	argv[n++] = port_s;
-	argv[n++] = "-o";
-	argv[n++] = opt_known;
-	argv[n++] = "-o";
-	argv[n++] = opt_alias;
-	argv[n++] = "-o";
-	argv[n++] = "StrictHostKeyChecking=ask";
-	argv[n++] = "dev@127.0.0.1";
-	for (int i = 0; i < ncmd && n < (int)(sizeof(argv) / sizeof(argv[0])) - 1; i++)
-		argv[n++] = command[i];
-	argv[n] = NULL;
-	child = fork();
-	if (child == 0) {
-		execvp("ssh", (char *const *)argv);
-		fprintf(stderr, "devctl: cannot run ssh: %s\n", strerror(errno));
-		_exit(127);
-	}
-	if (child < 0)
-		rc = error_set(err, ERR_IO, "fork: %s", strerror(errno));
-	else if (waitpid(child, &status, 0) > 0)
-		*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
-	kill(forward, SIGTERM);
-	waitpid(forward, NULL, 0);
-	return rc;
-}
-
-int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
-		       struct error *err)
-{
-	char service[256], known[1100];
-	int rc;
-
-	if ((rc = backend_ssh_target(g, name, service, sizeof(service), err)) < 0)
-		return rc;
-	backend_known_hosts(known, sizeof(known));
-	/* ssh connects through `devctl ssh`'s own port-forward path: kubectl
-	 * exec into the pod and connect to sshd there with the shell's /dev/tcp */
-	buf_appendf(out,
-		    "Host %s.%s.devserver\n"
-		    "  User dev\n"
-		    "  HostKeyAlias %s.%s.devserver\n"
-		    "  UserKnownHostsFile %s\n"
-		    "  StrictHostKeyChecking ask\n"
-		    "  ProxyCommand kubectl%s%s%s%s -n %s exec -i deploy/%s -c devserver -- "
-		    "bash -c 'exec 3<>/dev/tcp/127.0.0.1/2222; cat <&3 & cat >&3'\n",
-		    name, backend_ns(g), name, backend_ns(g), known,
-		    g->kubeconfig ? " --kubeconfig " : "", g->kubeconfig ? g->kubeconfig : "",
-		    g->context ? " --context " : "", g->context ? g->context : "",
-		    backend_ns(g), name);
-	return 0;
 }
 
 /* --- policy --------------------------------------------------------------------- */

@@ -52,6 +52,11 @@ struct name_opts {
 	struct cmd_common c;
 };
 
+struct ssh_opts {
+	struct cmd_common c;
+	const char *identity;
+};
+
 struct delete_opts {
 	struct cmd_common c;
 	bool wait;

@@ -1,21 +1,43 @@
-/* cmd_ssh.c - `devctl ssh NAME [-- command...]`: ssh into the DevServer.
+/* cmd_ssh.c - `devctl ssh NAME [-i KEY] [-- command...]`: ssh into the DevServer.
  *
- * The connection (port-forward, known_hosts pinned to the operator's host key,
- * running ssh) is the backend's; this file only parses. Words after NAME are
- * the remote command; put them after "--" so their dashes are not taken as
- * devctl flags.
+ * Reads the DevServer, pins the host key its status publishes in devctl's
+ * known_hosts, and runs ssh through a port-forward (cli/ssh.c). Words after
+ * NAME are the remote command; put them after "--" so their dashes are not
+ * taken as devctl flags.
  */
+#include <stdlib.h>
+
 #include "backend.h"
 #include "cmd_opts.h"
+#include "known_hosts.h"
+#include "ssh.h"
+
+static const struct flag_spec ssh_flags[] = {
+	{ "identity-file", 'i', FLAG_STRING, 0, offsetof(struct ssh_opts, identity), "FILE" },
+	{ NULL, 0, 0, 0, 0, NULL },
+};
 
 static int ssh_run(struct cli_ctx *ctx, void *p)
 {
-	struct name_opts *o = p;
+	struct ssh_opts *o = p;
+	char known[KNOWN_HOSTS_PATH_MAX_BYTES];
+	struct ssh_target t;
+	struct json *ds = NULL;
 	struct error err;
-	int status = 0;
+	int status = 0, rc;
 
-	if (backend_ssh(&ctx->g, o->c.args[0], (char *const *)(o->c.args + 1), o->c.nargs - 1,
-			&status, &err) < 0)
+	rc = backend_get(&ctx->g, o->c.args[0], &ds, &err);
+	if (rc == 0)
+		rc = ssh_target_from_devserver(ds, &t, &err);
+	json_free(ds);
+	if (rc == 0)
+		rc = known_hosts_path(ctx->home, known, &err);
+	if (rc == 0)
+		rc = ssh_pin_host_key(&t, known, &err);
+	if (rc == 0)
+		rc = ssh_connect(&ctx->g, &t, known, o->identity, (char *const *)(o->c.args + 1),
+				 o->c.nargs - 1, &status, &err);
+	if (rc < 0)
 		return cli_fail_err(ctx, "ssh", &err);
 	return status;
 }
@@ -24,18 +46,28 @@ const struct command cmd_ssh = {
 	.name = "ssh",
 	.summary = "Open a shell (or run a command) on a DevServer over SSH",
 	.usage =
-	"Usage: devctl ssh NAME [-- COMMAND [ARGS...]]\n"
+	"Usage: devctl ssh NAME [-i FILE] [-- COMMAND [ARGS...]]\n"
 	"\n"
-	"Connect to the DevServer with ssh through a port-forward. The host key is\n"
-	"pinned to the one the operator publishes; host key checking is never turned\n"
-	"off. The exit status is ssh's.\n"
+	"Connect to the DevServer as user dev with ssh, through a kubectl port-forward.\n"
+	"The host key is the one the operator generated for this DevServer and\n"
+	"publishes in its status (status.ssh.hostKey): devctl pins it in\n"
+	"~/.config/devctl/known_hosts before connecting and ssh checks it strictly\n"
+	"(StrictHostKeyChecking=yes), so a server presenting any other key is refused,\n"
+	"and so is a published key that differs from the one pinned earlier for the\n"
+	"same DevServer. The exit status is ssh's.\n"
+	"\n"
+	"Flags:\n"
+	"  -i, --identity-file FILE  the private key to log in with (default: ssh's own\n"
+	"                            choice, e.g. ~/.ssh/id_ed25519 or the agent)\n"
 	"\n"
 	"Examples:\n"
 	"  devctl ssh mybox\n"
-	"  devctl ssh mybox -- nvidia-smi -L\n",
+	"  devctl ssh mybox -- nvidia-smi -L\n"
+	"  devctl ssh mybox -i ~/.ssh/work_ed25519 -- make -C src test\n",
+	.flags = ssh_flags,
 	.min_args = 1,
 	.max_args = -1,
 	.name_args = true,
-	.opts_size = sizeof(struct name_opts),
+	.opts_size = sizeof(struct ssh_opts),
 	.run = ssh_run,
 };

@@ -80,18 +80,7 @@ int backend_server_version(const struct global_opts *g, char *out, size_t out_si
 	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
 }
 
-int backend_ssh(const struct global_opts *g, const char *name, char *const *command,
-		int ncmd, int *exit_status, struct error *err)
-{
-	*exit_status = 255;
-	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
-}
 
-int backend_ssh_config(const struct global_opts *g, const char *name, struct buf *out,
-		       struct error *err)
-{
-	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
-}
 
 int backend_policy_push(const struct global_opts *g, const struct policy_bundle *bundle,
 			const char *fixtures_dir, struct json **out, struct error *err)
