@@ -19,7 +19,9 @@ kubectl apply -f - >/dev/null <<YAML
 apiVersion: devserver.io/v1
 kind: DevServerFlavor
 metadata: {name: $f-small, labels: {test: "$f"}}
-spec: {resources: {requests: {cpu: 250m, memory: 512Mi}}}
+spec:
+  resources: {requests: {cpu: 250m, memory: 512Mi}}
+$kwok_placement
 YAML
 echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt9 dev@laptop" > "$tmp/key.pub"
 start_operator

@@ -269,6 +269,7 @@ kind: DevServerFlavor
 metadata: {name: $f-small, labels: {test: "$f"}}
 spec:
   resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {cpu: 100m, memory: 128Mi}}
+$kwok_placement
 YAML
 
 op_start op1

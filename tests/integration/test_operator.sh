@@ -17,6 +17,7 @@ kind: DevServerFlavor
 metadata: {name: $1, labels: {test: "$f"}}
 spec:
   resources: {requests: {cpu: "$2", memory: 1Gi}, limits: {cpu: "$2", memory: 1Gi}}
+$kwok_placement
 ${3:-}
 YAML
 }
@@ -39,7 +40,7 @@ start_operator
 
 # 1. create: children, owners, labels, status
 t0=$(date +%s%N)
-devserver box "$f-small" '  home: {size: 1Gi}'
+devserver box "$f-small" "  home: {size: 1Gi, storageClassName: $kwok_home_class}"
 check "box reaches Running" wait_until 60 phase_is box Running
 t1=$(date +%s%N)
 echo "     create -> Running: $(( (t1 - t0) / 1000000 )) ms"

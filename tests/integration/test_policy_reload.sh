@@ -14,7 +14,9 @@ kubectl apply -f - >/dev/null <<YAML
 apiVersion: devserver.io/v1
 kind: DevServerFlavor
 metadata: {name: $f-small, labels: {test: "$f"}}
-spec: {resources: {requests: {cpu: 250m, memory: 512Mi}}}
+spec:
+  resources: {requests: {cpu: 250m, memory: 512Mi}}
+$kwok_placement
 YAML
 start_operator --policy-configmap policy
 

@@ -9,6 +9,16 @@ eval "$("$root/scripts/cluster" env)"
 passed=0
 failed=0
 
+# Flavor spec lines that place DevServers on the kwok fake nodes. The local
+# cluster taints those (kwok.x-k8s.io/node=fake:NoSchedule) so that ordinary
+# pods run on its real node; suites that exercise only the control loop put
+# their DevServers on the fakes, where a pod costs nothing and never pulls an
+# image. Their homes use kwok's StorageClass (kwok_home_class): the default
+# class provisions real storage on the real node, which a fake node has not.
+kwok_placement='  nodeSelector: {type: kwok}
+  tolerations: [{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}]'
+kwok_home_class=kwok-volume
+
 pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$*"; }
 fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
 
