@@ -17,8 +17,9 @@
 # the default seccomp profile and a read-only root filesystem; then a real
 # `ssh dev@127.0.0.1 -p 2222` from the host into the container's network
 # namespace: whoami, an interactive pty (`ssh -tt`), the login shell, no
-# LD_* in the session, sshd's own uid and capabilities, sftp, a write to the
-# home, a refused login as root.
+# LD_* in the session, sshd's own uid and capabilities, sftp, TCP forwarding
+# (ssh -W), a ProxyCommand through an exec of the tree's busybox nc, a write
+# to the home, a refused login as root.
 #
 # Needs root, containerd + ctr + runc, ip (netns), ssh, ssh-keygen, sftp;
 # exits 77 (ctest: skipped) when one is missing. Builds the images with
@@ -259,6 +260,17 @@ run_case() {
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes \
     dev@127.0.0.1 >"$log/sftp.log" 2>&1 || { cat "$log/sftp.log" >&2; fail "$name: sftp failed"; }
   grep -q '/home/dev' "$log/sftp.log" || { cat "$log/sftp.log" >&2; fail "$name: sftp pwd"; }
+
+  # TCP forwarding (what -L and ProxyJump use): through sshd back to its own port.
+  out=$(sshc -W "127.0.0.1:$port" dev@127.0.0.1 </dev/null 2>/dev/null | head -c 8 || true)
+  [ "$out" = SSH-2.0- ] || fail "$name: ssh -W to 127.0.0.1:$port got '$out', not an SSH banner"
+
+  # The ProxyCommand way in (kubectl exec ... busybox nc), here through ctr's exec.
+  out=$(ssh -F /dev/null -i "$t/client/id_ed25519" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes \
+    -o ProxyCommand="ctr -a $sock -n k8s.io tasks exec --exec-id nc-\$\$ $id /devserver/bin/busybox nc 127.0.0.1 $port" \
+    dev@devserver whoami) || fail "$name: ssh through exec + busybox nc failed"
+  [ "$out" = dev ] || fail "$name: ssh through exec + busybox nc printed '$out'"
 
   if sshc root@127.0.0.1 true 2>/dev/null; then fail "$name: root could log in"; fi
 
