@@ -1,4 +1,5 @@
 # scripts/image-refs.sh - the references of the images scripts/images builds, sourced.
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
 #
 # One tag for every image: the project version from CMakeLists.txt's
 # project() line (0.1.0 now). Why that and not a content hash or `latest`:
@@ -26,7 +27,7 @@ DEVSERVER_IMAGE_TAG=$(sed -n 's/^project(devserver-operator VERSION \([0-9][0-9.
   "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/CMakeLists.txt" | head -1)
 if [ -z "$DEVSERVER_IMAGE_TAG" ]; then
   echo "image-refs.sh: no 'project(devserver-operator VERSION x.y.z' line in CMakeLists.txt" >&2
-  return 1 2>/dev/null || exit 1
+  return 1
 fi
 DEVSERVER_IMAGE_PAUSE=$DEVSERVER_IMAGE_REPO/pause:$DEVSERVER_IMAGE_TAG
 DEVSERVER_IMAGE_BUSYBOX=$DEVSERVER_IMAGE_REPO/busybox:$DEVSERVER_IMAGE_TAG

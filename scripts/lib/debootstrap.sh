@@ -1,4 +1,5 @@
 # scripts/lib/debootstrap.sh - Debian root filesystems for container images, sourced.
+# shellcheck shell=bash
 #
 # Shared by scripts/build-image (the operator's base image, through Docker)
 # and scripts/images (the cluster's images, written as OCI archives without
