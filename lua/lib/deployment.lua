@@ -83,13 +83,13 @@ local function container(req, mounts)
     },
     workingDir = volumes.HOME_PATH,
     securityContext = security_context(),
-    -- Started (and ready) as soon as sshd accepts connections, checked every
-    -- second for up to five minutes; restarted only after two minutes
-    -- without sshd, because a restart costs the developer their running
-    -- processes.
+    -- Started, and so ready, as soon as sshd accepts connections: checked
+    -- every second for up to five minutes. No readiness or liveness probe
+    -- after that: every TCP probe costs two lines in sshd's log (what
+    -- `devctl logs` shows), sshd is the container's process so a crash
+    -- restarts the container anyway, and a restart for a slow answer would
+    -- cost the developer their running processes.
     startupProbe = probe(1, 300),
-    readinessProbe = probe(5, 3),
-    livenessProbe = probe(20, 6),
     volumeMounts = mounts,
   }
   util.set_if(c, "env", env(req))

@@ -71,10 +71,15 @@ function sshd.config()
     "KbdInteractiveAuthentication no",
     "PermitEmptyPasswords no",
     "PermitRootLogin no",
+    -- only the login user: any other name of the image's passwd would pass
+    -- key auth, then fail to switch to that uid (sshd is not root)
+    "AllowUsers " .. tools.USER,
     "UsePAM no",
     "StrictModes no",
     "X11Forwarding no",
     "PrintMotd no",
+    -- a non-root sshd cannot write lastlog/wtmp
+    "PrintLastLog no",
     "Subsystem sftp internal-sftp",
   }
   config_text = table.concat(lines, "\n") .. "\n"

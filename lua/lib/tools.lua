@@ -13,7 +13,11 @@ local tools = {}
 tools.VOLUME = "devserver-tools"
 tools.DIR = "/devserver"
 tools.SOURCE_DIR = "/opt/devserver-tools"
-tools.COPY_COMMAND = { tools.SOURCE_DIR .. "/bin/busybox", "cp", "-a", tools.SOURCE_DIR .. "/.", tools.DIR .. "/" }
+-- the tree's own installer, run by its static busybox (a plain `cp -a` as
+-- uid 1000 would complain once per file that it cannot keep root's ownership)
+tools.COPY_COMMAND = {
+  tools.SOURCE_DIR .. "/bin/busybox", "sh", tools.SOURCE_DIR .. "/libexec/install", tools.DIR,
+}
 tools.PREPARE_LOGIN = tools.DIR .. "/bin/prepare-login"
 tools.ENTRYPOINT = tools.DIR .. "/bin/entrypoint"
 tools.SSHD = tools.DIR .. "/sbin/sshd"

@@ -40,10 +40,10 @@ describe("lib.deployment", function()
     assert.are.equal("devserver", c.name)
     assert.are.same({ { name = "ssh", containerPort = 2222, protocol = "TCP" } }, c.ports)
     assert.are.same({ port = "ssh" }, c.startupProbe.tcpSocket)
-    assert.are.same({ port = "ssh" }, c.readinessProbe.tcpSocket)
-    assert.are.same({ port = "ssh" }, c.livenessProbe.tcpSocket)
-    -- noticed within a second of sshd listening
+    -- noticed within a second of sshd listening; no probes after that
     assert.are.equal(1, c.startupProbe.periodSeconds)
+    assert.is_nil(c.readinessProbe)
+    assert.is_nil(c.livenessProbe)
   end)
 
   it("runs the user's image with the tools entrypoint, after the two init containers", function()
@@ -55,7 +55,8 @@ describe("lib.deployment", function()
     local copy, login = pod.initContainers[1], pod.initContainers[2]
     assert.are.equal("tools", copy.name)
     assert.are.equal("tools:1", copy.image)
-    assert.are.equal("/opt/devserver-tools/bin/busybox", copy.command[1])
+    assert.are.same({ "/opt/devserver-tools/bin/busybox", "sh", "/opt/devserver-tools/libexec/install",
+      "/devserver" }, copy.command)
     assert.are.equal("login", login.name)
     assert.are.equal("img", login.image)
     assert.are.same({ "/devserver/bin/prepare-login" }, login.command)

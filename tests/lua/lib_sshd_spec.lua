@@ -35,6 +35,8 @@ describe("lib.sshd", function()
     has("AuthenticationMethods publickey")
     has("AuthorizedKeysFile /etc/devserver/ssh/authorized_keys")
     has("UsePAM no")
+    has("AllowUsers dev")
+    has("PrintLastLog no")
     -- exactly one host key: the operator's, from its Secret
     local keys = {}
     for path in c:gmatch("\nHostKey (%S+)") do
