@@ -421,6 +421,10 @@ evictionHard:
   nodefs.inodesFree: 2%
   imagefs.available: 2%
 serializeImagePulls: false
+# no cluster DNS, and the host's resolvers are out of the pods' reach (no NAT
+# to the outside): an empty resolv.conf makes lookups fail at once instead of
+# after the resolver's timeouts
+resolvConf: ""
 shutdownGracePeriod: 0s
 maxPods: 110
 kubeAPIQPS: 50
@@ -487,11 +491,17 @@ rn_up() {
   rn_spawn containerd nsenter --mount="$rn_ns/mnt" --net="$rn_ns/net" -- \
     containerd --config "$rn_dir/containerd/config.toml"
   wait_for 30 "containerd" rn_ctr version || rn_fail containerd
-  log "real node: importing images"
-  "$rn_images" import "$rn_sock" >&2 || rn_fail containerd "scripts/images import failed"
+  # The images are imported while the node starts (the base image alone takes
+  # ~10 s to unpack); `up` returns only once they are all there, because
+  # nothing can pull a missing one.
+  "$rn_images" import "$rn_sock" >"$rn_dir/logs/images.log" 2>&1 &
+  local import_pid=$!
 
   rn_kubelet_config
   rn_sysctl_save
+  # A Node left from an earlier start of this node (`up` restarting it) would
+  # look Ready before the new kubelet said anything; its pods are gone anyway.
+  kc delete node "$rn_node_name" --ignore-not-found --wait=true >/dev/null
   rn_spawn kubelet nsenter --mount="$rn_ns/mnt" --net="$rn_ns/net" -- \
     "$CLUSTER_BIN_DIR/kubelet" --config="$rn_dir/kubelet.yaml" \
       --kubeconfig="$rn_dir/kubelet.kubeconfig" --root-dir="$rn_dir/kubelet" \
@@ -506,7 +516,9 @@ rn_up() {
   wait_for 60 "kube-proxy" rn_kube_proxy_ready || rn_fail kube-proxy
 
   node_storage_up
-  log "real node $rn_node_name Ready in ${t_node}s, all node services in $(( $(date +%s) - start ))s"
+  wait "$import_pid" || rn_fail images "scripts/images import failed"
+  sed 's/^/  /' "$rn_dir/logs/images.log" >&2
+  log "real node $rn_node_name Ready in ${t_node}s, with its services and images in $(( $(date +%s) - start ))s"
 }
 
 rn_fail() { # COMPONENT [MESSAGE]: show its log and stop
@@ -515,7 +527,10 @@ rn_fail() { # COMPONENT [MESSAGE]: show its log and stop
   die "real node failed to start (logs: $rn_dir/logs)"
 }
 
-rn_running() { rn_load && rn_alive kubelet && rn_alive containerd && rn_alive kube-proxy && rn_alive api-forwarder; }
+rn_running() {
+  rn_load && rn_alive kubelet && rn_alive containerd && rn_alive kube-proxy &&
+    rn_alive api-forwarder && rn_alive local-path-provisioner
+}
 
 # --- down --------------------------------------------------------------------
 
@@ -593,8 +608,8 @@ rn_down() {
 # Complains loudly about anything of the node that survived; fails if so.
 rn_verify_gone() {
   local left=() p m
-  p=$(rn_pids); [ -z "$p" ] || left+=("processes: $(echo $p)")
-  m=$(rn_mounts); [ -z "$m" ] || left+=("mounts: $(echo $m)")
+  p=$(rn_pids); [ -z "$p" ] || left+=("processes: $(echo "$p" | tr "\n" " ")")
+  m=$(rn_mounts); [ -z "$m" ] || left+=("mounts: $(echo "$m" | tr "\n" " ")")
   ! ip link show "$rn_veth" >/dev/null 2>&1 || left+=("network device $rn_veth")
   ! ip -4 addr show | grep -q "inet $rn_host_ip/" || left+=("address $rn_host_ip")
   ! ip -4 route show | grep -q "^$rn_pod_cidr " || left+=("route $rn_pod_cidr")
