@@ -116,7 +116,7 @@ rn_cert_sans() { printf '  - %s\n' "$rn_host_ip" "$rn_service_ip"; }
 # so ctest does not wait on them.
 rn_spawn() {
   local n=$1; shift
-  setsid "$@" >"$rn_dir/logs/$n.log" 2>&1 </dev/null 8>&- 9>&- &
+  setsid "$@" >"$rn_dir/logs/$n.log" 2>&1 </dev/null 7>&- 8>&- &
   echo $! > "$rn_dir/pids/$n.pid"
 }
 # A process that exited but is not reaped yet counts as gone: the services
