@@ -100,7 +100,7 @@ bool cache_key(const struct json *obj, char *out)
 	return n > 0 && n < CACHE_MAX_KEY_BYTES;
 }
 
-static const char *cache_controller_uid(const struct json *obj)
+const char *cache_controller_uid(const struct json *obj)
 {
 	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
 
@@ -110,6 +110,13 @@ static const char *cache_controller_uid(const struct json *obj)
 		if (json_get_bool(refs->u.arr.items[i], "controller", false))
 			return json_get_string(refs->u.arr.items[i], "uid");
 	return NULL;
+}
+
+bool cache_controlled_by(const struct json *obj, const char *uid)
+{
+	const char *owner = cache_controller_uid(obj);
+
+	return owner && uid && strcmp(owner, uid) == 0;
 }
 
 static void cache_owner_link(struct cache *c, struct cache_entry *e)

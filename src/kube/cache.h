@@ -77,6 +77,11 @@ void cache_sink(struct cache *c, struct watch_sink *sink);
  * own writes. Returns true when stored. */
 bool cache_store_newer(struct cache *c, struct json *obj);
 
+/* The uid of obj's controller ownerReference (borrowed), or NULL. */
+const char *cache_controller_uid(const struct json *obj);
+/* True when obj's controller ownerReference has this uid. */
+bool cache_controlled_by(const struct json *obj, const char *uid);
+
 /* Writes the key of obj into out (CACHE_MAX_KEY_BYTES); false without a name. */
 bool cache_key(const struct json *obj, char *out);
 

@@ -114,20 +114,6 @@ bool hostkey_is_secret(const struct json *obj)
 	       json_get_string(obj, "kind") && strcmp(json_get_string(obj, "kind"), "Secret") == 0;
 }
 
-bool hostkey_owned_by(const struct json *obj, const char *uid)
-{
-	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
-
-	for (size_t i = 0; refs && refs->type == JSON_ARRAY && i < refs->u.arr.len; i++) {
-		const struct json *r = refs->u.arr.items[i];
-		const char *ref_uid = json_get_string(r, "uid");
-
-		if (json_get_bool(r, "controller", false) && ref_uid && strcmp(ref_uid, uid) == 0)
-			return true;
-	}
-	return false;
-}
-
 int hostkey_public(const struct json *secret, char line[SSHKEY_PUBLIC_LINE_MAX_BYTES],
 		   char fp[SSHKEY_FINGERPRINT_BYTES], struct error *err)
 {

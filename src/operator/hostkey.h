@@ -46,9 +46,6 @@ void hostkey_secret_free(struct json *secret);
 /* True for a Secret carrying the host-key role label. */
 bool hostkey_is_secret(const struct json *obj);
 
-/* True when obj's controller ownerReference has this uid. */
-bool hostkey_owned_by(const struct json *obj, const char *uid);
-
 /* The public key line (without comment) and fingerprint of an observed
  * host-key Secret. 0 or ERR_INVALID when its public half is missing or
  * malformed. */

@@ -27,6 +27,7 @@
 #include "operator/controller_internal.h"
 #include "operator/drift.h"
 #include "operator/flavor.h"
+#include "kube/cache.h"
 #include "operator/hostkey.h"
 #include "operator/lifecycle.h"
 #include "operator/status.h"
@@ -48,6 +49,10 @@ struct reconcile_task {
 	struct error apply_err;    /* first apply/delete failure */
 	bool rendered;             /* render_err is meaningful */
 	bool apply_attempted;      /* apply_err is meaningful */
+	bool not_owned;            /* a child's name is taken by an object we do not control */
+	struct json *desired;      /* the stamped render, owned until the task ends */
+	int checks;                /* ownership lookups not answered yet */
+	bool hostkey_missing;      /* the host-key Secret must be created first */
 	char revision[32];
 	struct lifecycle lc;
 	int worst;                 /* the error that decides the requeue */
@@ -69,6 +74,18 @@ struct informer *controller_child_informer(struct controller *c, const char *api
 			return &c->children[i];
 	}
 	return NULL;
+}
+
+/* The DevServer this task reconciles, from the cache, or NULL when it was
+ * deleted or replaced (another uid) since the task began. The pointer is
+ * valid until the loop delivers the next event. */
+static const struct json *reconcile_current_ds(const struct reconcile_task *t)
+{
+	const struct json *ds = cache_get(&t->c->devservers.cache, t->ns, t->name);
+
+	if (!ds || strcmp(json_get_string(json_get(ds, "metadata"), "uid") ?: "", t->uid) != 0)
+		return NULL;
+	return ds;
 }
 
 static bool reconcile_retryable(int code)
@@ -94,6 +111,7 @@ static void reconcile_end(struct reconcile_task *t)
 		queue_forget(c->queue, t->key);
 	}
 	queue_done(c->queue, t->key);
+	json_free(t->desired);
 	free(t);
 }
 
@@ -136,7 +154,10 @@ static void reconcile_status_done(void *ud, int rc, struct json *obj, const stru
 	else
 		json_free(obj);
 	metrics_count_request(&t->c->m, "PATCH", rc);
-	if (rc < 0) {
+	if (rc == ERR_NOT_FOUND) {
+		/* deleted while we computed its status: the watch will say so */
+		log_msg(LOG_DEBUG, "status not written: the DevServer is gone", "devserver", t->key, NULL);
+	} else if (rc < 0) {
 		log_msg(LOG_WARN, "status update failed", "devserver", t->key, "error", err->msg, NULL);
 		reconcile_note_error(t, rc);
 	}
@@ -146,7 +167,7 @@ static void reconcile_status_done(void *ud, int rc, struct json *obj, const stru
 static void reconcile_finish(struct reconcile_task *t)
 {
 	struct controller *c = t->c;
-	const struct json *ds = cache_get(&c->devservers.cache, t->ns, t->name);
+	const struct json *ds = reconcile_current_ds(t);
 	const struct json **objs = NULL;
 	const struct json *deployment = NULL, *service = NULL, *pod = NULL;
 	struct status_inputs in;
@@ -155,7 +176,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	char host_key[SSHKEY_PUBLIC_LINE_MAX_BYTES], host_key_fp[SSHKEY_FINGERPRINT_BYTES];
 	size_t n;
 
-	if (!ds || strcmp(json_get_string(json_get(ds, "metadata"), "uid") ?: "", t->uid) != 0) {
+	if (!ds) {
 		reconcile_end(t); /* deleted (or replaced) meanwhile: nothing to report */
 		return;
 	}
@@ -176,6 +197,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	in.flavor_err = &t->flavor_err;
 	in.render_err = t->rendered ? &t->render_err : NULL;
 	in.apply_err = t->apply_attempted ? &t->apply_err : NULL;
+	in.apply_not_owned = t->not_owned;
 	in.policy_revision = t->revision[0] ? t->revision : NULL;
 	in.deployment = deployment;
 	in.pod = pod;
@@ -192,11 +214,11 @@ static void reconcile_finish(struct reconcile_task *t)
 
 		hostkey_secret_name(t->name, secret_name);
 		secret = cache_get(&c->children[CHILD_SECRET].cache, t->ns, secret_name);
-		if (secret && hostkey_owned_by(secret, t->uid) &&
+		if (secret && cache_controlled_by(secret, t->uid) &&
 		    hostkey_public(secret, host_key, host_key_fp, &err) == 0) {
 			in.ssh_host_key = host_key;
 			in.ssh_host_key_fingerprint = host_key_fp;
-		} else if (secret && hostkey_owned_by(secret, t->uid)) {
+		} else if (secret && cache_controlled_by(secret, t->uid)) {
 			log_msg(LOG_WARN, "unusable host-key Secret", "devserver", t->key,
 				"secret", secret_name, "error", err.msg, NULL);
 		}
@@ -409,52 +431,215 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 	}
 }
 
-/* --- the SSH host key ------------------------------------------------------ */
+/* --- ownership: never write over an object we do not control ------------- */
 
-/* Creates the DevServer's host-key Secret unless the cache holds it. A
- * Secret of that name that this DevServer does not control is never touched:
- * one left by an earlier DevServer of the same name goes with garbage
- * collection (retried until then), any other one is a conflict the user must
- * resolve (the create fails with AlreadyExists). */
-static void reconcile_hostkey(struct reconcile_task *t, const struct json *ds)
+/* A child name may already be taken by an object the operator does not
+ * control: an admin's ConfigMap "web-ssh", a PVC "db-home". The child caches
+ * only see objects with our labels, so every desired child missing from
+ * them is looked up first; only when each one is absent or controlled by
+ * this DevServer is anything applied (a Deployment must never mount a PVC
+ * that belongs to someone else). Children in the cache but controlled by
+ * another object are refused without a lookup. */
+
+struct reconcile_check {
+	struct reconcile_task *t;
+	char what[160];           /* "ConfigMap web-ssh" */
+	bool hostkey;             /* the host-key Secret, not a rendered child */
+};
+
+static void reconcile_not_owned(struct reconcile_task *t, const char *what, const char *owner)
 {
-	struct controller *c = t->c;
-	struct informer *inf = &c->children[CHILD_SECRET];
-	char name[HOSTKEY_SECRET_NAME_MAX_BYTES], what[HOSTKEY_SECRET_NAME_MAX_BYTES + 32];
-	const struct json *observed;
-	struct json *secret = NULL;
-	struct error err;
+	t->not_owned = true;
+	if (t->apply_err.code == 0 || t->apply_err.code != ERR_PERMANENT)
+		error_set(&t->apply_err, ERR_PERMANENT,
+			  "%s already exists and is not controlled by this DevServer%s%s%s; nothing was "
+			  "written: delete or rename that object, or give the DevServer another name",
+			  what, owner ? " (its controller is " : "", owner ? owner : "", owner ? ")" : "");
+	reconcile_note_error(t, ERR_PERMANENT);
+}
 
-	hostkey_secret_name(t->name, name);
-	observed = cache_get(&inf->cache, t->ns, name);
+static void reconcile_apply_phase(struct reconcile_task *t);
+
+static void reconcile_check_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_check *chk = ud;
+	struct reconcile_task *t = chk->t;
+
+	metrics_count_request(&t->c->m, "GET", rc);
+	if (rc == 0 && !cache_controlled_by(obj, t->uid)) {
+		reconcile_not_owned(t, chk->what, cache_controller_uid(obj));
+	} else if (rc == ERR_NOT_FOUND && chk->hostkey) {
+		t->hostkey_missing = true;
+	} else if (rc < 0 && rc != ERR_NOT_FOUND) {
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, rc, "look up %s: %s", chk->what, err->msg);
+		reconcile_note_error(t, rc);
+	}
+	json_free(obj);
+	free(chk);
+	if (--t->checks == 0)
+		reconcile_apply_phase(t);
+}
+
+/* Checks one name: from the cache when it is there, else with a GET. */
+static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, const char *kind,
+				const char *name, bool hostkey)
+{
+	const struct json *observed = cache_get(&inf->cache, t->ns, name);
+	struct kube_call_spec spec = { .method = "GET", .res = inf->res, .ns = t->ns, .name = name };
+	struct reconcile_check *chk;
+	struct error err;
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s %s", kind, name);
 	if (observed) {
-		if (!hostkey_owned_by(observed, t->uid)) {
-			if (t->apply_err.code == 0)
-				error_set(&t->apply_err, ERR_CONFLICT, "Secret %s belongs to another "
-					  "object (an earlier DevServer of this name?); waiting for it "
-					  "to be deleted", name);
-			reconcile_note_error(t, ERR_CONFLICT);
-		}
+		if (!cache_controlled_by(observed, t->uid))
+			reconcile_not_owned(t, what, cache_controller_uid(observed));
 		return;
 	}
-	if (hostkey_secret_new(ds, &secret, &err) < 0) {
+	chk = mem_calloc(1, sizeof(*chk));
+	chk->t = t;
+	chk->hostkey = hostkey;
+	snprintf(chk->what, sizeof(chk->what), "%s", what);
+	t->checks++;
+	if (kube_call_submit(&t->c->client, &spec, reconcile_check_done, chk, &err) == 0) {
+		t->checks--;
+		free(chk);
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, err.code, "look up %s: %s", what, err.msg);
+		reconcile_note_error(t, err.code);
+	}
+}
+
+static void reconcile_check_ownership(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	const struct json *desired = t->desired;
+	char hostkey[HOSTKEY_SECRET_NAME_MAX_BYTES];
+
+	t->checks = 1; /* held while submitting */
+	for (size_t i = 0; i < desired->u.arr.len; i++) {
+		const struct json *d = desired->u.arr.items[i];
+		const char *kind = json_get_string(d, "kind");
+		struct informer *inf = controller_child_informer(c, json_get_string(d, "apiVersion"), kind);
+
+		/* policy_finish_render allows only kinds with an informer */
+		if (inf)
+			reconcile_check_one(t, inf, kind, json_get_string(json_get(d, "metadata"), "name"),
+					    false);
+	}
+	hostkey_secret_name(t->name, hostkey);
+	reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true);
+	if (--t->checks == 0)
+		reconcile_apply_phase(t);
+}
+
+static void reconcile_apply_all(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	const struct json *ds = reconcile_current_ds(t);
+
+	if (!ds)
+		return; /* deleted or replaced meanwhile */
+	reconcile_apply(t, t->desired);
+	reconcile_prune(t, t->desired);
+	if (t->applied || t->deleted) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%d children applied, %d removed (policy %s)", t->applied,
+			 t->deleted, t->revision);
+		events_record(c->events, ds, EVENT_NORMAL, t->created ? "Created" : "Updated", msg,
+			      clock_mono_ms());
+	}
+}
+
+static void reconcile_create_hostkey(struct reconcile_task *t);
+
+/* Every lookup answered: apply and prune unless something is in the way. */
+static void reconcile_apply_phase(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+
+	if (t->not_owned) {
+		const struct json *ds = reconcile_current_ds(t);
+
+		if (ds)
+			events_record(c->events, ds, EVENT_WARNING, "ChildConflict", t->apply_err.msg,
+				      clock_mono_ms());
+		log_msg(LOG_WARN, "a child's name is taken", "devserver", t->key, "error", t->apply_err.msg,
+			NULL);
+	} else if (t->apply_err.code == 0 && t->hostkey_missing) {
+		reconcile_create_hostkey(t); /* continues with reconcile_apply_all */
+		return;
+	} else if (t->apply_err.code == 0) {
+		reconcile_apply_all(t);
+	}
+	if (--t->pending == 0)
+		reconcile_finish(t);
+}
+
+/* --- the SSH host key ------------------------------------------------------ */
+
+/* Creates the DevServer's host-key Secret (the ownership phase found no
+ * object of its name) with POST, never apply: should one appear meanwhile,
+ * the create fails with AlreadyExists instead of taking it over. The
+ * children are applied only once the Secret exists, so the pod never mounts
+ * a Secret that is not this DevServer's. Holds the task's apply-phase
+ * reference until done. */
+static void reconcile_hostkey_created(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+	char what[HOSTKEY_SECRET_NAME_MAX_BYTES + 16];
+
+	metrics_count_request(&t->c->m, "POST", rc);
+	if (rc == 0) {
+		cache_store_newer(&t->c->children[CHILD_SECRET].cache, obj); /* write-through */
+		reconcile_apply_all(t);
+	} else {
+		json_free(obj);
+		snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
+		if (rc == ERR_CONFLICT) {
+			reconcile_not_owned(t, what, NULL);
+		} else {
+			if (t->apply_err.code == 0)
+				error_set(&t->apply_err, rc, "create %s: %s", what, err->msg);
+			reconcile_note_error(t, rc);
+		}
+	}
+	if (--t->pending == 0)
+		reconcile_finish(t);
+}
+
+static void reconcile_create_hostkey(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	const struct json *ds = reconcile_current_ds(t);
+	struct json *secret = NULL;
+	struct error err;
+	struct kube_call_spec spec = {
+		.method = "POST", .res = c->children[CHILD_SECRET].res, .ns = t->ns,
+	};
+
+	if (ds && hostkey_secret_new(ds, &secret, &err) < 0) {
 		if (t->apply_err.code == 0)
 			error_set(&t->apply_err, err.code, "%s", err.msg);
 		reconcile_note_error(t, err.code);
+	}
+	if (!secret) { /* deleted meanwhile, or no key could be made */
+		if (--t->pending == 0)
+			reconcile_finish(t);
 		return;
 	}
-	{
-		struct kube_call_spec spec = {
-			.method = "POST",
-			.res = inf->res,
-			.ns = t->ns,
-			.body = secret,
-		};
-
-		snprintf(what, sizeof(what), "create Secret %s", name);
-		log_msg(LOG_INFO, "creating the SSH host key", "devserver", t->key, "secret", name, NULL);
-		t->applied++;
-		reconcile_submit(t, inf, &spec, what);
+	spec.body = secret;
+	log_msg(LOG_INFO, "creating the SSH host key", "devserver", t->key, NULL);
+	c->m.writes++;
+	t->applied++;
+	if (kube_call_submit(&c->client, &spec, reconcile_hostkey_created, t, &err) == 0) {
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, err.code, "create the host-key Secret: %s", err.msg);
+		reconcile_note_error(t, err.code);
+		if (--t->pending == 0)
+			reconcile_finish(t);
 	}
 	hostkey_secret_free(secret);
 }
@@ -586,24 +771,12 @@ void reconcile_start(struct controller *c, const char *key)
 	}
 	json_free(ctx);
 
-	/* apply, prune */
+	/* ownership, then apply and prune */
 	t->apply_attempted = true;
-	t->pending = 1; /* held until every call is submitted */
-	reconcile_hostkey(t, ds); /* first: the pod mounts it */
-	reconcile_apply(t, desired);
-	reconcile_prune(t, desired);
-	if (t->applied || t->deleted) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "%d children applied, %d removed (policy %s)", t->applied,
-			 t->deleted, t->revision);
-		events_record(c->events, ds, EVENT_NORMAL, t->created ? "Created" : "Updated", msg,
-			      clock_mono_ms());
-	}
-	json_free(desired);
+	t->desired = desired;
+	t->pending = 1; /* held until the apply phase has submitted everything */
 	free(flavors);
-	if (--t->pending == 0)
-		reconcile_finish(t);
+	reconcile_check_ownership(t);
 	return;
 finish:
 	free(flavors);

@@ -349,6 +349,28 @@ static void test_status_init_container_reasons(void **state)
 	json_free(pod);
 }
 
+/* A child name taken by someone else's object: Failed, Applied=False with
+ * reason ChildConflict and the message naming the object. */
+static void test_status_child_conflict(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"web\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct error ok = { 0 }, taken = { ERR_PERMANENT, "ConfigMap web-ssh already exists and is not "
+					    "controlled by this DevServer; nothing was written" };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.apply_err = &taken;
+	in.apply_not_owned = true;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Failed");
+	assert_string_equal(cond_status(st, "Applied"), "False");
+	assert_string_equal(cond_field(st, "Applied", "reason"), "ChildConflict");
+	assert_non_null(strstr(json_get_string(st, "message"), "ConfigMap web-ssh"));
+	json_free(st);
+	json_free(ds);
+}
+
 /* The host key is published from the observed Secret, with or without the
  * Service; without it there is no ssh block at all. */
 static void test_status_publishes_host_key(void **state)
@@ -413,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_status_pod_reasons),
 		cmocka_unit_test(test_status_init_container_reasons),
 		cmocka_unit_test(test_status_publishes_host_key),
+		cmocka_unit_test(test_status_child_conflict),
 		cmocka_unit_test(test_status_stopped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

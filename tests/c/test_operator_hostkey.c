@@ -14,6 +14,7 @@
 #include "core/base64.h"
 #include "core/buf.h"
 #include "json/json.h"
+#include "kube/cache.h"
 #include "operator/hostkey.h"
 
 static struct json *J(const char *text)
@@ -58,8 +59,8 @@ static void test_hostkey_secret_shape(void **state)
 	assert_string_equal(json_get_string(json_get(meta, "labels"), "devserver.io/name"), "box");
 	refs = json_get(meta, "ownerReferences");
 	assert_int_equal(refs->u.arr.len, 1);
-	assert_true(hostkey_owned_by(secret, "u-1"));
-	assert_false(hostkey_owned_by(secret, "u-2"));
+	assert_true(cache_controlled_by(secret, "u-1"));
+	assert_false(cache_controlled_by(secret, "u-2"));
 	assert_true(hostkey_is_secret(secret));
 
 	data = json_get(secret, "data");
@@ -132,7 +133,7 @@ static void test_hostkey_bad_secrets(void **state)
 	assert_int_equal(hostkey_public(nul, line, fp, &err), ERR_INVALID);
 	assert_int_equal(hostkey_secret_new(noname, &out, &err), ERR_INVALID);
 	assert_null(out);
-	assert_false(hostkey_owned_by(nodata, "u"));
+	assert_false(cache_controlled_by(nodata, "u"));
 	json_free(nodata);
 	json_free(notb64);
 	json_free(notkey);
