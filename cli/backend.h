@@ -51,6 +51,11 @@ typedef bool (*backend_done_fn)(const struct json *obj, void *arg);
 int backend_watch(const struct global_opts *g, const char *name, int64_t timeout_ms,
 		  backend_done_fn done, void *arg, struct json **last, struct error *err);
 
+/* The DevServer's newest pod that is not being deleted; ERR_NOT_FOUND when
+ * there is none (stopped, or not created yet). */
+int backend_devserver_pod(const struct global_opts *g, const char *name, struct json **pod,
+			  struct error *err);
+
 /* Recent core/v1 Events of the DevServer and of its pod, oldest first. */
 int backend_events(const struct global_opts *g, const char *name, struct json **events,
 		   struct error *err);

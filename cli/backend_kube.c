@@ -280,6 +280,24 @@ static struct json *backend_pod(const struct global_opts *g, const char *name, s
 	return best;
 }
 
+int backend_devserver_pod(const struct global_opts *g, const char *name, struct json **pod,
+			  struct error *err)
+{
+	int rc = backend_connect(g, err);
+
+	*pod = NULL;
+	if (rc < 0)
+		return rc;
+	err->code = 0;
+	*pod = backend_pod(g, name, err);
+	if (*pod)
+		return 0;
+	if (err->code < 0)
+		return err->code;
+	return error_set(err, ERR_NOT_FOUND, "DevServer \"%s\" has no pod (stopped, or not created yet)",
+			 name);
+}
+
 int backend_events(const struct global_opts *g, const char *name, struct json **events,
 		   struct error *err)
 {

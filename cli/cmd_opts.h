@@ -55,6 +55,7 @@ struct name_opts {
 struct ssh_opts {
 	struct cmd_common c;
 	const char *identity;
+	bool tty;
 };
 
 struct delete_opts {

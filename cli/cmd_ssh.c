@@ -1,7 +1,8 @@
 /* cmd_ssh.c - `devctl ssh NAME [-i KEY] [-- command...]`: ssh into the DevServer.
  *
- * Reads the DevServer, pins the host key its status publishes in devctl's
- * known_hosts, and runs ssh through a port-forward (cli/ssh.c). Words after
+ * Reads the DevServer and its pod, pins the host key its status publishes in
+ * devctl's known_hosts, and runs ssh through a port-forward to that pod
+ * (cli/ssh.c). Words after
  * NAME are the remote command; put them after "--" so their dashes are not
  * taken as devctl flags.
  */
@@ -14,6 +15,7 @@
 
 static const struct flag_spec ssh_flags[] = {
 	{ "identity-file", 'i', FLAG_STRING, 0, offsetof(struct ssh_opts, identity), "FILE" },
+	{ "tty", 't', FLAG_BOOL, 0, offsetof(struct ssh_opts, tty), NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
@@ -30,12 +32,18 @@ static int ssh_run(struct cli_ctx *ctx, void *p)
 	if (rc == 0)
 		rc = ssh_target_from_devserver(ds, &t, &err);
 	json_free(ds);
+	ds = NULL;
+	if (rc == 0)
+		rc = backend_devserver_pod(&ctx->g, o->c.args[0], &ds, &err);
+	if (rc == 0)
+		rc = ssh_target_set_pod(&t, ds, &err);
+	json_free(ds);
 	if (rc == 0)
 		rc = known_hosts_path(ctx->home, known, &err);
 	if (rc == 0)
 		rc = ssh_pin_host_key(&t, known, &err);
 	if (rc == 0)
-		rc = ssh_connect(&ctx->g, &t, known, o->identity, (char *const *)(o->c.args + 1),
+		rc = ssh_connect(&ctx->g, &t, known, o->identity, o->tty, (char *const *)(o->c.args + 1),
 				 o->c.nargs - 1, &status, &err);
 	if (rc < 0)
 		return cli_fail_err(ctx, "ssh", &err);
@@ -46,9 +54,10 @@ const struct command cmd_ssh = {
 	.name = "ssh",
 	.summary = "Open a shell (or run a command) on a DevServer over SSH",
 	.usage =
-	"Usage: devctl ssh NAME [-i FILE] [-- COMMAND [ARGS...]]\n"
+	"Usage: devctl ssh NAME [-i FILE] [-t] [-- COMMAND [ARGS...]]\n"
 	"\n"
-	"Connect to the DevServer as user dev with ssh, through a kubectl port-forward.\n"
+	"Connect to the DevServer as user dev with ssh, through a kubectl port-forward\n"
+	"to its pod.\n"
 	"The host key is the one the operator generated for this DevServer and\n"
 	"publishes in its status (status.ssh.hostKey): devctl pins it in\n"
 	"~/.config/devctl/known_hosts before connecting and ssh checks it strictly\n"
@@ -59,11 +68,13 @@ const struct command cmd_ssh = {
 	"Flags:\n"
 	"  -i, --identity-file FILE  the private key to log in with (default: ssh's own\n"
 	"                            choice, e.g. ~/.ssh/id_ed25519 or the agent)\n"
+	"  -t, --tty                 a terminal even for a COMMAND (ssh -tt), e.g. for htop\n"
 	"\n"
 	"Examples:\n"
 	"  devctl ssh mybox\n"
 	"  devctl ssh mybox -- nvidia-smi -L\n"
-	"  devctl ssh mybox -i ~/.ssh/work_ed25519 -- make -C src test\n",
+	"  devctl ssh mybox -i ~/.ssh/work_ed25519 -- make -C src test\n"
+	"  devctl ssh mybox -t -- htop\n",
 	.flags = ssh_flags,
 	.min_args = 1,
 	.max_args = -1,

@@ -1,7 +1,7 @@
 /* ssh.c - devctl's ssh connections (see ssh.h).
  *
  * The port-forward is `kubectl port-forward --address=127.0.0.1
- * service/<svc> :<port>` with the user's --kubeconfig/--context: kubectl
+ * pod/<pod> :2222` with the user's --kubeconfig/--context: kubectl
  * prints the local port it chose, which is read from its stdout with a
  * deadline; it is stopped (SIGTERM, then waited for) when ssh exits. ssh gets
  * UserKnownHostsFile, HostKeyAlias and StrictHostKeyChecking=yes, plus
@@ -65,6 +65,29 @@ int ssh_target_from_devserver(const struct json *ds, struct ssh_target *t, struc
 	return 0;
 }
 
+int ssh_target_set_pod(struct ssh_target *t, const struct json *pod, struct error *err)
+{
+	const char *name = json_get_string(json_get(pod, "metadata"), "name");
+	const char *phase = json_get_string(json_get(pod, "status"), "phase");
+	const struct json *conds = json_path(pod, "status", "conditions", NULL);
+	bool ready = false;
+
+	if (!name || !name_is_dns1123_subdomain(name, strlen(name)) || strlen(name) >= sizeof(t->pod))
+		return error_set(err, ERR_INVALID, "DevServer \"%s\": its pod has no usable name", t->name);
+	for (size_t i = 0; conds && conds->type == JSON_ARRAY && i < conds->u.arr.len; i++) {
+		const struct json *c = conds->u.arr.items[i];
+
+		if (strcmp(json_get_string(c, "type") ?: "", "Ready") == 0)
+			ready = strcmp(json_get_string(c, "status") ?: "", "True") == 0;
+	}
+	if (!ready)
+		return error_set(err, ERR_INVALID, "DevServer \"%s\" is not ready yet: its pod %s is %s "
+				 "(devctl describe %s says why)", t->name, name, phase ? phase : "not running",
+				 t->name);
+	snprintf(t->pod, sizeof(t->pod), "%s", name);
+	return 0;
+}
+
 int ssh_pin_host_key(const struct ssh_target *t, const char *known_hosts, struct error *err)
 {
 	enum known_hosts_result r;
@@ -73,7 +96,7 @@ int ssh_pin_host_key(const struct ssh_target *t, const char *known_hosts, struct
 }
 
 void ssh_build_argv(struct ssh_argv *a, const struct ssh_target *t, const char *known_hosts,
-		    int port, const char *identity, char *const *command, int ncmd)
+		    int port, const char *identity, bool tty, char *const *command, int ncmd)
 {
 	const size_t max = sizeof(a->argv) / sizeof(a->argv[0]) - 1;
 	size_t n = 0;
@@ -101,6 +124,8 @@ void ssh_build_argv(struct ssh_argv *a, const struct ssh_target *t, const char *
 		a->argv[n++] = "-o";
 		a->argv[n++] = "IdentitiesOnly=yes";
 	}
+	if (tty)
+		a->argv[n++] = "-tt";
 	a->argv[n++] = "-l";
 	a->argv[n++] = SSH_LOGIN_USER;
 	a->argv[n++] = "127.0.0.1";
@@ -162,13 +187,16 @@ static int ssh_forward_read_port(int fd, int *port)
 static int ssh_forward_start(const struct global_opts *g, const struct ssh_target *t,
 			     struct ssh_forward *f, struct error *err)
 {
-	char target[300];
+	char target[300], ports[16];
 	int fds[2], rc;
 
 	f->pid = -1;
 	if (pipe(fds) < 0)
 		return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
-	snprintf(target, sizeof(target), "service/%s", t->service);
+	/* the pod devctl chose, not service/...: kubectl would pick any pod of
+	 * the selector, a terminating one included */
+	snprintf(target, sizeof(target), "pod/%s", t->pod);
+	snprintf(ports, sizeof(ports), ":%d", SSH_POD_PORT);
 	f->pid = fork();
 	if (f->pid < 0) {
 		close(fds[0]);
@@ -196,7 +224,7 @@ static int ssh_forward_start(const struct global_opts *g, const struct ssh_targe
 		argv[n++] = "port-forward";
 		argv[n++] = "--address=127.0.0.1";
 		argv[n++] = target;
-		argv[n++] = ":22";
+		argv[n++] = ports;
 		argv[n] = NULL;
 		execvp("kubectl", (char *const *)argv);
 		fprintf(stderr, "devctl: cannot run kubectl: %s\n", strerror(errno));
@@ -217,7 +245,7 @@ static int ssh_forward_start(const struct global_opts *g, const struct ssh_targe
 }
 
 int ssh_connect(const struct global_opts *g, const struct ssh_target *t, const char *known_hosts,
-		const char *identity, char *const *command, int ncmd, int *exit_status,
+		const char *identity, bool tty, char *const *command, int ncmd, int *exit_status,
 		struct error *err)
 {
 	struct ssh_forward f;
@@ -227,7 +255,7 @@ int ssh_connect(const struct global_opts *g, const struct ssh_target *t, const c
 
 	if ((rc = ssh_forward_start(g, t, &f, err)) < 0)
 		return rc;
-	ssh_build_argv(&a, t, known_hosts, f.port, identity, command, ncmd);
+	ssh_build_argv(&a, t, known_hosts, f.port, identity, tty, command, ncmd);
 	child = fork();
 	if (child == 0) {
 		execvp("ssh", (char *const *)a.argv);

@@ -32,6 +32,7 @@
 struct ssh_target {
 	char ns[64], name[64], uid[64];
 	char service[254];
+	char pod[254];          /* set by ssh_target_set_pod: where to port-forward */
 	char host_key[SSHKEY_PUBLIC_LINE_MAX_BYTES];    /* "<type> <base64>" */
 	char fingerprint[SSHKEY_FINGERPRINT_BYTES];
 	char alias[256];        /* HostKeyAlias: <uid>.<name>.<ns>.devserver, one per object */
@@ -44,24 +45,30 @@ struct ssh_target {
  * yet (with its phase), or names that are not DNS labels. */
 int ssh_target_from_devserver(const struct json *ds, struct ssh_target *t, struct error *err);
 
+/* Picks the pod to connect to (backend_devserver_pod's): ERR_INVALID with
+ * the reason when it is not ready to take a connection. */
+int ssh_target_set_pod(struct ssh_target *t, const struct json *pod, struct error *err);
+
 /* Pins t's host key in known_hosts (see known_hosts_pin). */
 int ssh_pin_host_key(const struct ssh_target *t, const char *known_hosts, struct error *err);
 
 #define KNOWN_HOSTS_OPT_MAX_BYTES 1100
 
 /* The ssh argv (NULL-terminated, pointing into t, the arguments and a's
- * buffers) for a connection to 127.0.0.1:port; identity may be NULL. */
+ * buffers) for a connection to 127.0.0.1:port; identity may be NULL; tty
+ * forces a terminal even with a command (ssh -tt). */
 struct ssh_argv {
 	const char *argv[CLI_MAX_ARGS + 32];
 	char port[16], known[KNOWN_HOSTS_OPT_MAX_BYTES], alias[300], identity[1100];
 };
 void ssh_build_argv(struct ssh_argv *a, const struct ssh_target *t, const char *known_hosts,
-		    int port, const char *identity, char *const *command, int ncmd);
+		    int port, const char *identity, bool tty, char *const *command, int ncmd);
 
-/* Runs `kubectl port-forward` to the Service, then ssh, and waits for ssh;
- * *exit_status is ssh's. An error only when something could not start. */
+/* Runs `kubectl port-forward` to t's pod (sshd's port), then ssh, and waits
+ * for ssh; *exit_status is ssh's. An error only when something could not
+ * start. */
 int ssh_connect(const struct global_opts *g, const struct ssh_target *t, const char *known_hosts,
-		const char *identity, char *const *command, int ncmd, int *exit_status,
+		const char *identity, bool tty, char *const *command, int ncmd, int *exit_status,
 		struct error *err);
 
 /* Appends the ssh_config(5) Host block for t to out: User, HostKeyAlias,

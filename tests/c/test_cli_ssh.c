@@ -224,6 +224,30 @@ static void test_ssh_target(void **state)
 	json_free(bad_uid);
 }
 
+static void test_ssh_target_pod(void **state)
+{
+	struct ssh_target t;
+	struct error err;
+	struct json *ds = J(ds_ok);
+	struct json *ready = J("{\"metadata\":{\"name\":\"box-7c9-abc\"},\"status\":{\"phase\":\"Running\","
+			       "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	struct json *starting = J("{\"metadata\":{\"name\":\"box-7c9-abc\"},\"status\":{\"phase\":\"Pending\","
+				  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}}");
+	struct json *evil = J("{\"metadata\":{\"name\":\"-oProxyCommand=x\"}}");
+
+	assert_int_equal(ssh_target_from_devserver(ds, &t, &err), 0);
+	assert_int_equal(ssh_target_set_pod(&t, ready, &err), 0);
+	assert_string_equal(t.pod, "box-7c9-abc");
+	assert_int_equal(ssh_target_set_pod(&t, starting, &err), ERR_INVALID);
+	assert_string_equal(err.msg, "DevServer \"box\" is not ready yet: its pod box-7c9-abc is Pending "
+			    "(devctl describe box says why)");
+	assert_int_equal(ssh_target_set_pod(&t, evil, &err), ERR_INVALID);
+	json_free(ds);
+	json_free(ready);
+	json_free(starting);
+	json_free(evil);
+}
+
 static void test_ssh_argv(void **state)
 {
 	struct ssh_target t;
@@ -234,7 +258,7 @@ static void test_ssh_argv(void **state)
 	char joined[2048] = "";
 
 	assert_int_equal(ssh_target_from_devserver(ds, &t, &err), 0);
-	ssh_build_argv(&a, &t, "/h/kh", 40123, "/h/id", cmd, 2);
+	ssh_build_argv(&a, &t, "/h/kh", 40123, "/h/id", true, cmd, 2);
 	for (int i = 0; a.argv[i]; i++) {
 		strcat(joined, a.argv[i]);
 		strcat(joined, "|");
@@ -242,8 +266,8 @@ static void test_ssh_argv(void **state)
 	assert_string_equal(joined,
 			    "ssh|-p|40123|-o|UserKnownHostsFile=/h/kh|-o|GlobalKnownHostsFile=/dev/null|"
 			    "-o|HostKeyAlias=0f1e-22.box.dev.devserver|-o|StrictHostKeyChecking=yes|"
-			    "-o|UpdateHostKeys=no|-i|/h/id|-o|IdentitiesOnly=yes|-l|dev|127.0.0.1|--|-rf|x|");
-	ssh_build_argv(&a, &t, "/h/kh", 1, NULL, NULL, 0);
+			    "-o|UpdateHostKeys=no|-i|/h/id|-o|IdentitiesOnly=yes|-tt|-l|dev|127.0.0.1|--|-rf|x|");
+	ssh_build_argv(&a, &t, "/h/kh", 1, NULL, false, NULL, 0);
 	for (int i = 0; a.argv[i]; i++)
 		assert_string_not_equal(a.argv[i], "--");
 	json_free(ds);
@@ -313,7 +337,8 @@ static void test_ssh_connect_runs_forward_then_ssh(void **state)
 	snprintf(path, sizeof(path), "%s:%s", bin, oldpath);
 	setenv("PATH", path, 1);
 	assert_int_equal(ssh_target_from_devserver(ds, &t, &err), 0);
-	assert_int_equal(ssh_connect(&g, &t, "/kh", NULL, cmd, 1, &status, &err), 0);
+	snprintf(t.pod, sizeof(t.pod), "box-5d4f-x2");
+	assert_int_equal(ssh_connect(&g, &t, "/kh", NULL, false, cmd, 1, &status, &err), 0);
 	setenv("PATH", oldpath, 1);
 	assert_int_equal(status, 7);
 	text = read_all(log);
@@ -323,7 +348,7 @@ static void test_ssh_connect_runs_forward_then_ssh(void **state)
 	free(text);
 	snprintf(path, sizeof(path), "%s.kubectl", log);
 	text = read_all(path);
-	assert_string_equal(text, "--kubeconfig /k c -n dev port-forward --address=127.0.0.1 service/box-ssh :22\n");
+	assert_string_equal(text, "--kubeconfig /k c -n dev port-forward --address=127.0.0.1 pod/box-5d4f-x2 :2222\n");
 	free(text);
 	json_free(ds);
 }
@@ -335,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_known_hosts_pin),
 		cmocka_unit_test(test_known_hosts_ceiling),
 		cmocka_unit_test(test_ssh_target),
+		cmocka_unit_test(test_ssh_target_pod),
 		cmocka_unit_test(test_ssh_argv),
 		cmocka_unit_test(test_ssh_config_block_quotes),
 		cmocka_unit_test(test_ssh_connect_runs_forward_then_ssh),

@@ -53,6 +53,13 @@ int backend_watch(const struct global_opts *g, const char *name, int64_t timeout
 	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
 }
 
+int backend_devserver_pod(const struct global_opts *g, const char *name, struct json **pod,
+			  struct error *err)
+{
+	*pod = NULL;
+	return error_set(err, ERR_PERMANENT, NOT_CONNECTED);
+}
+
 int backend_events(const struct global_opts *g, const char *name, struct json **events,
 		   struct error *err)
 {
