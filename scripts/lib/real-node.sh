@@ -112,8 +112,8 @@ rn_cert_sans() { printf '  - %s\n' "$rn_host_ip" "$rn_service_ip"; }
 
 # rn_spawn NAME CMD...: runs CMD detached in a session of its own (so its
 # children can be signalled as a group), all output to logs/NAME.log, and
-# keeps its PID in pids/NAME.pid. Nothing inherits the caller's descriptors,
-# so ctest does not wait on them.
+# keeps its PID in pids/NAME.pid. It inherits neither the caller's standard
+# descriptors (ctest would wait for them to close) nor the script's locks.
 rn_spawn() {
   local n=$1; shift
   setsid "$@" >"$rn_dir/logs/$n.log" 2>&1 </dev/null 7>&- 8>&- &
@@ -122,7 +122,7 @@ rn_spawn() {
 # A process that exited but is not reaped yet counts as gone: the services
 # outlive the `up` that started them, so their parent is whatever reaps
 # orphans here, and it may take its time.
-pid_alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+pid_alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 rn_pid() { local f=$rn_dir/pids/$1.pid; [ -f "$f" ] && pid_alive "$(cat "$f")" && cat "$f"; }
 rn_alive() { rn_pid "$1" >/dev/null; }
 
@@ -149,6 +149,9 @@ rn_in() {
 # --- namespaces, network ---------------------------------------------------
 
 rn_make_namespaces() {
+  # what an earlier start of this node left in its private directories (a
+  # restart keeps containerd's root, so the images, but nothing else)
+  rm -rf --one-file-system "$rn_dir/host" "$rn_dir/kubelet" "$rn_dir/pod-logs"
   mkdir -p "$rn_ns" "$rn_dir/host/run" "$rn_dir/host/var-lib" "$rn_dir/host/var-log"
   # Namespace files can only be bind-mounted onto a private mount.
   if ! mountpoint -q "$rn_ns"; then
@@ -253,7 +256,9 @@ KC
 # --- cgroups ---------------------------------------------------------------
 
 rn_cgroup_mounts() { # every cgroup (v1) and cgroup2 mount point
-  awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo | sort -u
+  # the file system type follows the "-" that ends the optional fields
+  awk '{ t = ""; for (i = 7; i < NF; i++) if ($i == "-") { t = $(i + 1); break } }
+       t == "cgroup" || t == "cgroup2" { print $5 }' /proc/self/mountinfo | sort -u
 }
 
 rn_make_cgroups() {
