@@ -19,7 +19,8 @@ ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${BASE_IMAGE} AS runtime-base
 # `ldd devserver-operator` on bookworm: liblua5.4, libcurl (with its own
-# dependencies), libyaml, libc/libm. lua-cjson is not linked (the JSON bridge
+# dependencies, libssl3's libcrypto among them, which the SSH host keys use
+# too), libyaml, libc/libm. lua-cjson is not linked (the JSON bridge
 # is ours). No ca-certificates: in a pod the API server's CA comes from the
 # service-account mount, not from the system store.
 RUN set -eux; \
@@ -40,7 +41,7 @@ RUN set -eux; \
     apt-get update; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         gcc libc6-dev make cmake pkg-config binutils \
-        liblua5.4-dev libcurl4-openssl-dev libyaml-dev
+        liblua5.4-dev libcurl4-openssl-dev libyaml-dev libssl-dev
 WORKDIR /src
 # The build reads `git describe` for the version string; .git is not in the
 # build context, so the caller passes it (scripts/build-image does) and a

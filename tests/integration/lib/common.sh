@@ -5,6 +5,9 @@
 set -euo pipefail
 root=${DEVSERVER_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 bin_dir=${DEVSERVER_BIN_DIR:-$root/build/bin}
+# the cache of built binaries and images stays the developer's even when a
+# suite points HOME at a scratch directory for devctl's files
+export DEVSERVER_CACHE_DIR=${DEVSERVER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devserver-operator}
 eval "$("$root/scripts/cluster" env)"
 passed=0
 failed=0
@@ -97,6 +100,8 @@ operator_counter() {
 jp() { kubectl -n "$ns" get "$1" "$2" -o jsonpath="$3" 2>/dev/null; }
 # Succeeds when jsonpath $3 of $1/$2 equals $4.
 jp_is() { [ "$(jp "$1" "$2" "$3")" = "$4" ]; }
+# The same in namespace NS: jp_is_ns NS KIND NAME JSONPATH VALUE
+jp_is_ns() { [ "$(kubectl -n "$1" get "$2" "$3" -o jsonpath="$4" 2>/dev/null)" = "$5" ]; }
 
 # Milliseconds since the epoch (for measuring recovery times).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
