@@ -19,11 +19,13 @@ local deployment = {}
 deployment.CONTAINER = "devserver"
 deployment.USER_ID = tools.USER_ID
 
+-- spec.env, plus the list of its names for the entrypoint, which hands them
+-- to sshd's sessions (lib/tools.lua).
 local function env(req)
   if not req.env then
     return nil
   end
-  local out = {}
+  local out, names = {}, {}
   for _, e in ipairs(req.env) do
     local item = { name = e.name }
     if e.value_from then
@@ -33,7 +35,9 @@ local function env(req)
       item.value = e.value
     end
     out[#out + 1] = item
+    names[#names + 1] = e.name
   end
+  out[#out + 1] = { name = tools.SESSION_ENV_VAR, value = table.concat(names, " ") }
   return out
 end
 

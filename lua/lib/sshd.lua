@@ -81,6 +81,8 @@ function sshd.config()
     -- a non-root sshd cannot write lastlog/wtmp
     "PrintLastLog no",
     "Subsystem sftp internal-sftp",
+    -- spec.env for the sessions, written by the entrypoint at start
+    "Include " .. tools.SESSION_ENV_FILE,
   }
   config_text = table.concat(lines, "\n") .. "\n"
   return config_text

@@ -22,6 +22,11 @@ tools.PREPARE_LOGIN = tools.DIR .. "/bin/prepare-login"
 tools.ENTRYPOINT = tools.DIR .. "/bin/entrypoint"
 tools.SSHD = tools.DIR .. "/sbin/sshd"
 tools.RUN_DIR = tools.DIR .. "/run"
+-- the entrypoint writes `SetEnv` lines here for the variables named in
+-- SESSION_ENV_VAR (sshd gives sessions a fresh environment); sshd_config
+-- includes it
+tools.SESSION_ENV_FILE = tools.RUN_DIR .. "/session-env.conf"
+tools.SESSION_ENV_VAR = "DEVSERVER_SESSION_ENV"
 -- written by prepare-login, mounted over the image's files
 tools.PASSWD = "etc/passwd"
 tools.GROUP = "etc/group"

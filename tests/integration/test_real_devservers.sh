@@ -61,7 +61,7 @@ create() { # name [devctl create flags...]
 whoami_is_dev() { [ "$(dc ssh "$1" -i "$tmp/id" -- whoami 2>>"$tmp/ssh.err")" = dev ]; }
 
 # --- 1. ssh on three images -------------------------------------------------
-create box-base --wait --timeout 180s
+create box-base --env EDITOR=vim --env 'QUOTED=say "hi" \\ bye' --wait --timeout 180s
 create box-minbase --image "$(ref minbase)" --wait --timeout 180s
 create box-busybox --image "$(ref busybox)" --wait --timeout 180s
 for img in base minbase busybox; do
@@ -69,6 +69,8 @@ for img in base minbase busybox; do
   check "box-$img: devctl ssh -- whoami prints dev" whoami_is_dev "box-$img"
 done
 shell_base=$(dc ssh box-base -i "$tmp/id" -- 'echo $SHELL' 2>>"$tmp/ssh.err" || true)
+env_base=$(dc ssh box-base -i "$tmp/id" -- 'printf "%s|%s" "$EDITOR" "$QUOTED"' 2>>"$tmp/ssh.err" || true)
+check "spec.env reaches the ssh session, quotes and backslashes intact" [ "$env_base" = 'vim|say "hi" \\ bye' ]
 shell_busybox=$(dc ssh box-busybox -i "$tmp/id" -- 'echo $SHELL' 2>>"$tmp/ssh.err" || true)
 check "the base image logs in with bash" [ "$shell_base" = /bin/bash ]
 check "the busybox image logs in with its sh" [ "$shell_busybox" = /bin/sh ]

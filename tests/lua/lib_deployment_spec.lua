@@ -96,6 +96,8 @@ describe("lib.deployment", function()
       { name = "A", value = "1" },
       { name = "B" },
       { name = "C", valueFrom = { fieldRef = { fieldPath = "metadata.name" } } },
+      -- the names the entrypoint passes on to ssh sessions
+      { name = "DEVSERVER_SESSION_ENV", value = "A B C" },
     }, c.env)
   end)
 end)

@@ -37,6 +37,7 @@ describe("lib.sshd", function()
     has("UsePAM no")
     has("AllowUsers dev")
     has("PrintLastLog no")
+    has("Include /devserver/run/session-env.conf")
     -- exactly one host key: the operator's, from its Secret
     local keys = {}
     for path in c:gmatch("\nHostKey (%S+)") do
