@@ -23,6 +23,7 @@
 #include "output.h"
 #include "policy/context.h"
 #include "policy/engine.h"
+#include "policy/validate.h"
 
 int render_load_bundle(const char *dir, struct policy_bundle *b, struct error *err)
 {
@@ -52,6 +53,20 @@ int render_objects(const struct policy_bundle *bundle, const struct json *ds,
 	if (rc == ERR_TIMEOUT && e)
 		rc = policy_engine_render(e, ds, flavor, ctx, out, err);
 	policy_engine_free(e);
+	/* the operator's own checks on what it would apply (kinds, names, sizes,
+	 * Pod Security restricted), on a copy: the output stays what the policy
+	 * said, and a render the operator would refuse fails here too */
+	if (rc == 0) {
+		struct json *copy = json_clone(*out);
+
+		rc = policy_validate_render(copy, ds, err);
+		json_free(copy);
+		if (rc < 0) {
+			json_free(*out);
+			*out = NULL;
+			error_prefix(err, "the operator would refuse this render");
+		}
+	}
 	return rc;
 }
 

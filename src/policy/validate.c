@@ -10,6 +10,9 @@
  * label values), so the error shows up at render time with the policy
  * revision instead of as a 422 in a reconcile loop.
  *
+ * A Deployment's pod must also pass Pod Security "restricted"
+ * (podsecurity.c), whatever the namespace enforces.
+ *
  * Not done here: schema validation of spec fields (the API server does it).
  */
 #include "policy/validate.h"
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "policy/podsecurity.h"
 
 const struct policy_kind policy_allowed_kinds[] = {
 	{ "apps/v1", "Deployment", POLICY_NAME_DNS1123_SUBDOMAIN },
@@ -201,6 +205,10 @@ int policy_validate_object(struct json *obj, const char *ns, struct error *err)
 	if (encoded_size(obj, POLICY_OBJECT_MAX_BYTES, &size) < 0)
 		return error_set(err, ERR_POLICY, "%s: larger than %u bytes encoded", what,
 				 POLICY_OBJECT_MAX_BYTES);
+	/* the one kind that runs code: its pod must be Pod Security restricted */
+	if (strcmp(kind, "Deployment") == 0 &&
+	    (rc = policy_check_pod_security(json_path(obj, "spec", "template", "spec", NULL), what, err)) < 0)
+		return rc;
 	if (!onsv)
 		json_object_set_take(meta, "namespace", json_new_string(ns));
 	return 0;

@@ -3,7 +3,8 @@
  * A policy says only what it has an opinion on; the host owns the rest.
  * policy_validate_render checks a render result (allowed kinds, names,
  * namespace, no ownerReferences, string-valued labels and annotations, size
- * limits, no duplicate kind+name) and fills in the namespace; policy_stamp
+ * limits, no duplicate kind+name, a Deployment's pod Pod Security
+ * "restricted": policy/podsecurity.h) and fills in the namespace; policy_stamp
  * then adds the controller ownerReference and the managed labels. Both are
  * pure functions on struct json: no Lua, no network, no logging.
  */

@@ -976,6 +976,41 @@ static void test_render_retries_one_timeout(void **state)
 	run_free(&r);
 }
 
+/* devctl render applies the operator's own checks: a privileged pod, a
+ * hostPath volume or a kind outside the allow-list fails offline exactly as
+ * the operator would refuse it (it printed them before). */
+static void test_render_applies_the_host_checks(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "{apiVersion = 'v1', kind = 'Pod', metadata = {name = 'x'}}",
+		  "is not a kind policies may create" },
+		{ "{apiVersion = 'apps/v1', kind = 'Deployment', metadata = {name = 'x'}, spec = {template = "
+		  "{spec = {automountServiceAccountToken = false, hostNetwork = true, containers = {}}}}}",
+		  "hostNetwork may not be true" },
+		{ "{apiVersion = 'apps/v1', kind = 'Deployment', metadata = {name = 'x'}, spec = {template = "
+		  "{spec = {automountServiceAccountToken = false, volumes = {{name = 'r', hostPath = {path = '/'}}}}}}}",
+		  "hostPath is not a volume type" },
+	};
+	char dir[600], p[700], ds[600], text[1024];
+	struct run r;
+
+	path_in_tmp(dir, sizeof(dir), "host-checks");
+	mkdir(dir, 0700);
+	snprintf(p, sizeof(p), "%s/devserver.lua", dir);
+	snprintf(ds, sizeof(ds), "%s/tests/fixtures/render/minimal/devserver.yaml", DEVSERVER_SOURCE_DIR);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "return {api = 1, render = function(ds) return {%s} end}\n", bad[i][0]);
+		write_file(p, text);
+		run(&r, "render", "-f", ds, "--policies", dir, NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.out, "");
+		assert_starts_with(r.err, "devctl render: the operator would refuse this render: ");
+		if (!strstr(r.err, bad[i][1]))
+			fail_msg("case %zu: want \"%s\" in \"%s\"", i, bad[i][1], r.err);
+		run_free(&r);
+	}
+}
+
 static void test_render_check_reports_differences(void **state)
 {
 	char dir[600], p[700], src[600];
@@ -1174,6 +1209,7 @@ int main(void)
 		cmocka_unit_test(test_logs_ssh_flavors_version),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_retries_one_timeout),
+		cmocka_unit_test(test_render_applies_the_host_checks),
 		cmocka_unit_test(test_render_check_reports_differences),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_fixtures_in_bundle),

@@ -54,7 +54,11 @@ static void test_allowed_objects_pass_and_get_namespace(void **state)
 {
 	struct json *ds = parse(ds_text);
 	struct json *list = parse(
-		"[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"alice\"}},"
+		"[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"alice\"},"
+		"  \"spec\":{\"template\":{\"spec\":{\"automountServiceAccountToken\":false,"
+		"  \"securityContext\":{\"runAsNonRoot\":true,\"seccompProfile\":{\"type\":\"RuntimeDefault\"}},"
+		"  \"containers\":[{\"name\":\"c\",\"securityContext\":{\"allowPrivilegeEscalation\":false,"
+		"  \"capabilities\":{\"drop\":[\"ALL\"]}}}]}}}},"
 		" {\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"alice-ssh\",\"namespace\":\"dev\"}},"
 		" {\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"alice.home\"}},"
 		" {\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"alice\",\"labels\":{\"a\":\"b\",\"x.io/y\":\"\"}}},"
