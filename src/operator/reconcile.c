@@ -16,6 +16,7 @@
  * once, and a change that arrives meanwhile runs it again right after.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "operator/lifecycle.h"
 #include "operator/status.h"
 #include "policy/context.h"
+#include "policy/validate.h"
 
 struct reconcile_task {
 	struct controller *c;
@@ -49,7 +51,9 @@ struct reconcile_task {
 	struct error apply_err;    /* first apply/delete failure */
 	bool rendered;             /* render_err is meaningful */
 	bool apply_attempted;      /* apply_err is meaningful */
-	bool not_owned;            /* a child's name is taken by an object we do not control */
+	bool refused;              /* the host refused to write anything (see refusal) */
+	const char *refusal;       /* its condition reason: ChildConflict, VolumeNotAllowed */
+	struct json *flavor_claims; /* claimNames of the flavor's volumes: the admin's consent */
 	struct json *desired;      /* the stamped render, owned until the task ends */
 	int checks;                /* ownership lookups not answered yet */
 	bool hostkey_missing;      /* the host-key Secret must be created first */
@@ -112,6 +116,7 @@ static void reconcile_end(struct reconcile_task *t)
 	}
 	queue_done(c->queue, t->key);
 	json_free(t->desired);
+	json_free(t->flavor_claims);
 	free(t);
 }
 
@@ -197,7 +202,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	in.flavor_err = &t->flavor_err;
 	in.render_err = t->rendered ? &t->render_err : NULL;
 	in.apply_err = t->apply_attempted ? &t->apply_err : NULL;
-	in.apply_not_owned = t->not_owned;
+	in.apply_reason = t->refused ? t->refusal : NULL;
 	in.policy_revision = t->revision[0] ? t->revision : NULL;
 	in.deployment = deployment;
 	in.pod = pod;
@@ -445,17 +450,37 @@ struct reconcile_check {
 	struct reconcile_task *t;
 	char what[160];           /* "ConfigMap web-ssh" */
 	bool hostkey;             /* the host-key Secret, not a rendered child */
+	bool claim;               /* a PVC the pod mounts but this render does not create */
+	char name[254];
 };
+
+static void reconcile_judge_claim(struct reconcile_task *t, const char *claim, const struct json *pvc);
+
+/* Records a refusal: nothing of this render is written. The first refusal's
+ * message wins; it replaces a transient error (a refusal needs the user). */
+static void reconcile_refuse(struct reconcile_task *t, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void reconcile_refuse(struct reconcile_task *t, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!t->refused) {
+		t->refused = true;
+		t->refusal = reason;
+		va_start(ap, fmt);
+		t->apply_err.code = ERR_PERMANENT;
+		vsnprintf(t->apply_err.msg, sizeof(t->apply_err.msg), fmt, ap);
+		va_end(ap);
+	}
+	reconcile_note_error(t, ERR_PERMANENT);
+}
 
 static void reconcile_not_owned(struct reconcile_task *t, const char *what, const char *owner)
 {
-	t->not_owned = true;
-	if (t->apply_err.code == 0 || t->apply_err.code != ERR_PERMANENT)
-		error_set(&t->apply_err, ERR_PERMANENT,
-			  "%s already exists and is not controlled by this DevServer%s%s%s; nothing was "
-			  "written: delete or rename that object, or give the DevServer another name",
-			  what, owner ? " (its controller is " : "", owner ? owner : "", owner ? ")" : "");
-	reconcile_note_error(t, ERR_PERMANENT);
+	reconcile_refuse(t, "ChildConflict",
+			 "%s already exists and is not controlled by this DevServer%s%s%s; nothing was "
+			 "written: delete or rename that object, or give the DevServer another name",
+			 what, owner ? " (its controller is " : "", owner ? owner : "", owner ? ")" : "");
 }
 
 static void reconcile_apply_phase(struct reconcile_task *t);
@@ -466,7 +491,14 @@ static void reconcile_check_done(void *ud, int rc, struct json *obj, const struc
 	struct reconcile_task *t = chk->t;
 
 	metrics_count_request(&t->c->m, "GET", rc);
-	if (rc == 0 && !cache_controlled_by(obj, t->uid)) {
+	if (chk->claim) {
+		if (rc == 0 || rc == ERR_NOT_FOUND)
+			reconcile_judge_claim(t, chk->name, rc == 0 ? obj : NULL);
+		else if (t->apply_err.code == 0)
+			error_set(&t->apply_err, rc, "look up %s: %s", chk->what, err->msg);
+		if (rc < 0 && rc != ERR_NOT_FOUND)
+			reconcile_note_error(t, rc);
+	} else if (rc == 0 && !cache_controlled_by(obj, t->uid)) {
 		reconcile_not_owned(t, chk->what, cache_controller_uid(obj));
 	} else if (rc == ERR_NOT_FOUND && chk->hostkey) {
 		t->hostkey_missing = true;
@@ -483,7 +515,7 @@ static void reconcile_check_done(void *ud, int rc, struct json *obj, const struc
 
 /* Checks one name: from the cache when it is there, else with a GET. */
 static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, const char *kind,
-				const char *name, bool hostkey)
+				const char *name, bool hostkey, bool claim)
 {
 	const struct json *observed = cache_get(&inf->cache, t->ns, name);
 	struct kube_call_spec spec = { .method = "GET", .res = inf->res, .ns = t->ns, .name = name };
@@ -492,6 +524,10 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 	char what[160];
 
 	snprintf(what, sizeof(what), "%s %s", kind, name);
+	if (observed && claim) {
+		reconcile_judge_claim(t, name, observed);
+		return;
+	}
 	if (observed) {
 		if (!cache_controlled_by(observed, t->uid))
 			reconcile_not_owned(t, what, cache_controller_uid(observed));
@@ -500,6 +536,8 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 	chk = mem_calloc(1, sizeof(*chk));
 	chk->t = t;
 	chk->hostkey = hostkey;
+	chk->claim = claim;
+	snprintf(chk->name, sizeof(chk->name), "%s", name);
 	snprintf(chk->what, sizeof(chk->what), "%s", what);
 	t->checks++;
 	if (kube_call_submit(&t->c->client, &spec, reconcile_check_done, chk, &err) == 0) {
@@ -508,6 +546,98 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 		if (t->apply_err.code == 0)
 			error_set(&t->apply_err, err.code, "look up %s: %s", what, err.msg);
 		reconcile_note_error(t, err.code);
+	}
+}
+
+/* --- volumes: a PVC the pod mounts needs its owner's consent -------------- */
+
+/* A DevServer's spec.volumes[].claimName would otherwise let anyone who may
+ * create a DevServer mount any PVC of the namespace - another developer's
+ * home among them - with the operator's rights. Every claim the rendered pod
+ * mounts that the render does not create itself must be: not a DevServer's
+ * home and not controlled by another DevServer, and either named by the
+ * flavor's spec.volumes (the admin's consent) or labelled
+ * devserver.io/shareable=true (its owner's). Kubernetes does not record who
+ * created a DevServer, so asking the API server whether the creator may use
+ * the PVC (a SubjectAccessReview) is not possible without an admission
+ * webhook; the label is the consent instead. */
+
+#define RECONCILE_SHAREABLE_LABEL "devserver.io/shareable"
+
+static const char *reconcile_controller_kind(const struct json *obj)
+{
+	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
+
+	for (size_t i = 0; refs && refs->type == JSON_ARRAY && i < refs->u.arr.len; i++)
+		if (json_get_bool(refs->u.arr.items[i], "controller", false))
+			return json_get_string(refs->u.arr.items[i], "kind");
+	return NULL;
+}
+
+static bool reconcile_flavor_names_claim(const struct reconcile_task *t, const char *claim)
+{
+	const struct json *l = t->flavor_claims;
+
+	for (size_t i = 0; l && i < l->u.arr.len; i++)
+		if (strcmp(l->u.arr.items[i]->u.str.ptr, claim) == 0)
+			return true;
+	return false;
+}
+
+static void reconcile_judge_claim(struct reconcile_task *t, const char *claim, const struct json *pvc)
+{
+	const struct json *labels = json_path(pvc, "metadata", "labels", NULL);
+	const char *home = json_get_string(labels, HOME_LABEL);
+	const char *shareable = json_get_string(labels, RECONCILE_SHAREABLE_LABEL);
+	const char *kind = reconcile_controller_kind(pvc);
+
+	if (!pvc) {
+		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s (spec.volumes) does not "
+				 "exist in namespace %s", claim, t->ns);
+	} else if (cache_controlled_by(pvc, t->uid)) {
+		return; /* this DevServer's own */
+	} else if ((home && strcmp(home, "true") == 0) || (kind && strcmp(kind, POLICY_OWNER_KIND) == 0)) {
+		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s belongs to another "
+				 "DevServer (%s); a DevServer may not mount it", claim,
+				 json_get_string(labels, NAME_LABEL) ?: "its home");
+	} else if (!reconcile_flavor_names_claim(t, claim) &&
+		   !(shareable && strcmp(shareable, "true") == 0)) {
+		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s may not be mounted by "
+				 "a DevServer: its owner can allow it with the label %s=true, or an admin "
+				 "can list it in the flavor's spec.volumes", claim, RECONCILE_SHAREABLE_LABEL);
+	}
+}
+
+static bool reconcile_desired_pvc(const struct json *desired, const char *name)
+{
+	for (size_t i = 0; i < desired->u.arr.len; i++) {
+		const struct json *d = desired->u.arr.items[i];
+
+		if (strcmp(json_get_string(d, "kind"), "PersistentVolumeClaim") == 0 &&
+		    strcmp(json_get_string(json_get(d, "metadata"), "name"), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void reconcile_check_claims(struct reconcile_task *t)
+{
+	const struct json *desired = t->desired;
+
+	for (size_t i = 0; i < desired->u.arr.len; i++) {
+		const struct json *d = desired->u.arr.items[i];
+		const struct json *vols = json_path(d, "spec", "template", "spec", "volumes", NULL);
+
+		if (strcmp(json_get_string(d, "kind"), "Deployment") != 0)
+			continue;
+		for (size_t k = 0; vols && vols->type == JSON_ARRAY && k < vols->u.arr.len; k++) {
+			const char *claim = json_get_string(json_get(vols->u.arr.items[k], "persistentVolumeClaim"),
+							    "claimName");
+
+			if (claim && !reconcile_desired_pvc(desired, claim))
+				reconcile_check_one(t, &t->c->children[CHILD_PVC], "PersistentVolumeClaim", claim,
+						    false, true);
+		}
 	}
 }
 
@@ -526,10 +656,11 @@ static void reconcile_check_ownership(struct reconcile_task *t)
 		/* policy_finish_render allows only kinds with an informer */
 		if (inf)
 			reconcile_check_one(t, inf, kind, json_get_string(json_get(d, "metadata"), "name"),
-					    false);
+					    false, false);
 	}
 	hostkey_secret_name(t->name, hostkey);
-	reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true);
+	reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false);
+	reconcile_check_claims(t);
 	if (--t->checks == 0)
 		reconcile_apply_phase(t);
 }
@@ -560,14 +691,14 @@ static void reconcile_apply_phase(struct reconcile_task *t)
 {
 	struct controller *c = t->c;
 
-	if (t->not_owned) {
+	if (t->refused) {
 		const struct json *ds = reconcile_current_ds(t);
 
 		if (ds)
-			events_record(c->events, ds, EVENT_WARNING, "ChildConflict", t->apply_err.msg,
+			events_record(c->events, ds, EVENT_WARNING, t->refusal, t->apply_err.msg,
 				      clock_mono_ms());
-		log_msg(LOG_WARN, "a child's name is taken", "devserver", t->key, "error", t->apply_err.msg,
-			NULL);
+		log_msg(LOG_WARN, "nothing written", "devserver", t->key, "reason", t->refusal,
+			"error", t->apply_err.msg, NULL);
 	} else if (t->apply_err.code == 0 && t->hostkey_missing) {
 		reconcile_create_hostkey(t); /* continues with reconcile_apply_all */
 		return;
@@ -722,9 +853,19 @@ void reconcile_start(struct controller *c, const char *key)
 
 	/* flavor */
 	nflavors = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
-	if (flavor_resolve(ds, flavors, nflavors, &flavor, &t->flavor_err) == 0)
+	if (flavor_resolve(ds, flavors, nflavors, &flavor, &t->flavor_err) == 0) {
+		const struct json *fv = json_path(flavor, "spec", "volumes", NULL);
+
 		snprintf(t->flavor_name, sizeof(t->flavor_name), "%s",
 			 json_get_string(json_get(flavor, "metadata"), "name"));
+		t->flavor_claims = json_new_array();
+		for (size_t i = 0; fv && fv->type == JSON_ARRAY && i < fv->u.arr.len; i++) {
+			const char *claim = json_get_string(fv->u.arr.items[i], "claimName");
+
+			if (claim)
+				json_array_push_take(t->flavor_claims, json_new_string(claim));
+		}
+	}
 	else
 		events_record(c->events, ds, EVENT_WARNING, "FlavorNotResolved", t->flavor_err.msg,
 			      clock_mono_ms());

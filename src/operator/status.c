@@ -122,7 +122,7 @@ struct json *status_compute(const struct status_inputs *in)
 		status_add_condition(conds, in, "Applied", false, "NotRendered", "nothing to apply");
 	else
 		status_add_condition(conds, in, "Applied", applied,
-				     applied ? "Applied" : in->apply_not_owned ? "ChildConflict" : "ApplyFailed",
+				     applied ? "Applied" : in->apply_reason ? in->apply_reason : "ApplyFailed",
 				     applied ? "all children applied" : in->apply_err->msg);
 	status_add_condition(conds, in, "Available", is_available, avail_reason, avail_msg);
 

@@ -21,7 +21,8 @@ struct status_inputs {
 	const struct error *flavor_err;    /* code != 0 when resolution failed */
 	const struct error *render_err;    /* code != 0 when the policy failed (not reached: NULL) */
 	const struct error *apply_err;     /* code != 0 when applying failed (not reached: NULL) */
-	bool apply_not_owned;              /* ...because a child's name is taken by another object */
+	const char *apply_reason;          /* the Applied=False reason when the host refused to
+					    * write (ChildConflict, ...); NULL: ApplyFailed */
 	const char *policy_revision;       /* revision that rendered, NULL if none */
 	const struct json *deployment;     /* observed Deployment, NULL if absent */
 	const struct json *pod;            /* observed pod of the DevServer, NULL if none */

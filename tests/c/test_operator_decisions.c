@@ -361,7 +361,7 @@ static void test_status_child_conflict(void **state)
 
 	base_inputs(&in, ds, &ok);
 	in.apply_err = &taken;
-	in.apply_not_owned = true;
+	in.apply_reason = "ChildConflict";
 	st = status_compute(&in);
 	assert_string_equal(json_get_string(st, "phase"), "Failed");
 	assert_string_equal(cond_status(st, "Applied"), "False");
