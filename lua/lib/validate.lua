@@ -202,6 +202,15 @@ local function env_list(list, null)
       fail("%s.value must be a string", path)
     end
     local from = opt_map(e.valueFrom, path .. ".valueFrom", null)
+    -- A DevServer's creator may not read every Secret or ConfigMap of the
+    -- namespace, but the pod would: only the pod's own fields are allowed
+    -- (the CRD prunes valueFrom entirely; this holds should a schema add it).
+    for key in pairs(from or {}) do
+      if key ~= "fieldRef" and key ~= "resourceFieldRef" then
+        fail("%s.valueFrom.%s is not allowed: a DevServer may not inject a Secret or ConfigMap "
+          .. "through the operator (only fieldRef and resourceFieldRef)", path, key)
+      end
+    end
     out[#out + 1] = { name = name, value = value, value_from = from }
   end
   return out

@@ -125,10 +125,16 @@ describe("lib.validate", function()
 
   it("reads env entries and rejects duplicates and bad names", function()
     local r = req({ env = { { name = "A", value = "1" }, { name = "B", value = 2 },
-      { name = "C", valueFrom = { secretKeyRef = { name = "s", key = "k" } } } } })
+      { name = "C", valueFrom = { fieldRef = { fieldPath = "metadata.name" } } } } })
     assert.are.same({ name = "A", value = "1" }, r.env[1])
     assert.are.same({ name = "B", value = "2" }, r.env[2])
-    assert.are.same({ name = "C", value_from = { secretKeyRef = { name = "s", key = "k" } } }, r.env[3])
+    assert.are.same({ name = "C", value_from = { fieldRef = { fieldPath = "metadata.name" } } }, r.env[3])
+    -- a Secret or ConfigMap the creator may not read must not reach the pod
+    for _, kind in ipairs({ "secretKeyRef", "configMapKeyRef" }) do
+      fails(string.format("spec.env[0].valueFrom.%s is not allowed: a DevServer may not inject a "
+        .. "Secret or ConfigMap through the operator (only fieldRef and resourceFieldRef)", kind),
+        { env = { { name = "T", valueFrom = { [kind] = { name = "s", key = "k" } } } } })
+    end
     fails("spec.env[0].name is required", { env = { { value = "x" } } })
     fails('spec.env[0].name "1X=" is not a valid environment variable name', { env = { { name = "1X=" } } })
     fails('spec.env[1].name "A" duplicates spec.env[0]', { env = { { name = "A" }, { name = "A" } } })
