@@ -37,7 +37,13 @@
 rn_node_name=real-node
 rn_dir=$cluster_dir/node
 rn_ns=$rn_dir/ns                   # the namespace files (a private bind mount)
-rn_sock=$rn_dir/containerd/containerd.sock
+# Unix socket paths are limited to 108 bytes (containerd refuses more than
+# 104), and $rn_dir is deep under $HOME: the sockets live at their short
+# default paths INSIDE the node's mount namespace (/run there is
+# $rn_dir/host/run), and the host reaches them through a short symlink,
+# /run/devserver/node-<slot> -> $rn_dir/host/run/containerd (set per slot).
+rn_sock_ns=/run/containerd/containerd.sock
+rn_sock_links=/run/devserver
 rn_images=${DEVSERVER_IMAGES_SCRIPT:-$here/images}
 rn_slot_lock=$KWOK_WORKDIR/real-node-slots.lock
 rn_sysctl_saved=$KWOK_WORKDIR/real-node-sysctl.saved
@@ -56,6 +62,8 @@ rn_derive() {
   rn_bridge=dsbr$rn_slot
   rn_netname=devserver-$name               # CNI network name
   rn_cgroup=devserver-$name                # cgroup root in every hierarchy
+  rn_sock_link=$rn_sock_links/node-$rn_slot  # -> the node's /run/containerd
+  rn_sock=$rn_sock_link/containerd.sock      # containerd, as the host reaches it
 }
 
 rn_load() { # loads the slot of an existing node; fails if there is none
@@ -151,8 +159,10 @@ rn_in() {
 rn_make_namespaces() {
   # what an earlier start of this node left in its private directories (a
   # restart keeps containerd's root, so the images, but nothing else)
-  rm -rf --one-file-system "$rn_dir/host" "$rn_dir/kubelet" "$rn_dir/pod-logs"
-  mkdir -p "$rn_ns" "$rn_dir/host/run" "$rn_dir/host/var-lib" "$rn_dir/host/var-log"
+  rm -rf --one-file-system "$rn_dir/host" "$rn_dir/pod-logs"
+  mkdir -p "$rn_ns" "$rn_dir/host/run/containerd" "$rn_dir/host/var-lib" "$rn_dir/host/var-log"
+  mkdir -p -m 0700 "$rn_sock_links"
+  ln -sfn "$rn_dir/host/run/containerd" "$rn_sock_link"
   # Namespace files can only be bind-mounted onto a private mount.
   if ! mountpoint -q "$rn_ns"; then
     mount --bind "$rn_ns" "$rn_ns" && mount --make-private "$rn_ns"
@@ -342,9 +352,9 @@ disabled_plugins = [
 ]
 
 [grpc]
-  address = "$rn_sock"
+  address = "$rn_sock_ns"
 [ttrpc]
-  address = "$rn_sock.ttrpc"
+  address = "$rn_sock_ns.ttrpc"
 [debug]
   level = "info"
 [metrics]
@@ -389,7 +399,7 @@ rn_image_ref() { "$rn_images" ref "$1"; }
 # --- kubelet -----------------------------------------------------------------
 
 rn_kubelet_config() {
-  mkdir -p "$rn_dir/kubelet" "$rn_dir/pod-logs"
+  mkdir -p "$rn_dir/pod-logs"
   cat > "$rn_dir/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -398,8 +408,8 @@ failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupRoot: /$rn_cgroup
 cgroupsPerQOS: true
-containerRuntimeEndpoint: unix://$rn_sock
-imageServiceEndpoint: unix://$rn_sock
+containerRuntimeEndpoint: unix://$rn_sock_ns
+imageServiceEndpoint: unix://$rn_sock_ns
 address: $rn_node_ip
 port: 10250
 readOnlyPort: 0
@@ -509,7 +519,7 @@ rn_up() {
   kc delete node "$rn_node_name" --ignore-not-found --wait=true >/dev/null
   rn_spawn kubelet nsenter --mount="$rn_ns/mnt" --net="$rn_ns/net" -- \
     "$CLUSTER_BIN_DIR/kubelet" --config="$rn_dir/kubelet.yaml" \
-      --kubeconfig="$rn_dir/kubelet.kubeconfig" --root-dir="$rn_dir/kubelet" \
+      --kubeconfig="$rn_dir/kubelet.kubeconfig" --root-dir=/var/lib/kubelet \
       --cert-dir="$rn_dir/pki" --hostname-override="$rn_node_name" --node-ip="$rn_node_ip" \
       --node-labels="devserver.io/node-type=real" --v=1
   wait_for "$timeout" "node $rn_node_name Ready" rn_node_ready || rn_fail kubelet
@@ -605,6 +615,8 @@ rn_down() {
   for m in $(rn_mounts); do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
   ip link del "$rn_veth" 2>/dev/null || true
   rn_remove_cgroups
+  rm -f "$rn_sock_link"
+  rmdir "$rn_sock_links" 2>/dev/null || true
   rn_sysctl_restore
   log "real node stopped in $(( $(date +%s) - start ))s"
   rn_verify_gone
@@ -618,6 +630,7 @@ rn_verify_gone() {
   ! ip link show "$rn_veth" >/dev/null 2>&1 || left+=("network device $rn_veth")
   ! ip -4 addr show | grep -q "inet $rn_host_ip/" || left+=("address $rn_host_ip")
   ! ip -4 route show | grep -q "^$rn_pod_cidr " || left+=("route $rn_pod_cidr")
+  [ ! -L "$rn_sock_link" ] || left+=("socket link $rn_sock_link")
   for m in $(rn_cgroup_mounts); do [ ! -d "$m/$rn_cgroup" ] || left+=("cgroup $m/$rn_cgroup"); done
   if [ ${#left[@]} -gt 0 ]; then
     printf 'cluster: REAL NODE OF %s NOT FULLY REMOVED:\n' "$name" >&2

@@ -75,8 +75,8 @@ check "an image change reaches the Deployment" \
 kubectl -n "$ns" apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: PersistentVolumeClaim
-metadata: {name: data}
-spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+metadata: {name: data, labels: {devserver.io/shareable: "true"}}
+spec: {accessModes: [ReadWriteOnce], storageClassName: $kwok_home_class, resources: {requests: {storage: 1Gi}}}
 YAML
 kubectl -n "$ns" patch devserver box --type=merge -p '{"spec":{"volumes":[{"claimName":"data","mountPath":"/data"}]}}' >/dev/null
 has_data_mount() { jp deployment box '{.spec.template.spec.containers[0].volumeMounts[*].mountPath}' | grep -qw /data; }

@@ -19,6 +19,10 @@
 . "$(dirname "$0")/lib/common.sh"
 install_crds
 make_namespace real
+# the boxes run where Pod Security "restricted" is enforced: a pod the policy
+# renders outside it would not even be created
+kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
+  pod-security.kubernetes.io/enforce-version=latest >/dev/null
 operator_ns=$ns
 f=t-$$
 tmp=$(mktemp -d)
