@@ -6,7 +6,11 @@
  * apart from empty objects, and one canonical byte form per document so a
  * render can be hashed and compared. The parser is a recursive descent over
  * a length-delimited buffer (the text need not be NUL-terminated) with the
- * depth bounded by JSON_MAX_DEPTH, so the C stack use is bounded too. Strings
+ * depth bounded by JSON_MAX_DEPTH, so the C stack use is bounded too;
+ * json_parse_limited also bounds the number of values built, so a document
+ * of a million small keys is refused after that many nodes instead of
+ * costing a hundred bytes of heap per key. (json_scan.c finds the pieces of
+ * a document that is too large to build whole.) Strings
  * are validated as UTF-8 while they are copied; \u escapes are decoded,
  * surrogate pairs joined and lone surrogates rejected. Duplicate keys are
  * resolved after the object closes with a sort, so a hostile object with many
@@ -571,7 +575,8 @@ bool json_equal(const struct json *a, const struct json *b)
 
 struct json_parser {
 	const unsigned char *start, *p, *end;
-	int depth;
+	int depth, max_depth;
+	size_t nodes, max_nodes;   /* values built; max 0: no limit */
 	struct error *err;
 	/* scratch for decoding strings, reused across strings */
 	char *tmp;
@@ -920,11 +925,22 @@ static struct json *parse_value(struct json_parser *ps)
 	skip_ws(ps);
 	if (ps->p >= ps->end)
 		return parse_fail(ps, ERR_INVALID, "value expected");
+	if (ps->max_nodes && ps->nodes >= ps->max_nodes) {
+		error_set(ps->err, ERR_LIMIT, "JSON at byte %zu: more than %zu values",
+			  (size_t)(ps->p - ps->start), ps->max_nodes);
+		return NULL;
+	}
+	ps->nodes++;
 	switch (*ps->p) {
 	case '{':
 	case '[':
-		if (ps->depth >= JSON_MAX_DEPTH)
-			return parse_fail(ps, ERR_LIMIT, "nesting deeper than JSON_MAX_DEPTH");
+		if (ps->depth >= ps->max_depth) {
+			if (ps->max_depth == JSON_MAX_DEPTH)
+				return parse_fail(ps, ERR_LIMIT, "nesting deeper than JSON_MAX_DEPTH");
+			error_set(ps->err, ERR_LIMIT, "JSON at byte %zu: nesting deeper than %d levels",
+				  (size_t)(ps->p - ps->start), ps->max_depth);
+			return NULL;
+		}
 		ps->depth++;
 		v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
 		ps->depth--;
@@ -955,9 +971,17 @@ static struct json *parse_value(struct json_parser *ps)
 
 struct json *json_parse(const char *text, size_t len, struct error *err)
 {
+	return json_parse_limited(text, len, NULL, NULL, err);
+}
+
+struct json *json_parse_limited(const char *text, size_t len, const struct json_limits *lim,
+				size_t *nodes, struct error *err)
+{
 	struct json_parser ps = { 0 };
 	struct json *v;
 
+	if (nodes)
+		*nodes = 0;
 	if (len > JSON_MAX_DOC_BYTES) {
 		error_set(err, ERR_LIMIT, "JSON document of %zu bytes exceeds JSON_MAX_DOC_BYTES", len);
 		return NULL;
@@ -965,7 +989,12 @@ struct json *json_parse(const char *text, size_t len, struct error *err)
 	ps.start = ps.p = (const unsigned char *)(text ? text : "");
 	ps.end = ps.start + (text ? len : 0);
 	ps.err = err;
+	ps.max_depth = lim && lim->max_depth > 0 && lim->max_depth < JSON_MAX_DEPTH ? lim->max_depth
+									       : JSON_MAX_DEPTH;
+	ps.max_nodes = lim ? lim->max_nodes : 0;
 	v = parse_value(&ps);
+	if (nodes)
+		*nodes = ps.nodes;
 	if (v) {
 		skip_ws(&ps);
 		if (ps.p != ps.end) {
@@ -1215,4 +1244,31 @@ uint64_t json_hash(const struct json *v)
 
 	w_value(&w, v, 0);
 	return w.hash;
+}
+
+/* ---- shape -------------------------------------------------------------- */
+
+static void json_shape_walk(const struct json *v, int depth, struct json_shape *out)
+{
+	out->nodes++;
+	if (v->type != JSON_ARRAY && v->type != JSON_OBJECT)
+		return;
+	if (depth + 1 > out->depth)
+		out->depth = depth + 1;
+	if (depth + 1 > JSON_MAX_DEPTH)
+		return; /* deeper than any parse: stop here, depth says so */
+	if (v->type == JSON_ARRAY)
+		for (size_t i = 0; i < v->u.arr.len; i++)
+			json_shape_walk(v->u.arr.items[i], depth + 1, out);
+	else
+		for (size_t i = 0; i < v->u.obj.len; i++)
+			json_shape_walk(v->u.obj.items[i].value, depth + 1, out);
+}
+
+void json_shape(const struct json *v, struct json_shape *out)
+{
+	out->nodes = 0;
+	out->depth = 0;
+	if (v)
+		json_shape_walk(v, 0, out);
 }

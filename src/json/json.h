@@ -59,6 +59,30 @@ struct json {
  * become JSON_FLOAT. */
 struct json *json_parse(const char *text, size_t len, struct error *err);
 
+/* Limits of one parse, tighter than the defaults. */
+struct json_limits {
+	int max_depth;      /* nesting levels; <= 0 or > JSON_MAX_DEPTH: JSON_MAX_DEPTH */
+	size_t max_nodes;   /* values built (objects, arrays, scalars); 0: no limit */
+};
+
+/* json_parse within lim (NULL: the defaults). *nodes (may be NULL) receives
+ * the number of values built. ERR_LIMIT past either limit, with the byte
+ * offset: a caller that must survive hostile documents sets max_nodes, so
+ * that a document of many small keys costs at most that many nodes before
+ * it is refused. */
+struct json *json_parse_limited(const char *text, size_t len, const struct json_limits *lim,
+				size_t *nodes, struct error *err);
+
+/* The number of values in a tree and its nesting depth (a scalar is depth
+ * 0, [] and [1] are 1), for limits on trees that were not just parsed.
+ * Counting stops descending past JSON_MAX_DEPTH (depth then reads
+ * JSON_MAX_DEPTH + 1). */
+struct json_shape {
+	size_t nodes;
+	int depth;
+};
+void json_shape(const struct json *v, struct json_shape *out);
+
 void json_free(struct json *v);
 struct json *json_clone(const struct json *v);
 /* Structural equality; objects compare as unordered maps, 1 and 1.0 differ. */

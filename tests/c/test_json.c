@@ -1,5 +1,7 @@
 /* test_json.c - src/json/json.c: strict parsing, canonical encoding, tree
- * helpers. Every case asserts concrete values so a regression fails. */
+ * helpers, per-parse limits; src/json/json_scan.c: finding values, members
+ * and items in text without building them. Every case asserts concrete
+ * values so a regression fails. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/json.h"
+#include "json/json_scan.h"
 
 /* Parses s, which must succeed. */
 static struct json *parse_ok(const char *s)
@@ -687,6 +690,266 @@ static void test_encoded_size_matches_encoding(void **state)
 	}
 }
 
+/* ---- per-parse limits and shapes ------------------------------------------ */
+
+static void test_parse_limited_depth(void **state)
+{
+	struct json_limits lim = {.max_depth = 10};
+	struct error err;
+	size_t nodes = 0;
+	char *s = nested(10, '[', ']');
+	struct json *v = json_parse_limited(s, strlen(s), &lim, &nodes, &err);
+
+	assert_non_null(v);
+	assert_int_equal(nodes, 10);
+	json_free(v);
+	free(s);
+	s = nested(11, '[', ']');
+	assert_null(json_parse_limited(s, strlen(s), &lim, NULL, &err));
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "JSON at byte 10"));
+	/* a limit above the parser's own, or none, means JSON_MAX_DEPTH */
+	lim.max_depth = JSON_MAX_DEPTH + 50;
+	v = json_parse_limited(s, strlen(s), &lim, NULL, &err);
+	assert_non_null(v);
+	json_free(v);
+	free(s);
+	s = nested(JSON_MAX_DEPTH + 1, '[', ']');
+	assert_null(json_parse_limited(s, strlen(s), NULL, NULL, &err));
+	assert_int_equal(err.code, ERR_LIMIT);
+	free(s);
+}
+
+static void test_parse_limited_nodes(void **state)
+{
+	struct json_limits lim = {.max_nodes = 6};
+	const char *doc = "{\"a\":[1,2],\"b\":{\"c\":null}}"; /* 6 values */
+	struct error err;
+	size_t nodes = 0;
+	struct json *v = json_parse_limited(doc, strlen(doc), &lim, &nodes, &err);
+
+	assert_non_null(v);
+	assert_int_equal(nodes, 6);
+	json_free(v);
+	lim.max_nodes = 5;
+	assert_null(json_parse_limited(doc, strlen(doc), &lim, &nodes, &err));
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "more than 5 values"));
+	/* the many-small-keys document is refused early, not built whole */
+	{
+		size_t n = 200000, len = 0;
+		char *big = malloc(n * 14 + 3);
+
+		big[len++] = '{';
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)sprintf(big + len, "%s\"k%07zu\":1", i ? "," : "", i);
+		big[len++] = '}';
+		lim.max_nodes = 1000;
+		assert_null(json_parse_limited(big, len, &lim, &nodes, &err));
+		assert_int_equal(err.code, ERR_LIMIT);
+		lim.max_nodes = 0; /* no limit: the whole thing */
+		v = json_parse_limited(big, len, &lim, &nodes, &err);
+		assert_non_null(v);
+		assert_int_equal(nodes, n + 1);
+		json_free(v);
+		free(big);
+	}
+	/* plain json_parse has no node limit and counts the same way */
+	v = json_parse(doc, strlen(doc), &err);
+	assert_non_null(v);
+	json_free(v);
+}
+
+static void test_shape(void **state)
+{
+	struct json_shape sh;
+	struct json *v = parse_ok("{\"a\":[1,[2,{}]],\"b\":\"x\"}");
+
+	json_shape(v, &sh);
+	assert_int_equal(sh.nodes, 7);
+	assert_int_equal(sh.depth, 4);
+	json_free(v);
+	v = parse_ok("3");
+	json_shape(v, &sh);
+	assert_int_equal(sh.nodes, 1);
+	assert_int_equal(sh.depth, 0);
+	json_free(v);
+	json_shape(NULL, &sh);
+	assert_int_equal(sh.nodes, 0);
+	/* a tree built in C deeper than any parse: counting stops */
+	{
+		struct json *root = json_new_array(), *cur = root;
+
+		for (int i = 0; i < JSON_MAX_DEPTH + 20; i++) {
+			struct json *next = json_new_array();
+
+			json_array_push_take(cur, next);
+			cur = next;
+		}
+		json_shape(root, &sh);
+		assert_int_equal(sh.depth, JSON_MAX_DEPTH + 1);
+		json_free(root);
+	}
+}
+
+/* ---- scanning without building --------------------------------------------- */
+
+static void scan_extent(const char *s, size_t want_start, size_t want_end)
+{
+	struct error err;
+	size_t start = 99, end = 99;
+
+	if (json_scan_value(s, strlen(s), &start, &end, &err) < 0)
+		fail_msg("scan of %s failed: %s", s, err.msg);
+	assert_int_equal(start, want_start);
+	assert_int_equal(end, want_end);
+}
+
+static void test_scan_value_extents(void **state)
+{
+	scan_extent("  {\"a\":[1,2]}  ", 2, 13);
+	scan_extent("[]", 0, 2);
+	scan_extent("\"a\\\"b\\\\\" tail", 0, 8);   /* "a\"b\\" */
+	scan_extent("-1.5e+3,", 0, 7);
+	scan_extent("true]", 0, 4);
+	scan_extent("null", 0, 4);
+	scan_extent("{\"k\":\"}\",\"l\":\"]\"} x", 0, 17); /* brackets in strings */
+	/* contents are not judged: invalid UTF-8 and bad escapes pass */
+	scan_extent("[\"\xff\xfe\",\"\\q\"]", 0, 11);
+}
+
+static void test_scan_value_errors(void **state)
+{
+	static const char *const bad[] = {
+		"", "   ", "[}", "{]", "[1,2", "{\"a\":1", "\"abc", "\"ab\\", "tru", "nul", "-",
+		"x", "}", "]", ",", "[1}]",
+	};
+	struct error err;
+	size_t start, end;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		error_clear(&err);
+		if (json_scan_value(bad[i], strlen(bad[i]), &start, &end, &err) == 0)
+			fail_msg("scan of \"%s\" succeeded", bad[i]);
+		assert_int_equal(err.code, ERR_INVALID);
+		assert_non_null(strstr(err.msg, "JSON at byte"));
+	}
+}
+
+static void test_scan_value_any_depth(void **state)
+{
+	/* 100k levels: far past what json_parse builds, and no recursion */
+	size_t n = 100000, len = n * 6 + 1 + n * 2;
+	char *deep = malloc(len + 1), *p = deep;
+	struct error err;
+	size_t start, end;
+
+	for (size_t i = 0; i < n; i++, p += 6)
+		memcpy(p, "{\"a\":[", 6);
+	*p++ = '1';
+	for (size_t i = 0; i < n; i++, p += 2)
+		memcpy(p, "]}", 2);
+	*p = '\0';
+	assert_int_equal(json_scan_value(deep, len, &start, &end, &err), 0);
+	assert_int_equal(start, 0);
+	assert_int_equal(end, len);
+	/* one bracket off at the bottom is found */
+	deep[n * 6 + 1] = '}';
+	assert_int_equal(json_scan_value(deep, len, &start, &end, &err), ERR_INVALID);
+	free(deep);
+}
+
+struct scanned {
+	int n;
+	char keys[8][32];
+	char values[8][64];
+	int stop_at;   /* return an error on this member (1-based); 0 never */
+};
+
+static int scanned_member(void *ud, const char *key, const char *value, size_t len, struct error *err)
+{
+	struct scanned *sc = ud;
+
+	assert_true(sc->n < 8);
+	snprintf(sc->keys[sc->n], sizeof(sc->keys[0]), "%s", key ? key : "(null)");
+	snprintf(sc->values[sc->n], sizeof(sc->values[0]), "%.*s", (int)len, value);
+	sc->n++;
+	if (sc->stop_at && sc->n == sc->stop_at)
+		return error_set(err, ERR_PERMANENT, "stop");
+	return 0;
+}
+
+static int scanned_item(void *ud, size_t index, const char *value, size_t len, struct error *err)
+{
+	struct scanned *sc = ud;
+
+	assert_int_equal(index, (size_t)sc->n);
+	snprintf(sc->keys[sc->n], sizeof(sc->keys[0]), "%zu", index);
+	return scanned_member(ud, sc->keys[sc->n], value, len, err);
+}
+
+static void test_scan_object_members(void **state)
+{
+	const char *doc = " { \"kind\" : \"List\", \"a\\u0062\":[1, {\"x\":2}] ,\"bad\\ud800\":3,"
+			  "\"kind\":null,\"deep\":[[[[]]]] } ";
+	struct scanned sc = {0};
+	struct error err;
+
+	assert_int_equal(json_scan_object(doc, strlen(doc), scanned_member, &sc, &err), 0);
+	assert_int_equal(sc.n, 5);
+	assert_string_equal(sc.keys[0], "kind");
+	assert_string_equal(sc.values[0], "\"List\"");
+	assert_string_equal(sc.keys[1], "ab");                 /* decoded */
+	assert_string_equal(sc.values[1], "[1, {\"x\":2}]");
+	assert_string_equal(sc.keys[2], "(null)");             /* a lone surrogate */
+	assert_string_equal(sc.values[2], "3");
+	assert_string_equal(sc.keys[3], "kind");               /* duplicates are handed out */
+	assert_string_equal(sc.values[3], "null");
+	assert_string_equal(sc.values[4], "[[[[]]]]");
+
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(json_scan_object("{}", 2, scanned_member, &sc, &err), 0);
+	assert_int_equal(sc.n, 0);
+	/* the callback's error ends the walk */
+	memset(&sc, 0, sizeof(sc));
+	sc.stop_at = 2;
+	assert_int_equal(json_scan_object(doc, strlen(doc), scanned_member, &sc, &err), ERR_PERMANENT);
+	assert_int_equal(sc.n, 2);
+	/* not one object */
+	{
+		static const char *const bad[] = {
+			"[1]", "{\"a\":1} {}", "{\"a\" 1}", "{\"a\":1,}", "{1:2}", "{\"a\":1", "\"x\"", "",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(&sc, 0, sizeof(sc));
+			assert_int_equal(json_scan_object(bad[i], strlen(bad[i]), scanned_member, &sc, &err),
+					 ERR_INVALID);
+		}
+	}
+}
+
+static void test_scan_array_items(void **state)
+{
+	const char *doc = "[ {\"a\":1}, \"s\" ,[[]], 7 ]";
+	struct scanned sc = {0};
+	struct error err;
+
+	assert_int_equal(json_scan_array(doc, strlen(doc), scanned_item, &sc, &err), 0);
+	assert_int_equal(sc.n, 4);
+	assert_string_equal(sc.values[0], "{\"a\":1}");
+	assert_string_equal(sc.values[1], "\"s\"");
+	assert_string_equal(sc.values[2], "[[]]");
+	assert_string_equal(sc.values[3], "7");
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(json_scan_array(" [ ] ", 5, scanned_item, &sc, &err), 0);
+	assert_int_equal(sc.n, 0);
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(json_scan_array("[1,]", 4, scanned_item, &sc, &err), ERR_INVALID);
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(json_scan_array("{}", 2, scanned_item, &sc, &err), ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +981,14 @@ int main(void)
 		cmocka_unit_test(test_hash_is_fnv1a_of_canonical_encoding),
 		cmocka_unit_test(test_deep_tree_built_in_c_fails_to_encode),
 		cmocka_unit_test(test_encoded_size_matches_encoding),
+		cmocka_unit_test(test_parse_limited_depth),
+		cmocka_unit_test(test_parse_limited_nodes),
+		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_scan_value_extents),
+		cmocka_unit_test(test_scan_value_errors),
+		cmocka_unit_test(test_scan_value_any_depth),
+		cmocka_unit_test(test_scan_object_members),
+		cmocka_unit_test(test_scan_array_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
