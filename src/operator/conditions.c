@@ -1,9 +1,16 @@
-/* conditions.c - building condition lists (see conditions.h). */
+/* conditions.c - building condition lists (see conditions.h).
+ *
+ * Messages are copied through core/utf8: they often come from fixed-size
+ * error buffers cut at a byte count, and a partial character would come back
+ * from the API server as U+FFFD, making every recomputed condition differ
+ * from the stored one.
+ */
 #include "operator/conditions.h"
 
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/utf8.h"
 
 static const struct json *condition_find(const struct json *list, const char *type)
 {
@@ -24,12 +31,13 @@ void condition_append(struct json *list, const struct json *old_list, const char
 	const char *old_status = json_get_string(old, "status");
 	const char *old_time = json_get_string(old, "lastTransitionTime");
 	struct json *c = json_new_object();
-	char ts[CLOCK_RFC3339_BYTES];
+	char ts[CLOCK_RFC3339_BYTES], text[CONDITION_MESSAGE_MAX_BYTES];
 
 	json_object_set_take(c, "type", json_new_string(type));
 	json_object_set_take(c, "status", json_new_string(status));
 	json_object_set_take(c, "reason", json_new_string(reason));
-	json_object_set_take(c, "message", json_new_string(message ? message : ""));
+	utf8_copy(text, sizeof(text), message ? message : "");
+	json_object_set_take(c, "message", json_new_string(text));
 	json_object_set_take(c, "observedGeneration", json_new_int(generation));
 	if (old_status && old_time && strcmp(old_status, status) == 0) {
 		json_object_set_take(c, "lastTransitionTime", json_new_string(old_time));

@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 
 #define EVENTS_SIGNATURES 4
 
@@ -128,7 +129,8 @@ struct json *events_build(const struct json *obj, enum event_type type, const ch
 	json_object_set_take(e, "involvedObject", io);
 	json_object_set_take(e, "type", json_new_string(type == EVENT_WARNING ? "Warning" : "Normal"));
 	json_object_set_take(e, "reason", json_new_string(reason));
-	snprintf(text, sizeof(text), "%s", message);
+	/* cut on a character boundary: a partial one would reach people as U+FFFD */
+	utf8_copy(text, sizeof(text), message);
 	json_object_set_take(e, "message", json_new_string(text));
 	json_object_set_take(src, "component", json_new_string(component));
 	json_object_set_take(e, "source", src);

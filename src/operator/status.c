@@ -5,7 +5,9 @@
  * Deployment has an available replica), Pending (nothing observed yet, or the
  * pod cannot be scheduled), Provisioning (everything else). Conditions:
  * FlavorResolved, PolicyRendered, Applied, Available and their conjunction
- * Ready, in metav1.Condition shape.
+ * Ready, in metav1.Condition shape. Text from outside (error messages, the
+ * pod's) is cut with core/utf8, never inside a character: the API server
+ * would store U+FFFD instead and the status would differ on every reconcile.
  */
 #include "operator/status.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/utf8.h"
 #include "operator/conditions.h"
 
 static const char *const status_hard_reasons[] = {
@@ -98,7 +101,7 @@ struct json *status_compute(const struct status_inputs *in)
 		snprintf(avail_msg, sizeof(avail_msg), "the DevServer's pod is ready");
 	} else if (pod_problem) {
 		avail_reason = pod_reason;
-		snprintf(avail_msg, sizeof(avail_msg), "%s%s%s", pod_reason,
+		utf8_format(avail_msg, sizeof(avail_msg), "%s%s%s", pod_reason,
 			 pod_message ? ": " : "", pod_message ? pod_message : "");
 	} else if (!in->deployment) {
 		avail_reason = "NotCreated";
@@ -128,13 +131,13 @@ struct json *status_compute(const struct status_inputs *in)
 
 	if (!flavor_ok) {
 		phase = "Failed";
-		snprintf(message, sizeof(message), "%s", in->flavor_err->msg);
+		utf8_format(message, sizeof(message), "%s", in->flavor_err->msg);
 	} else if (!render_ok) {
 		phase = "Failed";
-		snprintf(message, sizeof(message), "policy: %s", in->render_err ? in->render_err->msg : "not run");
+		utf8_format(message, sizeof(message), "policy: %s", in->render_err ? in->render_err->msg : "not run");
 	} else if (!applied) {
 		phase = "Failed";
-		snprintf(message, sizeof(message), "apply: %s", in->apply_err ? in->apply_err->msg : "not run");
+		utf8_format(message, sizeof(message), "apply: %s", in->apply_err ? in->apply_err->msg : "not run");
 	} else if (stopped) {
 		phase = "Stopped";
 		snprintf(message, sizeof(message), "%s", avail_msg);

@@ -6,11 +6,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
+#include "core/error.h"
+#include "core/utf8.h"
 #include "json/json.h"
+#include "operator/events.h"
 #include "operator/flavor.h"
 #include "operator/lifecycle.h"
 #include "operator/status.h"
@@ -421,6 +426,137 @@ static void test_status_stopped(void **state)
 	json_free(deploy);
 }
 
+/* Every string in a status tree is valid UTF-8. */
+static void assert_all_utf8(const struct json *v)
+{
+	if (v->type == JSON_STRING) {
+		if (!utf8_valid(v->u.str.ptr, v->u.str.len))
+			fail_msg("not valid UTF-8: \"%s\"", v->u.str.ptr);
+	} else if (v->type == JSON_ARRAY) {
+		for (size_t i = 0; i < v->u.arr.len; i++)
+			assert_all_utf8(v->u.arr.items[i]);
+	} else if (v->type == JSON_OBJECT) {
+		for (size_t i = 0; i < v->u.obj.len; i++)
+			assert_all_utf8(v->u.obj.items[i].value);
+	}
+}
+
+/* The status as the operator reads it back: encoded, stored and decoded
+ * (our encoder, like the API server's decoder, turns invalid bytes into
+ * U+FFFD). */
+static struct json *round_trip(const struct json *st)
+{
+	struct buf text;
+	struct json *back;
+
+	buf_init(&text, 1u << 20);
+	assert_int_equal(json_encode(st, &text, 0), 0);
+	back = J(buf_str(&text));
+	buf_cleanup(&text);
+	return back;
+}
+
+/* Long messages with multi-byte characters, cut by the fixed buffers on the
+ * way (error_set's 512 bytes, status' own 512): the status is valid UTF-8,
+ * and computing it again against the stored copy gives the same document,
+ * so nothing is rewritten. A cut inside a character made the stored status
+ * (U+FFFD) differ from every recomputation: a write on every reconcile. */
+static void test_status_long_multibyte_messages_are_stable(void **state)
+{
+	/* 3-byte characters, and 4-byte ones, at every offset modulo 3 and 4 */
+	static const char *const fills[] = { "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xc3\xa4" };
+	struct json *deploy = J("{\"status\":{\"replicas\":1}}");
+	char long_text[3 * ERROR_MSG_MAX_BYTES], pod[1024 + 256];
+	int rewrites = 0;
+
+	for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++)
+		for (size_t shift = 0; shift < 4; shift++)
+			for (int which = 0; which < 4; which++) {
+				struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\","
+						    "\"generation\":2},\"spec\":{}}");
+				struct error ok = { 0 }, bad;
+				struct status_inputs in;
+				struct json *first, *stored, *second, *podj = NULL;
+				size_t n = 0, k = strlen(fills[f]);
+
+				memset(long_text, 'x', shift);
+				n = shift;
+				while (n + k < sizeof(long_text) - 1) {
+					memcpy(long_text + n, fills[f], k);
+					n += k;
+				}
+				long_text[n] = '\0';
+				base_inputs(&in, ds, &ok);
+				in.deployment = deploy;
+				if (which == 0) {          /* flavor error, cut by error_set */
+					error_set(&bad, ERR_INVALID, "flavor: %s", long_text);
+					in.flavor_name = NULL;
+					in.flavor_err = &bad;
+				} else if (which == 1) {   /* policy error, plus a stray byte */
+					error_set(&bad, ERR_POLICY, "devserver.lua:3: \xe4\xb8 %s", long_text);
+					in.render_err = &bad;
+				} else if (which == 2) {   /* apply error from the API server */
+					error_set(&bad, ERR_PERMANENT, "422: %s", long_text);
+					in.apply_err = &bad;
+				} else {                   /* a pod's waiting message, valid but long */
+					char msg[1000];
+
+					utf8_copy(msg, sizeof(msg), long_text);
+					snprintf(pod, sizeof(pod), "{\"status\":{\"containerStatuses\":[{\"state\":"
+						 "{\"waiting\":{\"reason\":\"CrashLoopBackOff\",\"message\":\"%s\"}}}]}}",
+						 msg);
+					in.pod = podj = J(pod);
+				}
+				first = status_compute(&in);
+				assert_all_utf8(first);
+				/* the message was cut, not emptied */
+				assert_true(strlen(json_get_string(first, "message")) > 400);
+				stored = round_trip(first);
+				if (!json_equal(stored, first))
+					rewrites++;
+				json_object_set_take(ds, "status", stored);
+				in.now += 60;
+				second = status_compute(&in);
+				if (!json_equal(second, json_get(ds, "status")))
+					fail_msg("fill %zu shift %zu case %d: status differs from its stored copy",
+						 f, shift, which);
+				assert_true(json_equal(second, first));
+				json_free(first);
+				json_free(second);
+				json_free(podj);
+				json_free(ds);
+			}
+	assert_int_equal(rewrites, 0);
+	json_free(deploy);
+}
+
+/* Events carry the same messages, cut at EVENTS_MESSAGE_MAX_BYTES: on a
+ * character boundary too. */
+static void test_event_message_cut_on_character_boundary(void **state)
+{
+	struct json *ds = J("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\","
+			    "\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"u1\"}}");
+	char text[2 * EVENTS_MESSAGE_MAX_BYTES];
+	size_t n = 0;
+
+	text[n++] = 'x';
+	while (n + 3 < sizeof(text)) {
+		memcpy(text + n, "\xe4\xb8\xad", 3);
+		n += 3;
+	}
+	text[n] = '\0';
+	for (int shift = 0; shift < 3; shift++) {
+		struct json *e = events_build(ds, EVENT_WARNING, "Failed", text + shift, "devserver-operator", 0);
+		const char *msg = json_get_string(e, "message");
+
+		assert_true(utf8_valid(msg, strlen(msg)));
+		assert_true(strlen(msg) > EVENTS_MESSAGE_MAX_BYTES - 1 - 3);
+		assert_true(strlen(msg) <= EVENTS_MESSAGE_MAX_BYTES - 1);
+		json_free(e);
+	}
+	json_free(ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +573,8 @@ int main(void)
 		cmocka_unit_test(test_status_publishes_host_key),
 		cmocka_unit_test(test_status_child_conflict),
 		cmocka_unit_test(test_status_stopped),
+		cmocka_unit_test(test_status_long_multibyte_messages_are_stable),
+		cmocka_unit_test(test_event_message_cut_on_character_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
