@@ -7,6 +7,12 @@
  * Apply sends JSON with the apply-patch+yaml content type: JSON is YAML, and
  * our encoder is canonical, so equal objects produce identical requests.
  *
+ * List pages are not parsed whole: kube_list_decode (object.c) reads each
+ * item on its own within per-object limits, so one hostile object becomes a
+ * stub instead of failing every page, and a page whose body outgrows
+ * KUBE_LIST_PAGE_MAX_BYTES is asked for again with half the items, so a few
+ * huge objects cost one page's memory, not a failed list.
+ *
  * Not here: watch (watch.c), caching (cache.c), protobuf, PUT/update (we
  * never replace whole objects; apply and merge patch cover our writes).
  */
@@ -165,9 +171,14 @@ int kube_path(struct buf *out, const struct kube_resource *r, const char *ns, co
 
 /* ---- calls --------------------------------------------------------------- */
 
+/* Turns a 2xx body into the object the done callback gets. */
+typedef int (*kc_decode_fn)(void *ud, const char *text, size_t len, struct json **out, struct error *err);
+
 struct kc_async {
 	kube_call_done_fn done;
 	void (*cancel)(void *ud);  /* internal users that own state in ud */
+	kc_decode_fn decode;       /* NULL: json_parse */
+	bool discard;              /* no decoding at all: obj NULL */
 	void *ud;
 };
 
@@ -186,10 +197,12 @@ static void kc_http_done(void *ud, int rc, struct kube_response *resp, const str
 	struct json *obj = NULL;
 	struct error perr;
 
-	if (rc == 0 && resp->body.len > 0) {
-		obj = json_parse(buf_str(&resp->body), resp->body.len, &perr);
-		if (!obj) {
+	if (rc == 0 && resp->body.len > 0 && !a->discard) {
+		if (a->decode)
+			rc = a->decode(a->ud, buf_str(&resp->body), resp->body.len, &obj, &perr);
+		else if (!(obj = json_parse(buf_str(&resp->body), resp->body.len, &perr)))
 			rc = perr.code;
+		if (rc < 0) {
 			error_prefix(&perr, "decoding the response");
 			err = &perr;
 		}
@@ -202,7 +215,8 @@ static void kc_http_done(void *ud, int rc, struct kube_response *resp, const str
 }
 
 static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
-			  void (*cancel)(void *ud), void *ud, struct error *err)
+			  void (*cancel)(void *ud), kc_decode_fn decode, size_t max_body_bytes, void *ud,
+			  struct error *err)
 {
 	struct buf path;
 	char *body = NULL;
@@ -238,6 +252,8 @@ static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s,
 	a = mem_calloc(1, sizeof(*a));
 	a->done = done;
 	a->cancel = cancel;
+	a->decode = decode;
+	a->discard = s->discard_body;
 	a->ud = ud;
 	r.method = s->method;
 	r.path = buf_str(&path);
@@ -245,6 +261,7 @@ static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s,
 	r.body_len = body ? strlen(body) : 0;
 	r.content_type = s->content_type;
 	r.timeout_ms = s->timeout_ms;
+	r.max_body_bytes = max_body_bytes;
 	r.done = kc_http_done;
 	r.on_cancel = kc_http_cancelled;
 	r.ud = a;
@@ -259,7 +276,7 @@ static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s,
 uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
 			  void *ud, struct error *err)
 {
-	return kc_submit(c, s, done, NULL, ud, err);
+	return kc_submit(c, s, done, NULL, NULL, 0, ud, err);
 }
 
 
@@ -390,7 +407,14 @@ struct kube_list_op {
 	struct kube_client *c;
 	const struct kube_resource *res;
 	char *ns;
-	char *base_query;   /* labelSelector/fieldSelector/limit, escaped */
+	char *base_query;   /* labelSelector/fieldSelector, escaped (may be "") */
+	int limit;          /* items per page; halved when a page outgrows max_page_bytes */
+	size_t max_page_bytes;
+	char *cont;         /* the continue token of the page in flight, or NULL */
+	struct kube_object_limits limits;
+	bool has_limits;
+	kube_object_fn prepare;
+	void *prepare_ud;
 	struct json *merged;
 	kube_call_done_fn done;
 	void *ud;
@@ -406,6 +430,7 @@ static void kc_list_free(struct kube_list_op *l)
 	}
 	free(l->ns);
 	free(l->base_query);
+	free(l->cont);
 	json_free(l->merged);
 	free(l);
 }
@@ -417,20 +442,35 @@ static void kc_list_cancelled(void *ud)
 	kc_list_free(ud);
 }
 
-static uint64_t kc_list_next(struct kube_list_op *l, const char *cont, struct error *err)
+/* A page's body, item by item (see kube_list_decode). */
+static int kc_list_decode(void *ud, const char *text, size_t len, struct json **out, struct error *err)
+{
+	struct kube_list_op *l = ud;
+
+	/* an item without a readable name cannot be keyed or reported: it is
+	 * left out, as if the page had not carried it (the API server never
+	 * sends one) */
+	return kube_list_decode(text, len, l->has_limits ? &l->limits : NULL, l->prepare, l->prepare_ud,
+				out, NULL, err);
+}
+
+/* Requests the page at l->cont (NULL: the first) with l->limit items. */
+static uint64_t kc_list_next(struct kube_list_op *l, struct error *err)
 {
 	struct buf q;
 	struct kube_call_spec s = {.method = "GET", .res = l->res, .ns = l->ns};
 	uint64_t id;
 
 	buf_init(&q, 64 * 1024);
+	buf_appendf(&q, "limit=%d", l->limit);
 	buf_append_str(&q, l->base_query);
-	if (cont) {
+	if (l->cont) {
 		buf_append_str(&q, "&continue=");
-		kube_escape(&q, cont);
+		kube_escape(&q, l->cont);
 	}
 	s.query = buf_str(&q);
-	id = kc_submit(l->c, &s, kc_list_page_done, kc_list_cancelled, l, err);
+	id = kc_submit(l->c, &s, kc_list_page_done, kc_list_cancelled, kc_list_decode, l->max_page_bytes,
+		       l, err);
 	buf_cleanup(&q);
 	if (id)
 		l->cur = id;
@@ -488,6 +528,17 @@ static void kc_list_page_done(void *ud, int rc, struct json *page, const struct 
 	struct error e2;
 	const char *cont;
 
+	if (rc == ERR_LIMIT && l->limit > 1 && !page) {
+		/* the page's body outgrew max_page_bytes: the same page, half as
+		 * many items (a few huge objects must not fail the list) */
+		uint64_t id;
+
+		l->limit /= 2;
+		id = kc_list_next(l, &e2);
+		if (id == 0)
+			kc_list_finish(l, e2.code, &e2);
+		return;
+	}
 	if (rc < 0) {
 		json_free(page);
 		kc_list_finish(l, rc, err);
@@ -523,13 +574,13 @@ static void kc_list_page_done(void *ud, int rc, struct json *page, const struct 
 	}
 	cont = json_get_string(json_get(page, "metadata"), "continue");
 	if (cont && *cont) {
-		char *tok = mem_strdup(cont);
 		uint64_t id;
 
+		free(l->cont);
+		l->cont = mem_strdup(cont);
 		if (page != l->merged)
 			json_free(page);
-		id = kc_list_next(l, tok, &e2);
-		free(tok);
+		id = kc_list_next(l, &e2);
 		if (id == 0)
 			kc_list_finish(l, e2.code, &e2);
 		return;
@@ -552,8 +603,17 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 	l->ns = ns ? mem_strdup(ns) : NULL;
 	l->done = done;
 	l->ud = ud;
+	l->limit = o && o->limit > 0 ? o->limit : KUBE_LIST_PAGE_SIZE;
+	l->max_page_bytes = o && o->max_page_bytes ? o->max_page_bytes : KUBE_LIST_PAGE_MAX_BYTES;
+	if (o && o->object_limits) {
+		l->limits = *o->object_limits;
+		l->has_limits = true;
+	}
+	if (o) {
+		l->prepare = o->prepare;
+		l->prepare_ud = o->prepare_ud;
+	}
 	buf_init(&q, 64 * 1024);
-	buf_appendf(&q, "limit=%d", o && o->limit > 0 ? o->limit : KUBE_LIST_PAGE_SIZE);
 	if (o && o->label_selector && *o->label_selector) {
 		buf_append_str(&q, "&labelSelector=");
 		kube_escape(&q, o->label_selector);
@@ -565,7 +625,7 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 	l->base_query = buf_take(&q);
 	l->next = c->lists;
 	c->lists = l;
-	id = kc_list_next(l, NULL, err);
+	id = kc_list_next(l, err);
 	if (id == 0)
 		kc_list_free(l);
 	else

@@ -31,8 +31,10 @@
 #include "json/json.h"
 #include "kube/http.h"
 #include "kube/kubeconfig.h"
+#include "kube/object.h"
 
 #define KUBE_LIST_PAGE_SIZE 500              /* items per list page */
+#define KUBE_LIST_PAGE_MAX_BYTES (16u * 1024 * 1024) /* one page's body; past it, half the items */
 #define KUBE_LIST_MAX_ITEMS 1000000          /* one merged list */
 #define KUBE_DISCOVERY_MAX_GROUPS 64         /* cached group/versions */
 #define KUBE_FIELD_MANAGER "devserver-operator"
@@ -90,6 +92,7 @@ struct kube_call_spec {
 	const struct json *body;    /* encoded as JSON */
 	const char *content_type;   /* default application/json */
 	long timeout_ms;            /* 0: HTTP_TIMEOUT_MS */
+	bool discard_body;          /* the caller does not want the response: obj is NULL */
 };
 
 /* Completion: obj is the decoded response body, now owned by the callback
@@ -111,10 +114,20 @@ struct kube_list_options {
 	const char *label_selector;
 	const char *field_selector;
 	int limit;                   /* page size; 0: KUBE_LIST_PAGE_SIZE */
+	/* Each item is decoded on its own within these (NULL: the defaults,
+	 * managedFields skipped): see kube_list_decode. */
+	const struct kube_object_limits *object_limits;
+	kube_object_fn prepare;      /* run on each decoded item; may be NULL */
+	void *prepare_ud;
+	size_t max_page_bytes;       /* 0: KUBE_LIST_PAGE_MAX_BYTES */
 };
 /* Lists every page (limit/continue) into one List object whose "items" hold
  * all pages and whose metadata.resourceVersion is the snapshot's. ERR_GONE
- * when a continue token expired (list again). */
+ * when a continue token expired (list again). Items are decoded one by one:
+ * an item that is too large, too deep or unreadable becomes a stub
+ * (kube_object_skipped says why) instead of failing the list, and a page
+ * whose body outgrows max_page_bytes is fetched again with half as many
+ * items (ERR_LIMIT only when a single item does not fit). */
 uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, const char *ns,
 			  const struct kube_list_options *o, kube_call_done_fn done, void *ud,
 			  struct error *err);

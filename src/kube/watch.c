@@ -4,7 +4,12 @@
  * The framer hands out lines straight from curl's buffer when a line lies
  * wholly inside one chunk, and copies only the pieces of lines that straddle
  * chunks; either way every line is parsed once, and the decoded object is
- * detached from the event envelope and passed to the sink without a copy.
+ * passed to the sink without a copy. A line is not parsed whole: the
+ * envelope is scanned (json_scan) and its object decoded on its own within
+ * the watch's object limits, so an object too deep or too large becomes a
+ * stub - reported, skipped - and the stream goes on. After a line longer
+ * than WATCH_FRAMER_KEEP_BYTES the framer gives its buffer back, so one huge
+ * event does not pin its memory.
  *
  * Recovery rules, as client-go's reflector has them: a clean end resumes
  * from the last resourceVersion (a bookmark counts); 410 relists at once; a
@@ -20,6 +25,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "json/json_scan.h"
 #include "kube/backoff.h"
 #include "kube/status.h"
 
@@ -83,7 +89,10 @@ int watch_framer_feed(struct watch_framer *f, const char *data, size_t len, watc
 			llen--;
 		if (llen)
 			rc = fn(ud, line, llen, err);
-		buf_reset(&f->line);
+		if (f->line.cap > WATCH_FRAMER_KEEP_BYTES)
+			watch_framer_reset(f); /* a huge event: give its buffer back */
+		else
+			buf_reset(&f->line);
 		if (rc < 0)
 			return rc;
 	}
@@ -117,37 +126,74 @@ static struct json *watch_detach(struct json *obj, const char *key)
 	return NULL;
 }
 
-int watch_event_parse(const char *line, size_t len, struct watch_event *ev, struct error *err)
+/* The envelope's two members, as text (the last of each wins, as in JSON). */
+struct watch_envelope {
+	const char *type, *object;
+	size_t type_len, object_len;
+};
+
+static int watch_envelope_member(void *ud, const char *key, const char *value, size_t len,
+				 struct error *err)
+{
+	struct watch_envelope *e = ud;
+
+	if (key && strcmp(key, "type") == 0) {
+		e->type = value;
+		e->type_len = len;
+	} else if (key && strcmp(key, "object") == 0) {
+		e->object = value;
+		e->object_len = len;
+	}
+	return 0;
+}
+
+int watch_event_parse_limited(const char *line, size_t len, const struct kube_object_limits *lim,
+			      struct watch_event *ev, struct error *err)
 {
 	static const struct { const char *name; enum watch_event_type t; } types[] = {
 		{"ADDED", WATCH_ADDED}, {"MODIFIED", WATCH_MODIFIED}, {"DELETED", WATCH_DELETED},
 		{"BOOKMARK", WATCH_BOOKMARK}, {"ERROR", WATCH_ERROR},
 	};
-	struct json *doc = json_parse(line, len, err);
-	const char *type;
+	struct watch_envelope e = { 0 };
+	struct json *tv = NULL;
+	const char *type = NULL;
+	struct error why;
 	size_t i;
 
 	ev->object = NULL;
-	if (!doc)
+	if (json_scan_object(line, len, watch_envelope_member, &e, err) < 0)
 		return error_prefix(err, "watch event");
-	type = json_get_string(doc, "type");
+	if (e.type && e.type_len <= WATCH_EVENT_TYPE_MAX_BYTES && (tv = json_parse(e.type, e.type_len, &why)))
+		type = tv->type == JSON_STRING ? tv->u.str.ptr : NULL;
 	for (i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(type, types[i].name) == 0)
 			break;
 	if (!type || i == sizeof(types) / sizeof(types[0])) {
 		error_set(err, ERR_INVALID, "watch event with unknown type %s", type ? type : "(none)");
-		json_free(doc); /* type points into doc */
+		json_free(tv); /* type points into tv */
 		return ERR_INVALID;
 	}
+	json_free(tv);
 	ev->type = types[i].t;
-	ev->object = watch_detach(doc, "object");
-	json_free(doc);
-	if (!ev->object || ev->object->type != JSON_OBJECT) {
-		json_free(ev->object);
-		ev->object = NULL;
-		return error_set(err, ERR_INVALID, "watch event %s without an object", types[i].name);
+	while (e.object && e.object_len && (*e.object == ' ' || *e.object == '\t' || *e.object == '\n' ||
+					    *e.object == '\r')) {
+		e.object++;
+		e.object_len--;
 	}
+	if (!e.object || !e.object_len || *e.object != '{')
+		return error_set(err, ERR_INVALID, "watch event %s without an object", types[i].name);
+	if (kube_object_decode(e.object, e.object_len, lim, &ev->object, &why) == 0)
+		return 0;
+	ev->object = kube_object_stub(e.object, e.object_len, why.msg);
+	if (!ev->object)
+		return error_set(err, ERR_INVALID, "watch event %s: an object without a readable name: %s",
+				 types[i].name, why.msg);
 	return 0;
+}
+
+int watch_event_parse(const char *line, size_t len, struct watch_event *ev, struct error *err)
+{
+	return watch_event_parse_limited(line, len, NULL, ev, err);
 }
 
 /* ---- reflector ------------------------------------------------------------ */
@@ -178,6 +224,8 @@ void watch_init(struct watch *w, struct kube_client *client, const struct kube_r
 				: (o->timeout_min_s > 0 ? w->timeout_min_s : WATCH_TIMEOUT_MAX_S);
 	w->page_size = o->page_size;
 	w->idle_timeout_s = o->idle_timeout_s;
+	if (o->object_limits)
+		w->limits = *o->object_limits;
 	w->sink = *sink;
 	watch_framer_init(&w->framer, WATCH_MAX_LINE_BYTES);
 	w->state = WATCH_STOPPED;
@@ -229,7 +277,7 @@ static int watch_on_line(void *ud, const char *line, size_t len, struct error *e
 	struct watch_event ev;
 	int rc;
 
-	if ((rc = watch_event_parse(line, len, &ev, err)) < 0)
+	if ((rc = watch_event_parse_limited(line, len, &w->limits, &ev, err)) < 0)
 		return rc;
 	switch (ev.type) {
 	case WATCH_ERROR:
@@ -246,8 +294,10 @@ static int watch_on_line(void *ud, const char *line, size_t len, struct error *e
 		json_free(ev.object);
 		return 0;
 	default:
-		watch_set_rv(w, ev.object);
+		watch_set_rv(w, ev.object); /* a stub keeps the resourceVersion */
 		w->stats.events++;
+		if (kube_object_skipped(ev.object))
+			w->stats.skipped++;
 		w->failures = 0;
 		if (w->sink.event)
 			w->sink.event(w->sink.ud, ev.type, ev.object);
@@ -309,7 +359,6 @@ static void watch_retry_later(struct watch *w, bool relist)
 static void watch_list_done(void *ud, int rc, struct json *list, const struct error *err)
 {
 	struct watch *w = ud;
-	struct json *items;
 
 	w->req_id = 0;
 	if (rc < 0) {
@@ -328,6 +377,15 @@ static void watch_list_done(void *ud, int rc, struct json *list, const struct er
 		}
 		return;
 	}
+	watch_list_apply(w, list);
+	watch_report(w, 0, NULL);
+	watch_begin_watch(w);
+}
+
+void watch_list_apply(struct watch *w, struct json *list)
+{
+	struct json *items;
+
 	w->stats.lists++;
 	mem_free_ptr(&w->rv);
 	watch_set_rv(w, list);
@@ -337,17 +395,25 @@ static void watch_list_done(void *ud, int rc, struct json *list, const struct er
 		json_free(items);
 		items = json_new_array();
 	}
+	for (size_t i = 0; i < items->u.arr.len; i++)
+		if (kube_object_skipped(items->u.arr.items[i]))
+			w->stats.skipped++;
 	if (w->sink.replace)
 		w->sink.replace(w->sink.ud, items);
 	else
 		json_free(items);
-	watch_report(w, 0, NULL);
-	watch_begin_watch(w);
 }
 
 static void watch_begin_list(struct watch *w)
 {
-	struct kube_list_options o = {w->label_selector, w->field_selector, w->page_size};
+	struct kube_list_options o = {
+		.label_selector = w->label_selector,
+		.field_selector = w->field_selector,
+		.limit = w->page_size,
+		.object_limits = &w->limits,
+		.prepare = w->sink.prepare,
+		.prepare_ud = w->sink.ud,
+	};
 	struct error err;
 
 	w->state = WATCH_LISTING;
