@@ -6,6 +6,12 @@
  * scan one bucket and removal unlinks one node). Tables double when the load passes
  * one. A relist marks every entry it sees with a new generation and then
  * deletes the unmarked ones, so replace costs one pass over each side.
+ *
+ * A stub (an object the reflector skipped) lives in the same table, flagged
+ * `skipped` and linked in no index, so that a relist's marks and a DELETED
+ * event find it like any entry, while every lookup steps over it. Each
+ * entry remembers its encoded size so that cache_bytes moves with inserts
+ * and removals and is never recomputed.
  */
 #include "kube/cache.h"
 
@@ -23,6 +29,8 @@ struct cache_entry {
 	char *key;
 	char *owner_uid;            /* controller ownerReference UID, or NULL */
 	struct json *obj;
+	size_t bytes;               /* json_encoded_size(obj) */
+	bool skipped;               /* obj is a stub: invisible to lookups */
 	unsigned mark;
 	struct cache_entry *next;
 };
@@ -200,6 +208,11 @@ void cache_set_transform(struct cache *c, void (*transform)(struct json *obj))
 	c->transform = transform;
 }
 
+void cache_on_skip(struct cache *c, cache_skip_fn fn)
+{
+	c->on_skip = fn;
+}
+
 /* The index key of obj into buf: its controller UID, or "<ns>/<label
  * value>" when indexing by a label; NULL when it has none. */
 static const char *cache_index_key(const struct cache *c, const struct json *obj, char *buf, size_t size)
@@ -222,10 +235,28 @@ static void cache_strip(const struct cache *c, struct json *obj)
 {
 	struct json *meta = json_get(obj, "metadata");
 
+	if (kube_object_skipped(obj))
+		return; /* a stub is small already, and its marker must stay */
 	if (meta)
 		json_object_remove(meta, "managedFields");
 	if (c->transform)
 		c->transform(obj);
+}
+
+static size_t cache_obj_bytes(const struct json *obj)
+{
+	size_t n = json_encoded_size(obj);
+
+	return n == SIZE_MAX ? 0 : n;
+}
+
+/* Replaces e's object (ownership passes), keeping the byte count. */
+static void cache_entry_set(struct cache *c, struct cache_entry *e, struct json *obj)
+{
+	c->bytes -= e->bytes;
+	e->obj = obj;
+	e->bytes = cache_obj_bytes(obj);
+	c->bytes += e->bytes;
 }
 
 static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify);
@@ -252,9 +283,17 @@ bool cache_store_newer(struct cache *c, struct json *obj)
 {
 	char key[CACHE_MAX_KEY_BYTES];
 	const struct json *cur;
+	struct cache_entry *e;
 	unsigned long long have, got;
+	struct error err;
 
-	if (!obj || obj->type != JSON_OBJECT || !cache_key(obj, key) || !cache_rv(obj, &got)) {
+	if (!obj || obj->type != JSON_OBJECT || !cache_key(obj, key) || !cache_rv(obj, &got) ||
+	    kube_object_skipped(obj) || kube_object_check(obj, NULL, &err) < 0) {
+		json_free(obj);
+		return false;
+	}
+	e = cache_find(c, key);
+	if (e && e->skipped) { /* the watch said it does not fit; it decides */
 		json_free(obj);
 		return false;
 	}
@@ -267,6 +306,58 @@ bool cache_store_newer(struct cache *c, struct json *obj)
 	return true;
 }
 
+static struct cache_entry *cache_insert(struct cache *c, const char *key, struct json *obj)
+{
+	struct cache_entry *e;
+	size_t b;
+
+	if (c->count >= c->nbuckets)
+		cache_grow(c);
+	e = mem_calloc(1, sizeof(*e));
+	e->key = mem_strdup(key);
+	e->mark = c->mark;
+	cache_entry_set(c, e, obj);
+	b = cache_hash(key) % c->nbuckets;
+	e->next = c->buckets[b];
+	c->buckets[b] = e;
+	c->count++;
+	return e;
+}
+
+/* A stub for key: replaces whatever the entry held (a real object leaves
+ * reconcile's view through on_delete) and reports the skip. */
+static void cache_skip(struct cache *c, const char *key, struct json *stub)
+{
+	struct cache_entry *e = cache_find(c, key);
+	struct json *previous = NULL;
+
+	c->skips_total++;
+	if (!e) {
+		e = cache_insert(c, key, stub);
+		e->skipped = true;
+		c->skipped++;
+	} else if (!e->skipped) {
+		struct json *old = e->obj;
+
+		cache_owner_unlink(c, e);
+		mem_free_ptr(&e->owner_uid);
+		e->skipped = true;
+		c->skipped++;
+		cache_entry_set(c, e, stub);
+		e->mark = c->mark;
+		if (c->h.on_delete)
+			c->h.on_delete(c->h.ud, old);
+		json_free(old);
+	} else {
+		previous = e->obj;
+		cache_entry_set(c, e, stub);
+		e->mark = c->mark;
+	}
+	if (c->on_skip)
+		c->on_skip(c->h.ud, previous, stub);
+	json_free(previous);
+}
+
 static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify)
 {
 	char key[CACHE_MAX_KEY_BYTES], index[CACHE_MAX_KEY_BYTES];
@@ -277,9 +368,28 @@ static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify)
 		json_free(obj);
 		return;
 	}
+	if (kube_object_skipped(obj)) {
+		cache_skip(c, key, obj);
+		return;
+	}
 	cache_strip(c, obj);
 	uid = cache_index_key(c, obj, index, sizeof(index));
 	e = cache_find(c, key);
+	if (e && e->skipped) {
+		/* fixed by its owner: an ordinary object from now on, new to
+		 * everyone who reads the cache */
+		json_free(e->obj);
+		e->obj = NULL;
+		e->skipped = false;
+		c->skipped--;
+		cache_entry_set(c, e, obj);
+		e->owner_uid = uid ? mem_strdup(uid) : NULL;
+		cache_owner_link(c, e);
+		e->mark = c->mark;
+		if (notify && c->h.on_add)
+			c->h.on_add(c->h.ud, obj);
+		return;
+	}
 	if (e) {
 		struct json *old = e->obj;
 
@@ -289,28 +399,16 @@ static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify)
 			e->owner_uid = uid ? mem_strdup(uid) : NULL;
 			cache_owner_link(c, e);
 		}
-		e->obj = obj;
+		cache_entry_set(c, e, obj);
 		e->mark = c->mark;
 		if (notify && c->h.on_update)
 			c->h.on_update(c->h.ud, old, obj);
 		json_free(old);
 		return;
 	}
-	if (c->count >= c->nbuckets)
-		cache_grow(c);
-	e = mem_calloc(1, sizeof(*e));
-	e->key = mem_strdup(key);
+	e = cache_insert(c, key, obj);
 	e->owner_uid = uid ? mem_strdup(uid) : NULL;
-	e->obj = obj;
-	e->mark = c->mark;
-	{
-		size_t b = cache_hash(key) % c->nbuckets;
-
-		e->next = c->buckets[b];
-		c->buckets[b] = e;
-	}
 	cache_owner_link(c, e);
-	c->count++;
 	if (notify && c->h.on_add)
 		c->h.on_add(c->h.ud, obj);
 }
@@ -327,8 +425,11 @@ static void cache_remove_entry(struct cache *c, struct cache_entry *e, const str
 	}
 	cache_owner_unlink(c, e);
 	c->count--;
-	if (c->h.on_delete)
-		c->h.on_delete(c->h.ud, final ? final : e->obj);
+	c->bytes -= e->bytes;
+	if (e->skipped)
+		c->skipped--; /* reconcile never saw it: nothing to tell */
+	else if (c->h.on_delete) /* a stub as the final state says less than the last one */
+		c->h.on_delete(c->h.ud, final && !kube_object_skipped(final) ? final : e->obj);
 	cache_entry_free(e);
 }
 
@@ -385,11 +486,17 @@ static void cache_sink_event(void *ud, enum watch_event_type type, struct json *
 	cache_apply(ud, type, obj);
 }
 
+static void cache_sink_prepare(void *ud, struct json *obj)
+{
+	cache_strip(ud, obj);
+}
+
 void cache_sink(struct cache *c, struct watch_sink *sink)
 {
 	memset(sink, 0, sizeof(*sink));
 	sink->replace = cache_sink_replace;
 	sink->event = cache_sink_event;
+	sink->prepare = cache_sink_prepare;
 	sink->ud = c;
 }
 
@@ -397,7 +504,7 @@ const struct json *cache_get_key(const struct cache *c, const char *key)
 {
 	struct cache_entry *e = cache_find(c, key);
 
-	return e ? e->obj : NULL;
+	return e && !e->skipped ? e->obj : NULL;
 }
 
 const struct json *cache_get(const struct cache *c, const char *ns, const char *name)
@@ -412,7 +519,42 @@ const struct json *cache_get(const struct cache *c, const char *ns, const char *
 
 size_t cache_count(const struct cache *c)
 {
-	return c->count;
+	return c->count - c->skipped;
+}
+
+size_t cache_skipped_count(const struct cache *c)
+{
+	return c->skipped;
+}
+
+size_t cache_bytes(const struct cache *c)
+{
+	return c->bytes;
+}
+
+const struct json *cache_skipped_get(const struct cache *c, const char *ns, const char *name)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+	int n = ns && *ns ? snprintf(key, sizeof(key), "%s/%s", ns, name) : snprintf(key, sizeof(key), "%s", name);
+	struct cache_entry *e;
+
+	if (n <= 0 || n >= (int)sizeof(key))
+		return NULL;
+	e = cache_find(c, key);
+	return e && e->skipped ? e->obj : NULL;
+}
+
+size_t cache_skipped_list(const struct cache *c, const struct json ***out)
+{
+	const struct json **arr = mem_calloc(c->skipped + 1, sizeof(*arr));
+	size_t n = 0;
+
+	for (size_t b = 0; b < c->nbuckets; b++)
+		for (struct cache_entry *e = c->buckets[b]; e; e = e->next)
+			if (e->skipped)
+				arr[n++] = e->obj;
+	*out = arr;
+	return n;
 }
 
 size_t cache_list(const struct cache *c, const char *ns, const struct selector *sel,
@@ -423,6 +565,8 @@ size_t cache_list(const struct cache *c, const char *ns, const struct selector *
 
 	for (size_t b = 0; b < c->nbuckets; b++) {
 		for (struct cache_entry *e = c->buckets[b]; e; e = e->next) {
+			if (e->skipped)
+				continue;
 			if (ns) {
 				const char *ons = json_get_string(json_get(e->obj, "metadata"), "namespace");
 

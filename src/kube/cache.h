@@ -10,14 +10,28 @@
  *
  * Pointers returned by lookups borrow from the cache and stay valid until
  * the cache next changes (the next event delivered on the HTTP loop).
+ *
+ * Objects the reflector could not decode within its limits arrive as stubs
+ * (kube/object.h). The cache keeps them apart: lookups, lists, counts and
+ * the owner index never see them, so reconcile treats a skipped object as
+ * absent, and on_skip tells the owner of the cache once per skip (again,
+ * with the previous stub, when a skipped object changes). A cached object
+ * that turns into a stub is deleted from reconcile's view (on_delete); a
+ * stub that turns back into a real object is added (on_add).
+ *
+ * cache_bytes is the JSON-encoded size of what is stored (objects after
+ * projection, stubs included), kept at insert and removal: a cheap gauge of
+ * the cache's memory (the heap holds a few times that).
  */
 #ifndef DEVSERVER_KUBE_CACHE_H
 #define DEVSERVER_KUBE_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json/json.h"
+#include "kube/object.h"
 #include "kube/selector.h"
 #include "kube/watch.h"
 
@@ -30,6 +44,11 @@ struct cache_handlers {
 	void *ud;
 };
 
+/* stub stands for an object that could not be cached (kube_object_skipped
+ * says why); previous is the stub it replaces when the object was already
+ * skipped, else NULL. Called with the handlers' ud. */
+typedef void (*cache_skip_fn)(void *ud, const struct json *previous, const struct json *stub);
+
 struct cache_entry;
 struct cache_owner_ref;
 
@@ -38,9 +57,13 @@ struct cache {
 	size_t nbuckets, count;
 	struct cache_owner_ref **owners;  /* chained by owner UID hash, nbuckets long */
 	struct cache_handlers h;
+	size_t skipped;          /* entries that are stubs (not in count's view) */
+	size_t bytes;            /* JSON-encoded size of every entry */
+	uint64_t skips_total;    /* objects that arrived as stubs */
 	unsigned mark;           /* replace() generation */
 	bool synced;             /* a full list has been applied */
 	const char *index_label; /* see cache_index_by_label; NULL: controller UID */
+	cache_skip_fn on_skip;   /* see cache_on_skip */
 	void (*transform)(struct json *obj); /* see cache_set_transform */
 };
 
@@ -59,6 +82,9 @@ void cache_index_by_label(struct cache *c, const char *label);
  * needs saves most of a cache's memory. */
 void cache_set_transform(struct cache *c, void (*transform)(struct json *obj));
 
+/* Calls fn for each skipped object (see cache_skip_fn); NULL: nobody. */
+void cache_on_skip(struct cache *c, cache_skip_fn fn);
+
 /* A full list (JSON array, ownership passes): adds, updates and deletes to
  * match it, calling the handlers for each difference. */
 void cache_replace(struct cache *c, struct json *items);
@@ -72,9 +98,10 @@ void cache_sink(struct cache *c, struct watch_sink *sink);
  * the API server's response to a write - without calling the handlers (its
  * watch event will, once), but only when it is newer than the cached object
  * (resourceVersions compared as integers, as etcd issues them; when either
- * is not an integer nothing is stored and the watch brings the change).
- * Keeps a controller from judging its next step by a cache that trails its
- * own writes. Returns true when stored. */
+ * is not an integer nothing is stored and the watch brings the change), and
+ * only when it is within the reflector's object limits and not a skipped
+ * object (the watch decides those). Keeps a controller from judging its next
+ * step by a cache that trails its own writes. Returns true when stored. */
 bool cache_store_newer(struct cache *c, struct json *obj);
 
 /* The uid of obj's controller ownerReference (borrowed), or NULL. */
@@ -88,6 +115,13 @@ bool cache_key(const struct json *obj, char *out);
 const struct json *cache_get(const struct cache *c, const char *ns, const char *name);
 const struct json *cache_get_key(const struct cache *c, const char *key);
 size_t cache_count(const struct cache *c);
+/* Skipped objects: how many, one by key, all (heap array of borrowed stubs,
+ * as cache_list). */
+size_t cache_skipped_count(const struct cache *c);
+const struct json *cache_skipped_get(const struct cache *c, const char *ns, const char *name);
+size_t cache_skipped_list(const struct cache *c, const struct json ***out);
+/* JSON-encoded bytes of everything stored. */
+size_t cache_bytes(const struct cache *c);
 
 /* Objects in ns (NULL: all) matching sel (NULL: all), as a heap array of
  * borrowed pointers in *out (free the array, not the objects). Returns the

@@ -1,6 +1,9 @@
 /* test_cache.c - src/kube/cache and selector: label selectors (equality and
  * set-based, parse errors), keys, relist diffs, watch events, the owner
- * index, managedFields stripping and the handler callbacks. */
+ * index, managedFields stripping and the handler callbacks; hostile objects
+ * (issue 17): stubs of skipped objects kept out of lookups and reported, a
+ * list page with one over-deep item, limits on write-through, and the byte
+ * count of what the cache holds. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "kube/cache.h"
+#include "kube/object.h"
 #include "kube/selector.h"
 
 static struct json *parse(const char *s)
@@ -376,6 +381,206 @@ static void test_cache_as_watch_sink(void **state)
 	cache_cleanup(&c);
 }
 
+/* ---- hostile objects ------------------------------------------------------ */
+
+struct skips {
+	int add, update, del, skip, skip_again;
+	char last_skip[128];
+	char why[ERROR_MSG_MAX_BYTES];
+};
+
+static void sk_add(void *ud, const struct json *o) { ((struct skips *)ud)->add++; }
+static void sk_update(void *ud, const struct json *a, const struct json *b) { ((struct skips *)ud)->update++; }
+static void sk_delete(void *ud, const struct json *o) { ((struct skips *)ud)->del++; }
+
+static void sk_skip(void *ud, const struct json *previous, const struct json *stub)
+{
+	struct skips *s = ud;
+
+	assert_non_null(kube_object_skipped(stub));
+	if (previous) {
+		assert_non_null(kube_object_skipped(previous));
+		s->skip_again++;
+	} else {
+		s->skip++;
+	}
+	cache_key(stub, s->last_skip);
+	snprintf(s->why, sizeof(s->why), "%s", kube_object_skipped(stub));
+}
+
+/* A stub as the reflector makes it for an object that failed to decode. */
+static struct json *stub(const char *ns, const char *name, int rv, const char *why)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "{\"kind\":\"DevServer\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\",\"uid\":\"u-%s\","
+		 "\"resourceVersion\":\"%d\"},\"spec\":{\"huge\":true}}", name, ns, name, rv);
+	return kube_object_stub(text, strlen(text), why);
+}
+
+static void test_cache_keeps_stubs_out_of_lookups(void **state)
+{
+	struct skips n = {0};
+	struct cache_handlers h = {sk_add, sk_update, sk_delete, &n};
+	struct cache c;
+	struct json *items = json_new_array();
+	const struct json **out;
+
+	cache_init(&c, &h);
+	cache_on_skip(&c, sk_skip);
+	json_array_push_take(items, obj("ns", "a", NULL, NULL, 1));
+	json_array_push_take(items, stub("ns", "deep", 2, "spec: nesting deeper than 64 levels"));
+	json_array_push_take(items, obj("ns", "b", NULL, NULL, 3));
+	cache_replace(&c, items);
+	/* the others are there; the skipped one is not, and is reported once */
+	assert_int_equal(n.add, 2);
+	assert_int_equal(n.skip, 1);
+	assert_string_equal(n.last_skip, "ns/deep");
+	assert_string_equal(n.why, "spec: nesting deeper than 64 levels");
+	assert_true(c.synced);
+	assert_int_equal(cache_count(&c), 2);
+	assert_int_equal(cache_skipped_count(&c), 1);
+	assert_null(cache_get(&c, "ns", "deep"));
+	assert_int_equal(cache_list(&c, NULL, NULL, &out), 2);
+	free(out);
+	assert_non_null(cache_skipped_get(&c, "ns", "deep"));
+	assert_int_equal(cache_skipped_list(&c, &out), 1);
+	assert_string_equal(json_get_string(json_get(out[0], "metadata"), "name"), "deep");
+	free(out);
+	/* the same object again (its status changed): a repeat, not a new skip */
+	cache_apply(&c, WATCH_MODIFIED, stub("ns", "deep", 4, "spec: nesting deeper than 64 levels"));
+	assert_int_equal(n.skip, 1);
+	assert_int_equal(n.skip_again, 1);
+	assert_int_equal(n.update + n.del, 0);
+	/* fixed by its owner: an ordinary object from now on, added */
+	cache_apply(&c, WATCH_MODIFIED, obj("ns", "deep", NULL, NULL, 5));
+	assert_int_equal(n.add, 3);
+	assert_int_equal(cache_skipped_count(&c), 0);
+	assert_non_null(cache_get(&c, "ns", "deep"));
+	/* a cached object that turns hostile leaves reconcile's view: deleted */
+	cache_apply(&c, WATCH_MODIFIED, stub("ns", "a", 6, "metadata.labels: more than 16384 values"));
+	assert_int_equal(n.del, 1);
+	assert_int_equal(n.skip, 2);
+	assert_null(cache_get(&c, "ns", "a"));
+	assert_int_equal(cache_count(&c), 2);
+	/* its deletion, as a stub too: gone from the skipped ones, silently */
+	cache_apply(&c, WATCH_DELETED, stub("ns", "a", 7, "x"));
+	assert_int_equal(cache_skipped_count(&c), 0);
+	assert_int_equal(n.del, 1);
+	/* a relist that no longer mentions a skipped object forgets it */
+	cache_apply(&c, WATCH_ADDED, stub("ns", "gone", 8, "x"));
+	assert_int_equal(cache_skipped_count(&c), 1);
+	items = json_new_array();
+	json_array_push_take(items, obj("ns", "b", NULL, NULL, 3));
+	json_array_push_take(items, obj("ns", "deep", NULL, NULL, 5));
+	cache_replace(&c, items);
+	assert_int_equal(cache_skipped_count(&c), 0);
+	assert_int_equal(cache_count(&c), 2);
+	assert_int_equal(n.del, 1);
+	/* a stub is never stored through write-through either */
+	assert_false(cache_store_newer(&c, stub("ns", "b", 99, "x")));
+	cache_cleanup(&c);
+}
+
+static void test_cache_list_page_with_one_over_deep_item(void **state)
+{
+	struct skips n = {0};
+	struct cache_handlers h = {sk_add, sk_update, sk_delete, &n};
+	struct cache c;
+	struct watch_sink sink;
+	struct watch w;
+	struct buf page;
+	struct json *list;
+	struct error err;
+
+	cache_init(&c, &h);
+	cache_on_skip(&c, sk_skip);
+	cache_set_transform(&c, drop_spec);
+	cache_sink(&c, &sink);
+	buf_init(&page, 1 << 20);
+	buf_append_str(&page, "{\"kind\":\"DevServerList\",\"apiVersion\":\"devserver.io/v1\","
+		       "\"metadata\":{\"resourceVersion\":\"50\"},\"items\":[");
+	buf_append_str(&page, "{\"metadata\":{\"name\":\"ok1\",\"namespace\":\"ns\",\"uid\":\"1\"},\"spec\":{\"a\":1}},");
+	buf_append_str(&page, "{\"metadata\":{\"name\":\"deep\",\"namespace\":\"ns\",\"uid\":\"2\"},\"spec\":");
+	for (int i = 0; i < 130; i++)
+		buf_append_str(&page, "{\"a\":");
+	buf_append_char(&page, '1');
+	for (int i = 0; i < 130; i++)
+		buf_append_char(&page, '}');
+	buf_append_str(&page, "},{\"metadata\":{\"name\":\"ok2\",\"namespace\":\"ns\",\"uid\":\"3\"}}]}");
+	/* as kube_list_submit decodes each page (with the cache's projection) */
+	assert_int_equal(kube_list_decode(buf_str(&page), page.len, NULL, sink.prepare, sink.ud, &list, NULL,
+					  &err), 0);
+	assert_null(json_get(json_get(list, "items")->u.arr.items[0], "spec")); /* projected per page */
+	watch_init(&w, NULL, NULL, NULL, &sink);
+	watch_list_apply(&w, list);
+	assert_true(c.synced);          /* the list counts: the informer syncs */
+	assert_int_equal(cache_count(&c), 2);
+	assert_non_null(cache_get(&c, "ns", "ok1"));
+	assert_non_null(cache_get(&c, "ns", "ok2"));
+	assert_int_equal(cache_skipped_count(&c), 1);
+	assert_int_equal(n.skip, 1);
+	assert_non_null(strstr(n.why, "spec: nesting deeper than"));
+	assert_string_equal(json_get_string(json_get(cache_skipped_get(&c, "ns", "deep"), "metadata"), "uid"), "2");
+	assert_int_equal(w.stats.skipped, 1);
+	watch_cleanup(&w);
+	buf_cleanup(&page);
+	cache_cleanup(&c);
+}
+
+static void test_cache_store_newer_respects_limits(void **state)
+{
+	struct cache c;
+	struct buf b;
+	struct error err;
+	struct json *big;
+
+	cache_init(&c, NULL);
+	cache_apply(&c, WATCH_ADDED, obj("ns", "a", NULL, NULL, 1));
+	/* a write's response the reflector would have refused: not stored */
+	buf_init(&b, 1 << 24);
+	buf_append_str(&b, "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"resourceVersion\":\"2\","
+		       "\"labels\":{");
+	for (int i = 0; i < KUBE_OBJECT_MAX_NODES; i++)
+		buf_appendf(&b, "%s\"k%d\":\"v\"", i ? "," : "", i);
+	buf_append_str(&b, "}}}");
+	big = json_parse(buf_str(&b), b.len, &err);
+	assert_non_null(big);
+	assert_false(cache_store_newer(&c, big));
+	assert_string_equal(json_path(cache_get(&c, "ns", "a"), "metadata", "resourceVersion", NULL)->u.str.ptr, "1");
+	buf_cleanup(&b);
+	cache_cleanup(&c);
+}
+
+static void test_cache_counts_bytes(void **state)
+{
+	struct cache c;
+	struct json *a = obj("ns", "a", NULL, NULL, 1), *b = obj("ns", "b", "{\"x\":\"y\"}", NULL, 1);
+	size_t sa, sb;
+
+	cache_init(&c, NULL);
+	assert_int_equal(cache_bytes(&c), 0);
+	json_object_remove(json_get(a, "metadata"), "managedFields");
+	json_object_remove(json_get(b, "metadata"), "managedFields");
+	sa = json_encoded_size(a);
+	sb = json_encoded_size(b);
+	cache_apply(&c, WATCH_ADDED, a);
+	cache_apply(&c, WATCH_ADDED, b);
+	assert_int_equal(cache_bytes(&c), sa + sb);  /* what is stored, after stripping */
+	cache_apply(&c, WATCH_MODIFIED, obj("ns", "a", "{\"longer\":\"labels here\"}", NULL, 2));
+	assert_true(cache_bytes(&c) > sa + sb);
+	cache_apply(&c, WATCH_ADDED, stub("ns", "s", 3, "why"));
+	assert_true(cache_bytes(&c) > sa + sb);      /* stubs count too */
+	cache_apply(&c, WATCH_DELETED, obj("ns", "a", NULL, NULL, 4));
+	cache_apply(&c, WATCH_DELETED, obj("ns", "b", NULL, NULL, 4));
+	cache_apply(&c, WATCH_DELETED, stub("ns", "s", 5, "why"));
+	assert_int_equal(cache_bytes(&c), 0);
+	cache_replace(&c, json_new_array());
+	assert_int_equal(cache_bytes(&c), 0);
+	cache_cleanup(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +593,10 @@ int main(void)
 		cmocka_unit_test(test_cache_label_index_and_transform),
 		cmocka_unit_test(test_cache_store_newer),
 		cmocka_unit_test(test_cache_as_watch_sink),
+		cmocka_unit_test(test_cache_keeps_stubs_out_of_lookups),
+		cmocka_unit_test(test_cache_list_page_with_one_over_deep_item),
+		cmocka_unit_test(test_cache_store_newer_respects_limits),
+		cmocka_unit_test(test_cache_counts_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
