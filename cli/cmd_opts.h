@@ -92,9 +92,7 @@ struct extend_opts {
 int extend_build_patch(const struct json *ds, int64_t by_seconds, int64_t now,
 		       struct json **patch, struct error *err);
 /* {"spec":{"stopped":true|false}} */
-struct json *power_build_patch(bool stopped);
 /* Sends that patch for name and prints the result; an exit status. */
-int power_apply(struct cli_ctx *ctx, const char *cmd, const char *name, bool stopped);
 
 struct logs_opts {
 	struct cmd_common c;

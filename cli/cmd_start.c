@@ -1,6 +1,7 @@
-/* cmd_start.c - `devctl start NAME`: undo `devctl stop` (spec.stopped
- * false); see cmd_stop.c for the shared patch. */
+/* cmd_start.c - `devctl start NAME`: undo `devctl stop` or an idle stop
+ * (spec.stopped false); the patch is cli/power.c's. */
 #include "cmd_opts.h"
+#include "power.h"
 
 static int start_run(struct cli_ctx *ctx, void *p)
 {
@@ -13,7 +14,8 @@ const struct command cmd_start = {
 	.usage =
 	"Usage: devctl start NAME\n"
 	"\n"
-	"Start a DevServer stopped with devctl stop.\n"
+	"Start a DevServer stopped with devctl stop, or by the operator after its idle\n"
+	"timeout. Its home is as it was left.\n"
 	"\n"
 	"Examples:\n"
 	"  devctl start mybox\n",

@@ -77,6 +77,23 @@ local function init_containers(req)
   }
 end
 
+-- The `activity` container: it watches the main container's processes (the
+-- pod shares one process namespace) and logs when the box turns idle or
+-- active, which the operator reads for idle shutdown. Tiny and fixed-size,
+-- so it never competes with the developer's work.
+local function activity_container(req)
+  return {
+    name = "activity",
+    image = req.tools_image,
+    command = tools.ACTIVITY_COMMAND,
+    securityContext = security_context(),
+    resources = {
+      requests = { cpu = "5m", memory = "8Mi" },
+      limits = { cpu = "50m", memory = "32Mi" },
+    },
+  }
+end
+
 local function container(req, mounts)
   local c = {
     name = deployment.CONTAINER,
@@ -115,8 +132,10 @@ function deployment.build(req)
       fsGroup = deployment.USER_ID,
       seccompProfile = { type = "RuntimeDefault" },
     },
+    -- the activity container must see the main container's processes
+    shareProcessNamespace = true,
     initContainers = init_containers(req),
-    containers = { container(req, mounts) },
+    containers = { container(req, mounts), activity_container(req) },
     volumes = vols,
   }
   util.set_if(pod, "nodeSelector", req.node_selector)

@@ -19,6 +19,10 @@ tools.COPY_COMMAND = {
   tools.SOURCE_DIR .. "/bin/busybox", "sh", tools.SOURCE_DIR .. "/libexec/install", tools.DIR,
 }
 tools.PREPARE_LOGIN = tools.DIR .. "/bin/prepare-login"
+-- the `activity` container: the tools image's own tree, no volume needed
+tools.ACTIVITY_COMMAND = {
+  tools.SOURCE_DIR .. "/bin/busybox", "sh", tools.SOURCE_DIR .. "/libexec/activity",
+}
 tools.ENTRYPOINT = tools.DIR .. "/bin/entrypoint"
 tools.SSHD = tools.DIR .. "/sbin/sshd"
 tools.RUN_DIR = tools.DIR .. "/run"

@@ -352,6 +352,7 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		return rc;
 	}
 	c->queue = queue_new(&qc);
+	c->idle = idle_tracker_new();
 	c->events = events_new(&c->client, "devserver-operator");
 	rc = policy_source_init(c, err);
 	snprintf(policy_field, sizeof(policy_field), "metadata.name=%s", opt->policy_configmap);
@@ -415,6 +416,7 @@ void controller_free(struct controller *c)
 	policy_source_cleanup(c);
 	events_free(c->events);
 	queue_free(c->queue);
+	idle_tracker_free(c->idle);
 	kube_client_cleanup(&c->client);
 	kube_config_cleanup(&c->cfg);
 	free(c);

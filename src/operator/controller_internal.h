@@ -15,6 +15,7 @@
 #include "kube/watch.h"
 #include "operator/events.h"
 #include "operator/health.h"
+#include "operator/idle.h"
 #include "operator/leader.h"
 #include "operator/metrics.h"
 #include "operator/options.h"
@@ -59,6 +60,7 @@ struct controller {
 	struct informer children[CHILD_KIND_COUNT];
 	struct informer policy_cm;
 	struct queue *queue;
+	struct idle_tracker *idle;         /* when each DevServer's activity is read next */
 	struct events *events;
 	struct policy_engine *engine;      /* the active policy */
 	struct policy_engine *builtin;     /* compiled from the embedded bundle */

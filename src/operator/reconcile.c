@@ -57,6 +57,9 @@ struct reconcile_task {
 	struct json *desired;      /* the stamped render, owned until the task ends */
 	int checks;                /* ownership lookups not answered yet */
 	bool hostkey_missing;      /* the host-key Secret must be created first */
+	bool idle_enabled;         /* an idle timeout applies (spec or flavor) */
+	int64_t idle_timeout_s;
+	bool idle_done;            /* the activity was read (or not due) this round */
 	char revision[32];
 	struct lifecycle lc;
 	int worst;                 /* the error that decides the requeue */
@@ -169,6 +172,8 @@ static void reconcile_status_done(void *ud, int rc, struct json *obj, const stru
 	reconcile_end(t);
 }
 
+static bool reconcile_idle(struct reconcile_task *t, const struct json *ds, const struct json *pod);
+
 static void reconcile_finish(struct reconcile_task *t)
 {
 	struct controller *c = t->c;
@@ -182,6 +187,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	size_t n;
 
 	if (!ds) {
+		idle_tracker_forget(c->idle, t->key);
 		reconcile_end(t); /* deleted (or replaced) meanwhile: nothing to report */
 		return;
 	}
@@ -195,6 +201,11 @@ static void reconcile_finish(struct reconcile_task *t)
 	n = cache_by_label(&c->pods.cache, t->ns, t->name, &objs);
 	pod = reconcile_newest(objs, n);
 	free(objs);
+	if (!t->idle_done) {
+		t->idle_done = true;
+		if (reconcile_idle(t, ds, pod))
+			return; /* reading the activity log; this runs again when done */
+	}
 
 	memset(&in, 0, sizeof(in));
 	in.ds = ds;
@@ -230,6 +241,15 @@ static void reconcile_finish(struct reconcile_task *t)
 	}
 	in.expires = t->lc.expires;
 	in.expires_at = t->lc.expires_at;
+	{
+		const struct idle_entry *ie = t->idle_enabled ? idle_tracker_get(c->idle, t->key, false) : NULL;
+		const char *by = json_get_string(json_path(ds, "metadata", "annotations", NULL),
+						 IDLE_STOPPED_BY_ANNOTATION);
+
+		in.last_activity = ie ? ie->last_activity : 0;
+		in.stopped_idle = by && strcmp(by, IDLE_STOPPED_BY_IDLE) == 0;
+		in.idle_timeout_s = t->idle_enabled ? t->idle_timeout_s : 0;
+	}
 	in.now = clock_wall_ms() / 1000;
 	st = status_compute(&in);
 
@@ -277,6 +297,162 @@ static void reconcile_finish(struct reconcile_task *t)
 		}
 	}
 	json_free(patch);
+}
+
+/* --- idle shutdown (see idle.h) --------------------------------------------- */
+
+static bool reconcile_pod_ready(const struct json *pod)
+{
+	const struct json *conds = json_path(pod, "status", "conditions", NULL);
+
+	for (size_t i = 0; conds && conds->type == JSON_ARRAY && i < conds->u.arr.len; i++) {
+		const struct json *cd = conds->u.arr.items[i];
+
+		if (strcmp(json_get_string(cd, "type") ?: "", "Ready") == 0)
+			return strcmp(json_get_string(cd, "status") ?: "", "True") == 0;
+	}
+	return false;
+}
+
+static void reconcile_idle_stopped(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+	struct controller *c = t->c;
+
+	metrics_count_request(&c->m, "PATCH", rc);
+	if (rc == 0) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "stopped after %" PRId64 "m without an SSH session or a process "
+			 "of its user; devctl start resumes it (the home is kept)", t->idle_timeout_s / 60);
+		log_msg(LOG_INFO, "idle: stopped", "devserver", t->key, NULL);
+		if (obj)
+			events_record(c->events, obj, EVENT_NORMAL, "Idle", msg, clock_mono_ms());
+		cache_store_newer(&c->devservers.cache, obj);
+	} else {
+		json_free(obj);
+		/* 409: the user changed it meanwhile; their change wins, look again */
+		log_msg(rc == ERR_CONFLICT ? LOG_INFO : LOG_WARN, "idle: could not stop", "devserver", t->key,
+			"error", err->msg, NULL);
+		queue_add_after(c->queue, t->key, IDLE_RECHECK_MIN_S * 1000, clock_mono_ms());
+	}
+	reconcile_finish(t);
+}
+
+/* Stops the DevServer: spec.stopped=true and the reason, guarded by its
+ * resourceVersion. Returns true when the call is under way. */
+static bool reconcile_idle_stop(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	const struct json *ds = reconcile_current_ds(t);
+	struct json *patch, *meta, *ann, *spec;
+	struct error err;
+	uint64_t id;
+	struct kube_call_spec call = {
+		.method = "PATCH", .res = c->devservers.res, .ns = t->ns, .name = t->name,
+		.content_type = "application/merge-patch+json",
+	};
+
+	if (!ds)
+		return false;
+	patch = json_new_object();
+	meta = json_new_object();
+	ann = json_new_object();
+	spec = json_new_object();
+	json_object_set_take(meta, "resourceVersion",
+			     json_new_string(json_get_string(json_get(ds, "metadata"), "resourceVersion") ?: ""));
+	json_object_set_take(ann, IDLE_STOPPED_BY_ANNOTATION, json_new_string(IDLE_STOPPED_BY_IDLE));
+	json_object_set_take(meta, "annotations", ann);
+	json_object_set_take(patch, "metadata", meta);
+	json_object_set_take(spec, "stopped", json_new_bool(true));
+	json_object_set_take(patch, "spec", spec);
+	call.body = patch;
+	c->m.writes++;
+	id = kube_call_submit(&c->client, &call, reconcile_idle_stopped, t, &err);
+	json_free(patch);
+	if (id == 0)
+		log_msg(LOG_WARN, "idle: could not stop", "devserver", t->key, "error", err.msg, NULL);
+	return id != 0;
+}
+
+static void reconcile_idle_read_done(void *ud, int rc, struct kube_response *resp, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+	struct controller *c = t->c;
+	struct idle_entry *e = idle_tracker_get(c->idle, t->key, true);
+	int64_t now = clock_wall_ms() / 1000;
+	struct idle_reading r = { IDLE_UNKNOWN, 0 };
+	struct idle_decision d;
+
+	metrics_count_request(&c->m, "GET", rc);
+	if (rc == 0)
+		idle_parse_log(buf_str(&resp->body), resp->body.len, &r);
+	else
+		log_msg(LOG_DEBUG, "idle: activity log not readable yet", "devserver", t->key,
+			"error", err ? err->msg : "?", NULL);
+	idle_decide(&r, t->idle_timeout_s, now, &d);
+	if (e) {
+		e->next_check = d.next_check;
+		if (d.last_activity)
+			e->last_activity = d.last_activity;
+	}
+	if (d.stop && reconcile_idle_stop(t))
+		return; /* continues in reconcile_idle_stopped */
+	queue_add_after(c->queue, t->key, (d.next_check - now) * 1000 + 50, clock_mono_ms());
+	reconcile_finish(t);
+}
+
+/* Reads the activity log when it is due. Returns true when the read is
+ * under way (reconcile_finish runs again when it is done). */
+static bool reconcile_idle(struct reconcile_task *t, const struct json *ds, const struct json *pod)
+{
+	struct controller *c = t->c;
+	const struct json *pmeta = json_get(pod, "metadata");
+	const char *pod_uid = json_get_string(pmeta, "uid"), *pod_name = json_get_string(pmeta, "name");
+	int64_t now = clock_wall_ms() / 1000;
+	struct kube_http_request r = { 0 };
+	struct idle_entry *e;
+	struct error err;
+	struct buf path;
+	uint64_t id;
+
+	if (!t->idle_enabled || json_get_bool(json_get(ds, "spec"), "stopped", false) || !pod ||
+	    !pod_uid || !pod_name || !reconcile_pod_ready(pod)) {
+		if (!t->idle_enabled)
+			idle_tracker_forget(c->idle, t->key);
+		return false;
+	}
+	e = idle_tracker_get(c->idle, t->key, true);
+	if (e && strcmp(e->pod_uid, pod_uid) != 0) {
+		/* a new pod: read it now, whatever the old one said */
+		snprintf(e->pod_uid, sizeof(e->pod_uid), "%s", pod_uid);
+		e->next_check = 0;
+	}
+	if (e && now < e->next_check) {
+		queue_add_after(c->queue, t->key, (e->next_check - now) * 1000 + 50, clock_mono_ms());
+		return false;
+	}
+	buf_init(&path, 2048);
+	buf_append_str(&path, "/api/v1/namespaces/");
+	kube_escape(&path, t->ns);
+	buf_append_str(&path, "/pods/");
+	kube_escape(&path, pod_name);
+	buf_appendf(&path, "/log?container=%s&tailLines=%d&timestamps=true", IDLE_ACTIVITY_CONTAINER,
+		    IDLE_LOG_TAIL_LINES);
+	r.method = "GET";
+	r.path = buf_str(&path);
+	r.accept = "*/*";
+	r.max_body_bytes = IDLE_LOG_MAX_BYTES;
+	r.done = reconcile_idle_read_done;
+	r.ud = t;
+	id = kube_http_submit(c->client.http, &r, &err);
+	buf_cleanup(&path);
+	if (id == 0) {
+		log_msg(LOG_WARN, "idle: cannot read the activity log", "devserver", t->key, "error", err.msg, NULL);
+		queue_add_after(c->queue, t->key, IDLE_RECHECK_MIN_S * 1000, clock_mono_ms());
+		return false;
+	}
+	return true;
 }
 
 /* --- applying and pruning -------------------------------------------------- */
@@ -881,6 +1057,9 @@ void reconcile_start(struct controller *c, const char *key)
 	} else if (t->lc.expires) {
 		queue_add_after(c->queue, key, (t->lc.expires_at - now_s) * 1000 + 50, clock_mono_ms());
 	}
+
+	if (idle_timeout(ds, flavor, &t->idle_timeout_s, &t->idle_enabled, &err) < 0)
+		log_msg(LOG_WARN, "cannot read the idle timeout", "devserver", key, "error", err.msg, NULL);
 
 	if (t->flavor_err.code)
 		goto finish;

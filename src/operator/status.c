@@ -93,7 +93,12 @@ struct json *status_compute(const struct status_inputs *in)
 	is_available = applied && !stopped && in->deployment && available > 0;
 
 	/* Available: what the Deployment and its pod say. */
-	if (stopped) {
+	if (stopped && in->stopped_idle) {
+		avail_reason = "Idle";
+		snprintf(avail_msg, sizeof(avail_msg), "stopped after %lldm without an SSH session or a "
+			 "process of its user: scaled to zero, home kept; devctl start resumes it",
+			 (long long)(in->idle_timeout_s / 60));
+	} else if (stopped) {
 		avail_reason = "Stopped";
 		snprintf(avail_msg, sizeof(avail_msg), "spec.stopped is true: scaled to zero, home kept");
 	} else if (is_available) {
@@ -175,6 +180,16 @@ struct json *status_compute(const struct status_inputs *in)
 
 		clock_format_rfc3339(in->expires_at, at);
 		json_object_set_take(st, "expiresAt", json_new_string(at));
+	}
+	if (in->last_activity > 0) {
+		char at[CLOCK_RFC3339_BYTES];
+
+		clock_format_rfc3339(in->last_activity, at);
+		json_object_set_take(st, "lastActivityTime", json_new_string(at));
+	} else if (json_get_string(json_get(in->ds, "status"), "lastActivityTime")) {
+		/* what an earlier reading said (this operator may just have started) */
+		json_object_set_take(st, "lastActivityTime",
+				     json_new_string(json_get_string(json_get(in->ds, "status"), "lastActivityTime")));
 	}
 	if ((in->ssh_service || in->ssh_host_key) && name && ns) {
 		struct json *ssh = json_new_object();

@@ -30,6 +30,9 @@ struct status_inputs {
 	int64_t ssh_port;                  /* its port */
 	const char *ssh_host_key;          /* observed host public key "<type> <base64>", or NULL */
 	const char *ssh_host_key_fingerprint;
+	int64_t last_activity;             /* unix seconds of the last SSH session or user process; 0: unknown */
+	bool stopped_idle;                 /* spec.stopped was set by idle shutdown */
+	int64_t idle_timeout_s;            /* 0: no idle shutdown */
 	bool expires;                      /* expires_at is meaningful */
 	int64_t expires_at;                /* unix seconds */
 	int64_t now;                       /* unix seconds, for lastTransitionTime */

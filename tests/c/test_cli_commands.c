@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "cmd_opts.h"
+#include "power.h"
 #include "command.h"
 #include "config.h"
 #include "json/json.h"
@@ -650,12 +651,15 @@ static void test_delete_start_stop(void **state)
 
 	patch = power_build_patch(true);
 	s = json_encode_str(patch, 1024, 0);
-	assert_string_equal(s, "{\"spec\":{\"stopped\":true}}");
+	/* the user's stop or start also clears the operator's idle-stop record */
+	assert_string_equal(s, "{\"metadata\":{\"annotations\":{\"devserver.io/stopped-by\":null}},"
+			    "\"spec\":{\"stopped\":true}}");
 	free(s);
 	json_free(patch);
 	patch = power_build_patch(false);
 	s = json_encode_str(patch, 1024, 0);
-	assert_string_equal(s, "{\"spec\":{\"stopped\":false}}");
+	assert_string_equal(s, "{\"metadata\":{\"annotations\":{\"devserver.io/stopped-by\":null}},"
+			    "\"spec\":{\"stopped\":false}}");
 	free(s);
 	json_free(patch);
 

@@ -405,6 +405,37 @@ static void test_status_publishes_host_key(void **state)
 	json_free(ds);
 }
 
+/* Stopped by idle shutdown: the reason says so and how to resume; the last
+ * activity is published, and kept from the old status when this operator
+ * has not read it yet. */
+static void test_status_idle_stopped(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true},"
+			    "\"status\":{\"lastActivityTime\":\"2026-12-02T10:00:00Z\"}}");
+	struct json *deploy = J("{\"status\":{\"replicas\":0}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.stopped_idle = true;
+	in.idle_timeout_s = 1800;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Stopped");
+	assert_string_equal(cond_field(st, "Available", "reason"), "Idle");
+	assert_non_null(strstr(json_get_string(st, "message"), "after 30m"));
+	assert_non_null(strstr(json_get_string(st, "message"), "devctl start"));
+	assert_string_equal(json_get_string(st, "lastActivityTime"), "2026-12-02T10:00:00Z");
+	json_free(st);
+	in.last_activity = 1800000000;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "lastActivityTime"), "2027-01-15T08:00:00Z");
+	json_free(st);
+	json_free(ds);
+	json_free(deploy);
+}
+
 static void test_status_stopped(void **state)
 {
 	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true}}");
@@ -572,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_status_init_container_reasons),
 		cmocka_unit_test(test_status_publishes_host_key),
 		cmocka_unit_test(test_status_child_conflict),
+		cmocka_unit_test(test_status_idle_stopped),
 		cmocka_unit_test(test_status_stopped),
 		cmocka_unit_test(test_status_long_multibyte_messages_are_stable),
 		cmocka_unit_test(test_event_message_cut_on_character_boundary),

@@ -92,13 +92,14 @@ as_sa=(--as "system:serviceaccount:$sys_ns:$sa")
 can() { kubectl auth can-i "${as_sa[@]}" "$@" >/dev/null 2>&1; }
 for what in "patch deployments -n default" "create configmaps -n default" "get configmaps -n default" \
             "create secrets -n default" "patch devservers.devserver.io --subresource=status -n default" \
-            "delete devservers.devserver.io -n default" "watch pods -n default" "create events -n default" \
+            "delete devservers.devserver.io -n default" "patch devservers.devserver.io -n default" \
+            "watch pods -n default" "get pods/log -n default" "create events -n default" \
             "patch configmaps/devserver-policy -n $sys_ns" "create leases.coordination.k8s.io -n $sys_ns" \
             "update leases.coordination.k8s.io/devserver-operator -n $sys_ns"; do
   check "the ServiceAccount may $what" can $what
 done
 for what in "update deployments -n default" "update secrets -n default" "create pods -n default" \
-            "create pods/exec -n default" "patch devservers.devserver.io -n default" \
+            "create pods/exec -n default" "update devservers.devserver.io -n default" \
             "create devserverflavors.devserver.io" "delete nodes" "create leases.coordination.k8s.io -n default" \
             "create serviceaccounts/token -n $sys_ns" "update leases.coordination.k8s.io/other -n $sys_ns"; do
   check "the ServiceAccount may not $what" bash -c "! kubectl auth can-i ${as_sa[*]} $what >/dev/null 2>&1"

@@ -67,6 +67,21 @@ describe("lib.deployment", function()
     end
   end)
 
+  it("runs the activity container beside it, sharing one process namespace", function()
+    local pod = build({ tools_image = "tools:1" }).spec.template.spec
+    assert.is_true(pod.shareProcessNamespace)
+    assert.are.equal(2, #pod.containers)
+    local a = pod.containers[2]
+    assert.are.equal("activity", a.name)
+    assert.are.equal("tools:1", a.image)
+    assert.are.same({ "/opt/devserver-tools/bin/busybox", "sh", "/opt/devserver-tools/libexec/activity" },
+      a.command)
+    assert.are.same({ allowPrivilegeEscalation = false, capabilities = { drop = { "ALL" } } },
+      a.securityContext)
+    assert.are.same({ cpu = "5m", memory = "8Mi" }, a.resources.requests)
+    assert.is_nil(a.volumeMounts)
+  end)
+
   it("omits empty fields", function()
     local pod = build().spec.template.spec
     local c = pod.containers[1]
