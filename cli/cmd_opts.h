@@ -91,6 +91,10 @@ struct extend_opts {
  * DevServer without a TTL counts from now: the time since creation + by. */
 int extend_build_patch(const struct json *ds, int64_t by_seconds, int64_t now,
 		       struct json **patch, struct error *err);
+/* ERR_INVALID naming the flavor's maxTimeToLive and what is left when the
+ * patch's timeToLive would pass it; 0 otherwise (also when unknown). */
+int extend_check_max(const struct json *ds, const struct json *flavors, const struct json *patch,
+		     struct error *err);
 /* {"spec":{"stopped":true|false}} */
 /* Sends that patch for name and prints the result; an exit status. */
 

@@ -129,6 +129,16 @@ void output_expires_in(const struct json *ds, int64_t now, char *out)
 		snprintf(out, OUTPUT_AGE_BYTES, "expired");
 	else
 		output_age(t - now, out);
+	/* the operator's warning (condition ExpiringSoon): "25m!" */
+	if (output_condition_status(ds, "ExpiringSoon") &&
+	    strcmp(output_condition_status(ds, "ExpiringSoon"), "True") == 0) {
+		size_t n = strlen(out);
+
+		if (n + 2 <= OUTPUT_AGE_BYTES) {
+			out[n] = '!';
+			out[n + 1] = '\0';
+		}
+	}
 }
 
 const char *output_condition_status(const struct json *obj, const char *type)
@@ -477,6 +487,10 @@ int output_describe(const struct json *ds, const struct json *events, int64_t no
 	field(out, "Message:", str_at(ds, "status", "message"));
 	field(out, "Flavor:", str_at(ds, "status", "flavor"));
 	time_line(out, "Expires:", ds, "status", "expiresAt", now);
+	if (output_condition_status(ds, "ExpiringSoon") &&
+	    strcmp(output_condition_status(ds, "ExpiringSoon"), "True") == 0)
+		buf_appendf(out, "%-18sexpiring soon: devctl extend %s --by DURATION keeps it longer\n", "",
+			    str_at(ds, "metadata", "name") ?: "NAME");
 	describe_spec(ds, out);
 	field(out, "SSH service:", json_get_string(json_path(ds, "status", "ssh", (char *)NULL),
 						  "service"));

@@ -41,6 +41,9 @@ static const struct option_def option_defs[] = {
 	  "DevServers reconciled at once (default 16)" },
 	{ "resync", "DEVSERVER_RESYNC", OPT_DURATION, OFF(resync_s), 0, 0,
 	  "re-check every DevServer this often, e.g. 10m (default 10m)" },
+	{ "expiry-warning", "DEVSERVER_EXPIRY_WARNING", OPT_DURATION, OFF(expiry_warning_s), 0, 0,
+	  "warn (Event, condition ExpiringSoon) this long before a DevServer's time-to-live runs out; "
+	  "0s: never (default 30m)" },
 	{ "policy-rate", "DEVSERVER_POLICY_RATE", OPT_INT, OFF(policy_rate), 1, 100000,
 	  "DevServers re-rendered per second after a policy change (default 50)" },
 	{ "health-addr", "DEVSERVER_HEALTH_ADDR", OPT_STRING, OFF(health_addr), 0, 0,
@@ -138,6 +141,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->tools_image = POLICY_DEFAULT_TOOLS_IMAGE;
 	o->concurrency = OPTIONS_DEFAULT_CONCURRENCY;
 	o->resync_s = OPTIONS_DEFAULT_RESYNC_S;
+	o->expiry_warning_s = OPTIONS_DEFAULT_EXPIRY_WARNING_S;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;
 	o->health_addr = OPTIONS_DEFAULT_HEALTH_ADDR;
 	o->log_level = LOG_INFO;

@@ -23,6 +23,7 @@
 #define OPTIONS_DEFAULT_OPERATOR_NAMESPACE "devserver-system"
 #define OPTIONS_DEFAULT_HEALTH_ADDR ":8080"
 #define OPTIONS_DEFAULT_POLICY_RATE 50   /* DevServers re-rendered per second after a policy change */
+#define OPTIONS_DEFAULT_EXPIRY_WARNING_S (30 * 60)  /* ExpiringSoon this long before the TTL ends */
 
 struct operator_options {
 	const char *kubeconfig;               /* NULL: in-cluster, then $KUBECONFIG */
@@ -35,6 +36,7 @@ struct operator_options {
 	const char *tools_image;              /* the init container bringing sshd (lib/tools.lua) */
 	int concurrency;                      /* DevServers reconciled at once */
 	int64_t resync_s;                     /* every DevServer re-checked this often */
+	int64_t expiry_warning_s;             /* ExpiringSoon this long before expiry; 0: never */
 	int policy_rate;                      /* re-renders per second after a policy change */
 	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */
 	bool leader_elect;                    /* hold a Lease before reconciling */

@@ -241,6 +241,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	}
 	in.expires = t->lc.expires;
 	in.expires_at = t->lc.expires_at;
+	in.expiry_warning_s = c->opt.expiry_warning_s;
 	{
 		const struct idle_entry *ie = t->idle_enabled ? idle_tracker_get(c->idle, t->key, false) : NULL;
 		const char *by = json_get_string(json_path(ds, "metadata", "annotations", NULL),
@@ -258,6 +259,11 @@ static void reconcile_finish(struct reconcile_task *t)
 		json_free(st);
 		reconcile_end(t);
 		return;
+	}
+	if (status_condition_became_true(json_get(ds, "status"), st, "ExpiringSoon")) {
+		log_msg(LOG_INFO, "expiring soon", "devserver", t->key, NULL);
+		events_record(c->events, ds, EVENT_WARNING, "ExpiringSoon",
+			      status_condition_message(st, "ExpiringSoon"), clock_mono_ms());
 	}
 	{
 		const char *old_phase = json_get_string(json_get(ds, "status"), "phase");
@@ -1055,7 +1061,12 @@ void reconcile_start(struct controller *c, const char *key)
 		reconcile_expire(t, ds);
 		return;
 	} else if (t->lc.expires) {
+		int64_t warn_at = t->lc.expires_at - c->opt.expiry_warning_s;
+
 		queue_add_after(c->queue, key, (t->lc.expires_at - now_s) * 1000 + 50, clock_mono_ms());
+		/* and one for the warning, so ExpiringSoon appears on time */
+		if (c->opt.expiry_warning_s > 0 && warn_at > now_s)
+			queue_add_after(c->queue, key, (warn_at - now_s) * 1000 + 50, clock_mono_ms());
 	}
 
 	if (idle_timeout(ds, flavor, &t->idle_timeout_s, &t->idle_enabled, &err) < 0)

@@ -161,6 +161,22 @@ struct json *status_compute(const struct status_inputs *in)
 	}
 	status_add_condition(conds, in, "Ready", strcmp(phase, "Running") == 0,
 			     strcmp(phase, "Running") == 0 ? "Ready" : phase, message);
+	if (in->expires && in->expiry_warning_s > 0) {
+		/* warned a configurable time ahead; devctl extend clears it */
+		bool soon = in->now >= in->expires_at - in->expiry_warning_s;
+		char at[CLOCK_RFC3339_BYTES], msg[256];
+
+		/* no "in 25m": the message must not change while nothing else does */
+		clock_format_rfc3339(in->expires_at, at);
+		if (soon)
+			snprintf(msg, sizeof(msg), "the time-to-live runs out at %s: the DevServer is then "
+				 "deleted; devctl extend %s --by DURATION keeps it longer", at,
+				 name ? name : "NAME");
+		else
+			snprintf(msg, sizeof(msg), "the time-to-live runs out at %s", at);
+		status_add_condition(conds, in, "ExpiringSoon", soon, soon ? "TimeToLiveEnding" : "NotSoon",
+				     msg);
+	}
 
 	json_object_set_take(st, "phase", json_new_string(phase));
 	json_object_set_take(st, "message", json_new_string(message));
@@ -217,4 +233,28 @@ struct json *status_compute(const struct status_inputs *in)
 		json_object_set_take(st, "connection", conn);
 	}
 	return st;
+}
+
+static const struct json *status_find_condition(const struct json *status, const char *type)
+{
+	const struct json *list = json_get(status, "conditions");
+
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++)
+		if (strcmp(json_get_string(list->u.arr.items[i], "type") ?: "", type) == 0)
+			return list->u.arr.items[i];
+	return NULL;
+}
+
+bool status_condition_became_true(const struct json *old_status, const struct json *new_status,
+				  const char *type)
+{
+	const char *now = json_get_string(status_find_condition(new_status, type), "status");
+	const char *before = json_get_string(status_find_condition(old_status, type), "status");
+
+	return now && strcmp(now, "True") == 0 && !(before && strcmp(before, "True") == 0);
+}
+
+const char *status_condition_message(const struct json *status, const char *type)
+{
+	return json_get_string(status_find_condition(status, type), "message") ?: "";
 }

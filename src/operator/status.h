@@ -35,11 +35,19 @@ struct status_inputs {
 	int64_t idle_timeout_s;            /* 0: no idle shutdown */
 	bool expires;                      /* expires_at is meaningful */
 	int64_t expires_at;                /* unix seconds */
+	int64_t expiry_warning_s;          /* ExpiringSoon from expires_at minus this; 0: never */
 	int64_t now;                       /* unix seconds, for lastTransitionTime */
 };
 
 /* Returns the new status object (caller frees). */
 struct json *status_compute(const struct status_inputs *in);
+
+/* True when condition type is True in new_status and was not True in
+ * old_status (NULL: none): the moment to record an Event once. */
+bool status_condition_became_true(const struct json *old_status, const struct json *new_status,
+				  const char *type);
+/* The message of condition type in a status, or "". */
+const char *status_condition_message(const struct json *status, const char *type);
 
 /* The pod's blocking problem as (reason, message), or false if none: a waiting
  * container (ImagePullBackOff, CrashLoopBackOff, ...) or an unschedulable pod.

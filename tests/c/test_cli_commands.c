@@ -767,6 +767,32 @@ static void test_extend(void **state)
 	/* no TTL: time since creation (2h3m) + by */
 	extend_case("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T07:57:00Z\"},\"spec\":{}}",
 		    3600, "3h3m");
+	/* no TTL of its own but the flavor's default (expiresAt 8h after
+	 * creation): 8h + by, never shorter than what it had */
+	extend_case("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T07:57:00Z\"},\"spec\":{},"
+		    "\"status\":{\"expiresAt\":\"2026-11-26T15:57:00Z\"}}", 3600, "9h");
+	/* the flavor's maxTimeToLive: refused with what is left */
+	{
+		const char *dst = "{\"metadata\":{\"name\":\"box\",\"creationTimestamp\":\"2026-11-26T07:57:00Z\"},"
+				  "\"spec\":{\"lifecycle\":{\"timeToLive\":\"20h\"}},"
+				  "\"status\":{\"flavor\":\"cpu-small\",\"expiresAt\":\"2026-11-27T03:57:00Z\"}}";
+		const char *fl = "[{\"metadata\":{\"name\":\"gpu\"},\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"1h\"}}},"
+				 "{\"metadata\":{\"name\":\"cpu-small\"},\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"1d\"}}}]";
+		struct json *d = json_parse(dst, strlen(dst), &err), *f = json_parse(fl, strlen(fl), &err);
+
+		assert_non_null(d);
+		assert_non_null(f);
+		assert_int_equal(extend_build_patch(d, 3 * 3600, NOW, &patch, &err), 0);
+		assert_int_equal(extend_check_max(d, f, patch, &err), 0); /* 23h <= 1d */
+		json_free(patch);
+		assert_int_equal(extend_build_patch(d, 5 * 3600, NOW, &patch, &err), 0);
+		assert_int_equal(extend_check_max(d, f, patch, &err), ERR_INVALID);
+		assert_string_equal(err.msg, "flavor \"cpu-small\" allows a time to live of at most 1d "
+				    "(maxTimeToLive): box can be extended by at most 4h");
+		json_free(patch);
+		json_free(d);
+		json_free(f);
+	}
 	/* errors */
 	ds = json_parse("{\"spec\":{}}", strlen("{\"spec\":{}}"), &err);
 	assert_int_equal(extend_build_patch(ds, 60, NOW, &patch, &err), ERR_INVALID);

@@ -66,6 +66,15 @@ static void test_output_expires(void **state)
 	assert_string_equal(out, "<none>");
 	output_expires_in(bad, NOW, out);
 	assert_string_equal(out, "<none>");
+	{
+		/* the operator's warning shows in the column */
+		struct json *soon = parse("{\"status\":{\"expiresAt\":\"2026-11-26T10:25:00Z\",\"conditions\":"
+					  "[{\"type\":\"ExpiringSoon\",\"status\":\"True\"}]}}");
+
+		output_expires_in(soon, NOW, out);
+		assert_string_equal(out, "25m!");
+		json_free(soon);
+	}
 	json_free(ds);
 	json_free(past);
 	json_free(none);

@@ -436,6 +436,49 @@ static void test_status_idle_stopped(void **state)
 	json_free(deploy);
 }
 
+/* ExpiringSoon: False with the time until the warning window, then True,
+ * with a message that does not change while nothing else does (no "in 25m":
+ * a resync must not rewrite the status). */
+static void test_status_expiring_soon(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *a, *b;
+
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.expires = true;
+	in.expires_at = in.now + 3600;
+	in.expiry_warning_s = 1800;
+	a = status_compute(&in);
+	assert_string_equal(cond_status(a, "ExpiringSoon"), "False");
+	assert_false(status_condition_became_true(NULL, a, "ExpiringSoon"));
+	json_object_set_take(ds, "status", json_clone(a));
+	in.now += 1801;
+	b = status_compute(&in);
+	assert_string_equal(cond_status(b, "ExpiringSoon"), "True");
+	assert_true(status_condition_became_true(a, b, "ExpiringSoon"));
+	assert_non_null(strstr(status_condition_message(b, "ExpiringSoon"), "devctl extend box --by"));
+	/* later, unchanged: identical status, no second Event */
+	json_free(a);
+	json_object_set_take(ds, "status", json_clone(b));
+	in.now += 600;
+	a = status_compute(&in);
+	assert_true(json_equal(a, b));
+	assert_false(status_condition_became_true(b, a, "ExpiringSoon"));
+	json_free(a);
+	json_free(b);
+	/* no TTL, or the warning off: no condition at all */
+	in.expires = false;
+	a = status_compute(&in);
+	assert_null(cond_status(a, "ExpiringSoon"));
+	json_free(a);
+	json_free(ds);
+	json_free(deploy);
+}
+
 static void test_status_stopped(void **state)
 {
 	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true}}");
@@ -604,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_status_publishes_host_key),
 		cmocka_unit_test(test_status_child_conflict),
 		cmocka_unit_test(test_status_idle_stopped),
+		cmocka_unit_test(test_status_expiring_soon),
 		cmocka_unit_test(test_status_stopped),
 		cmocka_unit_test(test_status_long_multibyte_messages_are_stable),
 		cmocka_unit_test(test_event_message_cut_on_character_boundary),

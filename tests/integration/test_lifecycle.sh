@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Lifecycle beyond the TTL itself (kwok nodes: no container needed):
+#   - expiry you can see coming: condition ExpiringSoon and a Warning Event
+#     --expiry-warning before the TTL runs out, shown by devctl list ("!")
+#     and devctl describe; devctl extend clears it; the flavor's
+#     maxTimeToLive refuses a longer extension with a clear error.
+# Prints the detection delay of the warning.
+. "$(dirname "$0")/lib/common.sh"
+install_crds
+make_namespace lifecycle
+operator_ns=$ns
+f=t-$$
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+export HOME=$tmp
+devctl="$bin_dir/devctl"
+dc() { "$devctl" -n "$ns" "$@"; }
+echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt9 dev@laptop" > "$tmp/key.pub"
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-small, labels: {test: "$f"}}
+spec:
+  resources: {requests: {cpu: 100m, memory: 128Mi}}
+$kwok_placement
+  lifecycle: {maxTimeToLive: 1h}
+YAML
+warning_s=60
+start_operator --expiry-warning ${warning_s}s
+
+t0=$(date +%s)
+dc create box --flavor "$f-small" --image example.invalid/dev:1 --ttl 80s \
+  --ssh-public-key-file "$tmp/key.pub" --wait --timeout 60s >/dev/null
+soon() { jp_is devserver box '{.status.conditions[?(@.type=="ExpiringSoon")].status}' "$1"; }
+check "before the warning window: ExpiringSoon False" soon False
+check "devctl list shows no warning yet" bash -c "! '$devctl' -n $ns list | grep -q '[0-9]!'"
+if wait_until 60 soon True; then
+  pass "ExpiringSoon turns True ${warning_s}s before the end"
+  echo "     warning shown $(( $(date +%s) - t0 - (80 - warning_s) )) s after it was due"
+else
+  fail "ExpiringSoon turns True ${warning_s}s before the end"
+fi
+check "a Warning Event ExpiringSoon" wait_until 30 bash -c \
+  "kubectl -n $ns get events --field-selector reason=ExpiringSoon,involvedObject.name=box,type=Warning -o name | grep -q ."
+check "devctl list marks EXPIRES with !" bash -c "'$devctl' -n $ns list | grep -Eq '^box .* [0-9]+s! '"
+check "devctl describe says so and how to extend" bash -c "'$devctl' -n $ns describe box | grep -q 'expiring soon: devctl extend box --by'"
+out=$(dc extend box --by 2h 2>&1) && rc=0 || rc=$?
+check "extending past the flavor's maxTimeToLive is refused, with what is left (exit 1)" \
+  bash -c "[ $rc -eq 1 ] && grep -q 'allows a time to live of at most 1h (maxTimeToLive): box can be extended by at most' <<<'$out'"
+check "devctl extend --by 10m" dc extend box --by 10m
+check "the warning clears" wait_until 30 soon False
+check "and the list shows no mark" bash -c "! '$devctl' -n $ns list | grep -Eq '^box .*!'"
+finish
