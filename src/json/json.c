@@ -277,6 +277,24 @@ void json_array_push_take(struct json *arr, struct json *item)
 	arr->u.arr.items[arr->u.arr.len++] = item;
 }
 
+void json_array_reserve(struct json *arr, size_t n)
+{
+	assert(arr && arr->type == JSON_ARRAY);
+	if (n <= arr->u.arr.cap)
+		return;
+	arr->u.arr.items = mem_realloc(arr->u.arr.items, n * sizeof(*arr->u.arr.items));
+	arr->u.arr.cap = n;
+}
+
+void json_object_reserve(struct json *obj, size_t n)
+{
+	assert(obj && obj->type == JSON_OBJECT);
+	if (n <= obj->u.obj.cap)
+		return;
+	obj->u.obj.items = mem_realloc(obj->u.obj.items, n * sizeof(*obj->u.obj.items));
+	obj->u.obj.cap = n;
+}
+
 /* Appends a member whose key the caller already allocated (ownership of both
  * moves to obj). */
 static void json_object_append_raw(struct json *obj, char *key, struct json *value)

@@ -107,6 +107,10 @@ void json_object_set_take(struct json *obj, const char *key, struct json *value)
  * amortized where json_object_set_take is O(n). A duplicate added this way
  * breaks json_get and json_equal, so only use it when keys are unique. */
 void json_object_append_take(struct json *obj, const char *key, struct json *value);
+/* Grow the capacity to at least n items/members in one allocation, for
+ * builders that know the final size (json_lua counts what it allocates). */
+void json_array_reserve(struct json *arr, size_t n);
+void json_object_reserve(struct json *obj, size_t n);
 /* Removes key if present; returns true if it was there. */
 bool json_object_remove(struct json *obj, const char *key);
 
