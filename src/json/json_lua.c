@@ -6,13 +6,21 @@
  * trip; an empty plain table is an object, which is what Kubernetes wants
  * for `{}` and what a policy writing `labels = {}` means.
  *
- * Lua -> JSON walks the table twice: once to classify its keys (sequence,
- * string keys, or a mix, which is an error) and once to convert. It keeps
- * the path of keys and indices as it descends so errors can say exactly
- * where the bad value is, and the tables on that path for cycle detection
- * (at most JSON_MAX_DEPTH pointers, a linear scan is cheapest). Shared
- * subtables that are not cycles are legal but can make a tiny Lua value
- * stand for an enormous tree, so nodes and string bytes are counted.
+ * Lua -> JSON walks each table twice: once to classify its keys (sequence,
+ * string keys, or a mix, which is an error) and count them, and once to
+ * convert. It keeps the path of keys and indices as it descends so errors
+ * can say exactly where the bad value is, and the tables on that path for
+ * cycle detection (at most JSON_MAX_DEPTH pointers, a linear scan is
+ * cheapest). Shared subtables that are not cycles are legal and are copied
+ * once per place, but can make a tiny Lua value stand for an enormous tree,
+ * so every node is charged before it is made: one value, its minimal JSON
+ * text, and the malloc chunks it takes (containers are sized exactly from
+ * the first pass, so the count is what the tree really holds). The first
+ * pass already charges a table's entries, so a table of a million entries
+ * stops after the first JSON_LUA_MAX_NODES of them instead of being walked
+ * whole. Before this the limits were checked on strings and nodes only, at
+ * 64 MiB and 10^6: a policy within its 32 MiB Lua cap could make the bridge
+ * allocate about 150 MB of C heap.
  *
  * After fetching the array metatable, the Lua -> JSON direction makes no Lua
  * call that can allocate (raw gets, lua_next over existing keys, tolstring
@@ -38,7 +46,22 @@
  * the same in every Lua state. */
 static const char json_lua_null_tag;
 
-#define JSON_LUA_PATH_KEY_MAX_BYTES 64 /* longer keys are shortened in messages */
+/* A quoted key in a message, quotes and "..." included: every path segment
+ * fits in half of JSON_LUA_PATH_MAX_BYTES */
+#define JSON_LUA_PATH_KEY_MAX_BYTES 64
+#define JSON_LUA_SEG_MAX_BYTES (JSON_LUA_PATH_KEY_MAX_BYTES + 8)   /* [], the NUL */
+
+/* What malloc takes for n bytes on 64-bit glibc: 8 bytes of header, rounded
+ * up to 16, at least 32. An estimate on other allocators, but the limit is
+ * about orders of magnitude, not bytes. */
+#define JSON_LUA_CHUNK_BYTES(n) ((n) + 8 <= 32 ? (size_t)32 : ((size_t)(n) + 8 + 15) & ~(size_t)15)
+
+void json_lua_limits_default(struct json_lua_limits *l)
+{
+	l->max_nodes = JSON_LUA_MAX_NODES;
+	l->max_text_bytes = JSON_LUA_MAX_TEXT_BYTES;
+	l->max_alloc_bytes = JSON_LUA_MAX_ALLOC_BYTES;
+}
 
 void json_lua_init(lua_State *L)
 {
@@ -144,9 +167,10 @@ struct path_seg {
 struct to_json_ctx {
 	lua_State *L;
 	struct error *err;
+	struct json_lua_limits lim;
+	struct json_lua_usage *use;
 	int mt;                 /* stack index of the array metatable */
 	int depth;              /* segments in path[] */
-	size_t nodes, bytes;
 	const void *tables[JSON_MAX_DEPTH + 1];
 	struct path_seg path[JSON_MAX_DEPTH + 1];
 };
@@ -165,47 +189,129 @@ static bool key_is_ident(const char *k, size_t n)
 	return true;
 }
 
-/* Writes the current path ("spec.containers[2].image") into out. */
-static void format_path(const struct to_json_ctx *c, char *out, size_t size)
+/* Writes key into out (JSON_LUA_PATH_KEY_MAX_BYTES + 1) as quoted, escaped,
+ * valid UTF-8 text, shortened with "..." to fit. Returns the length. */
+static size_t quote_key(const char *key, size_t len, char *out)
 {
-	size_t len = 0;
+	static const char hex[] = "0123456789abcdef";
+	/* room for the piece being added plus the closing ..." */
+	const size_t stop = JSON_LUA_PATH_KEY_MAX_BYTES - 4;
+	size_t n = 0, i = 0;
 
-	out[0] = '\0';
+	out[n++] = '"';
+	while (i < len) {
+		unsigned char ch = (unsigned char)key[i];
+		size_t seq = ch >= 0x80 ? json__utf8_seq_len((const unsigned char *)key + i, len - i) : 1;
+		char piece[4];
+		size_t plen;
+
+		if (ch >= 0x80 && seq > 1) {
+			plen = seq;
+			memcpy(piece, key + i, seq);
+		} else if (ch == '"' || ch == '\\') {
+			plen = 2;
+			piece[0] = '\\';
+			piece[1] = (char)ch;
+		} else if (ch == '\n' || ch == '\t' || ch == '\r') {
+			plen = 2;
+			piece[0] = '\\';
+			piece[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : 'r';
+		} else if (ch < 0x20 || ch == 0x7f || ch >= 0x80) {
+			plen = 4;
+			piece[0] = '\\';
+			piece[1] = 'x';
+			piece[2] = hex[ch >> 4];
+			piece[3] = hex[ch & 15];
+			seq = 1;
+		} else {
+			plen = 1;
+			piece[0] = (char)ch;
+		}
+		if (n + plen > stop) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		memcpy(out + n, piece, plen);
+		n += plen;
+		i += ch >= 0x80 ? seq : 1;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return n;
+}
+
+/* Writes segment s into out (JSON_LUA_SEG_MAX_BYTES); first: no leading dot
+ * before an identifier. Returns the length. */
+static size_t seg_text(const struct path_seg *s, bool first, char *out)
+{
+	int n;
+
+	if (!s->key)
+		n = snprintf(out, JSON_LUA_SEG_MAX_BYTES, "[%lld]", (long long)s->index);
+	else if (key_is_ident(s->key, s->key_len) && s->key_len < JSON_LUA_PATH_KEY_MAX_BYTES)
+		n = snprintf(out, JSON_LUA_SEG_MAX_BYTES, "%s%.*s", first ? "" : ".",
+			     (int)s->key_len, s->key);
+	else {
+		out[0] = '[';
+		n = (int)quote_key(s->key, s->key_len, out + 1) + 1;
+		out[n++] = ']';
+		out[n] = '\0';
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Writes the current path ("spec.containers[2].image") into out (at least
+ * JSON_LUA_PATH_MAX_BYTES + 1 bytes). A longer path keeps as many whole
+ * segments from its start and its end as fit in half the room each, joined
+ * by "...": [1].data[1][1][1]...[1][1].name. */
+static void format_path(const struct to_json_ctx *c, char *out)
+{
+	char seg[JSON_LUA_SEG_MAX_BYTES];
+	size_t len = 0, total = 0, half = JSON_LUA_PATH_MAX_BYTES / 2, tail = 0;
+	int i, head_end = 0, tail_start = c->depth;
+
 	if (!c->depth) {
-		snprintf(out, size, "(root)");
+		snprintf(out, JSON_LUA_PATH_MAX_BYTES + 1, "(root)");
 		return;
 	}
-	for (int i = 0; i < c->depth && len < size; i++) {
-		const struct path_seg *s = &c->path[i];
-		int n;
+	for (i = 0; i < c->depth; i++)
+		total += seg_text(&c->path[i], i == 0, seg);
+	if (total <= JSON_LUA_PATH_MAX_BYTES) {
+		head_end = c->depth;
+	} else {
+		for (size_t head = 0; head_end < c->depth; head_end++) {
+			size_t n = seg_text(&c->path[head_end], head_end == 0, seg);
 
-		if (!s->key) {
-			n = snprintf(out + len, size - len, "[%lld]", (long long)s->index);
-		} else if (key_is_ident(s->key, s->key_len)) {
-			n = snprintf(out + len, size - len, "%s%.*s", i ? "." : "",
-				     (int)s->key_len, s->key);
-		} else {
-			/* bracketed, with quotes and backslashes escaped, shortened */
-			char k[JSON_LUA_PATH_KEY_MAX_BYTES * 2 + 4];
-			size_t kl = 0;
-
-			for (size_t j = 0; j < s->key_len && j < JSON_LUA_PATH_KEY_MAX_BYTES; j++) {
-				char ch = s->key[j];
-
-				if (ch == '"' || ch == '\\')
-					k[kl++] = '\\';
-				k[kl++] = ch == '\0' ? '?' : ch;
-			}
-			if (s->key_len > JSON_LUA_PATH_KEY_MAX_BYTES) {
-				memcpy(k + kl, "...", 3);
-				kl += 3;
-			}
-			k[kl] = '\0';
-			n = snprintf(out + len, size - len, "[\"%s\"]", k);
+			if (head + n > half)
+				break;
+			head += n;
 		}
-		if (n < 0)
-			break;
-		len += (size_t)n;
+		while (tail_start > head_end) {
+			size_t n = seg_text(&c->path[tail_start - 1], true, seg);
+
+			if (tail + n + 3 > half)
+				break;
+			tail += n;
+			tail_start--;
+		}
+	}
+	out[0] = '\0';
+	for (i = 0; i < head_end; i++) {
+		size_t n = seg_text(&c->path[i], i == 0, seg);
+
+		memcpy(out + len, seg, n + 1);
+		len += n;
+	}
+	if (head_end < c->depth) {
+		memcpy(out + len, "...", 4);
+		len += 3;
+		for (i = tail_start; i < c->depth; i++) {
+			size_t n = seg_text(&c->path[i], i == tail_start, seg);
+
+			memcpy(out + len, seg, n + 1);
+			len += n;
+		}
 	}
 }
 
@@ -214,10 +320,10 @@ static struct json *conv_fail(struct to_json_ctx *c, int code, const char *fmt, 
 
 static struct json *conv_fail(struct to_json_ctx *c, int code, const char *fmt, ...)
 {
-	char path[ERROR_MSG_MAX_BYTES / 2], msg[ERROR_MSG_MAX_BYTES];
+	char path[JSON_LUA_PATH_MAX_BYTES + 1], msg[ERROR_MSG_MAX_BYTES];
 	va_list ap;
 
-	format_path(c, path, sizeof(path));
+	format_path(c, path);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -225,20 +331,44 @@ static struct json *conv_fail(struct to_json_ctx *c, int code, const char *fmt, 
 	return NULL;
 }
 
-static bool count_node(struct to_json_ctx *c, size_t bytes)
+/* Charges one node that takes text bytes of JSON and alloc bytes of C heap
+ * (already rounded to chunks); false (err set) when a limit would pass. */
+static bool charge(struct to_json_ctx *c, size_t text, size_t alloc)
 {
-	if (++c->nodes > JSON_LUA_MAX_NODES) {
-		conv_fail(c, ERR_LIMIT, "more than JSON_LUA_MAX_NODES (%d) values",
-			  JSON_LUA_MAX_NODES);
+	struct json_lua_usage *u = c->use;
+
+	if (u->nodes >= c->lim.max_nodes) {
+		conv_fail(c, ERR_LIMIT, "more than %zu values", c->lim.max_nodes);
 		return false;
 	}
-	if (bytes > JSON_LUA_MAX_STRING_BYTES - c->bytes) {
-		conv_fail(c, ERR_LIMIT, "strings exceed JSON_LUA_MAX_STRING_BYTES (%zu) in total",
-			  (size_t)JSON_LUA_MAX_STRING_BYTES);
+	if (text > c->lim.max_text_bytes - u->text_bytes) {
+		conv_fail(c, ERR_LIMIT, "more than %zu bytes of JSON", c->lim.max_text_bytes);
 		return false;
 	}
-	c->bytes += bytes;
+	if (alloc > c->lim.max_alloc_bytes - u->alloc_bytes) {
+		u->alloc_exceeded = true;
+		conv_fail(c, ERR_LIMIT, "the converted tree needs more than %zu bytes of memory",
+			  c->lim.max_alloc_bytes);
+		return false;
+	}
+	u->nodes++;
+	u->text_bytes += text;
+	u->alloc_bytes += alloc;
 	return true;
+}
+
+#define NODE_BYTES JSON_LUA_CHUNK_BYTES(sizeof(struct json))
+
+static size_t int_digits(lua_Integer i)
+{
+	lua_Unsigned u = i < 0 ? 0u - (lua_Unsigned)i : (lua_Unsigned)i;
+	size_t n = i < 0 ? 2 : 1;
+
+	while (u >= 10) {
+		u /= 10;
+		n++;
+	}
+	return n;
 }
 
 static struct json *to_json(struct to_json_ctx *c, int idx);
@@ -264,6 +394,7 @@ static struct json *array_to_json(struct to_json_ctx *c, int idx, lua_Integer n)
 	lua_State *L = c->L;
 	struct json *arr = json_new_array();
 
+	json_array_reserve(arr, (size_t)n);
 	for (lua_Integer i = 1; i <= n; i++) {
 		struct json *item;
 
@@ -281,11 +412,12 @@ static struct json *array_to_json(struct to_json_ctx *c, int idx, lua_Integer n)
 	return arr;
 }
 
-static struct json *object_to_json(struct to_json_ctx *c, int idx)
+static struct json *object_to_json(struct to_json_ctx *c, int idx, size_t n)
 {
 	lua_State *L = c->L;
 	struct json *obj = json_new_object();
 
+	json_object_reserve(obj, n);
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		size_t klen;
@@ -301,7 +433,8 @@ static struct json *object_to_json(struct to_json_ctx *c, int idx)
 			conv_fail(c, ERR_INVALID, "object key is not valid UTF-8");
 			goto fail;
 		}
-		if (!count_node(c, klen))
+		/* the key's quotes and colon, its copy */
+		if (!charge(c, klen + 3, JSON_LUA_CHUNK_BYTES(klen + 1)))
 			goto fail;
 		value = to_json(c, lua_gettop(L));
 		if (!value)
@@ -326,8 +459,9 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 	bool has_array_mt = false;
 	lua_Integer n_int = 0, max_int = 0, bad_int = 0;
 	bool has_bad_int = false;
-	size_t n_str = 0;
-	char first_str[40] = "";
+	size_t n_str = 0, room, n, text, alloc;
+	const char *first_str = NULL;
+	size_t first_len = 0;
 
 	for (int i = 0; i < c->depth; i++)
 		if (c->tables[i] == self)
@@ -344,14 +478,17 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 		lua_pop(L, 1);
 	}
 
-	/* First pass: what kind of keys? */
+	/* First pass: what kind of keys, and how many. Each entry will make
+	 * at least one node (two for a key and its value), so a table with
+	 * more entries than the nodes left is refused without walking it all. */
+	room = c->lim.max_nodes - c->use->nodes;
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		int kt = lua_type(L, -2);
 
 		if (kt == LUA_TSTRING) {
 			if (!n_str++)
-				snprintf(first_str, sizeof(first_str), "%s", lua_tostring(L, -2));
+				first_str = lua_tolstring(L, -2, &first_len);
 		} else if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
 			lua_Integer k = lua_tointeger(L, -2);
 
@@ -371,12 +508,21 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 					 kt == LUA_TNUMBER ? " (non-integral)" : "");
 		}
 		lua_pop(L, 1);
+		if ((size_t)n_int + 2 * n_str > room) {
+			lua_pop(L, 1);
+			return conv_fail(c, ERR_LIMIT, "more than %zu values", c->lim.max_nodes);
+		}
 	}
 
-	if (n_str && (n_int || has_array_mt))
+	if (n_str && (n_int || has_array_mt)) {
+		char k[JSON_LUA_SEG_MAX_BYTES];
+
+		/* first_str is still a key of the table, so still valid */
+		quote_key(first_str, first_len, k);
 		return conv_fail(c, ERR_INVALID, "table mixes array and object keys "
-				 "(\"%s\" next to %s)", first_str,
+				 "(%s next to %s)", k,
 				 n_int ? "integer keys" : "the array metatable");
+	}
 	if (n_int && (has_bad_int || max_int != n_int)) {
 		if (has_bad_int)
 			return conv_fail(c, ERR_INVALID, "array key %lld is not in 1..n",
@@ -384,34 +530,47 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 		return conv_fail(c, ERR_INVALID, "array has holes (%lld values, largest index %lld)",
 				 (long long)n_int, (long long)max_int);
 	}
+	/* the table's node: brackets and commas (not the root's: an
+	 * encoded-size check counts the objects of a list one by one), and its
+	 * item or member array */
+	n = n_int ? (size_t)n_int : n_str;
+	text = c->depth ? 2 + (n ? n - 1 : 0) : 0;
+	alloc = NODE_BYTES;
+	if (n)
+		alloc += JSON_LUA_CHUNK_BYTES(n * (n_int ? sizeof(struct json *)
+						    : sizeof(struct json_member)));
+	if (!charge(c, text, alloc))
+		return NULL;
 	if (n_int || has_array_mt)
 		return array_to_json(c, idx, n_int);
-	return object_to_json(c, idx);
+	return object_to_json(c, idx, n_str);
 }
 
 static struct json *to_json(struct to_json_ctx *c, int idx)
 {
 	lua_State *L = c->L;
-	struct json *v;
 	const char *s;
 	size_t len;
 	double d;
 
 	switch (lua_type(L, idx)) {
 	case LUA_TBOOLEAN:
-		if (!count_node(c, 0))
+		if (!charge(c, lua_toboolean(L, idx) ? 4 : 5, NODE_BYTES))
 			return NULL;
 		return json_new_bool(lua_toboolean(L, idx));
 	case LUA_TNUMBER:
-		if (!count_node(c, 0))
-			return NULL;
-		if (lua_isinteger(L, idx))
+		if (lua_isinteger(L, idx)) {
+			if (!charge(c, int_digits(lua_tointeger(L, idx)), NODE_BYTES))
+				return NULL;
 			return json_new_int((int64_t)lua_tointeger(L, idx));
+		}
 		d = (double)lua_tonumber(L, idx);
 		if (isnan(d))
 			return conv_fail(c, ERR_INVALID, "NaN cannot be converted to JSON");
 		if (isinf(d))
 			return conv_fail(c, ERR_INVALID, "infinity cannot be converted to JSON");
+		if (!charge(c, 1, NODE_BYTES))
+			return NULL;
 		/* 3.0 -> 3: Kubernetes rejects 3.0 for an integer field */
 		if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
 			return json_new_int((int64_t)d);
@@ -420,12 +579,12 @@ static struct json *to_json(struct to_json_ctx *c, int idx)
 		s = lua_tolstring(L, idx, &len);
 		if (!json__utf8_valid(s, len))
 			return conv_fail(c, ERR_INVALID, "string is not valid UTF-8");
-		if (!count_node(c, len))
+		if (!charge(c, len + 2, NODE_BYTES + JSON_LUA_CHUNK_BYTES(len + 1)))
 			return NULL;
 		return json_new_stringn(s, len);
 	case LUA_TLIGHTUSERDATA:
 		if (lua_touserdata(L, idx) == (void *)&json_lua_null_tag) {
-			if (!count_node(c, 0))
+			if (!charge(c, 4, NODE_BYTES))
 				return NULL;
 			return json_new_null();
 		}
@@ -434,10 +593,7 @@ static struct json *to_json(struct to_json_ctx *c, int idx)
 		return conv_fail(c, ERR_INVALID, "userdata cannot be converted to JSON "
 				 "(only json.null)");
 	case LUA_TTABLE:
-		if (!count_node(c, 0))
-			return NULL;
-		v = table_to_json(c, idx);
-		return v;
+		return table_to_json(c, idx);
 	case LUA_TNIL:
 		return conv_fail(c, ERR_INVALID, "nil cannot be converted to JSON (use json.null)");
 	default:
@@ -446,8 +602,10 @@ static struct json *to_json(struct to_json_ctx *c, int idx)
 	}
 }
 
-struct json *json_lua_to_json(lua_State *L, int idx, struct error *err)
+struct json *json_lua_to_json_limited(lua_State *L, int idx, const struct json_lua_limits *limits,
+				      struct json_lua_usage *usage, struct error *err)
 {
+	struct json_lua_usage local;
 	struct to_json_ctx c;
 	struct json *v;
 	int base = lua_gettop(L);
@@ -455,8 +613,13 @@ struct json *json_lua_to_json(lua_State *L, int idx, struct error *err)
 	idx = lua_absindex(L, idx);
 	c.L = L;
 	c.err = err;
+	if (limits)
+		c.lim = *limits;
+	else
+		json_lua_limits_default(&c.lim);
+	c.use = usage ? usage : &local;
+	memset(c.use, 0, sizeof(*c.use));
 	c.depth = 0;
-	c.nodes = c.bytes = 0;
 	if (!lua_checkstack(L, 4)) {
 		error_set(err, ERR_LIMIT, "Lua stack cannot grow");
 		return NULL;
@@ -466,4 +629,9 @@ struct json *json_lua_to_json(lua_State *L, int idx, struct error *err)
 	v = to_json(&c, idx);
 	lua_settop(L, base);
 	return v;
+}
+
+struct json *json_lua_to_json(lua_State *L, int idx, struct error *err)
+{
+	return json_lua_to_json_limited(L, idx, NULL, NULL, err);
 }

@@ -44,8 +44,13 @@
  *    string.rep, table.concat, string.format and friends are bounded by the
  *    memory cap. setmetatable refuses __gc: finalizers run with hooks
  *    disabled and could loop forever.
- * After a tripped call the stack is reset and a full collection runs, so the
- * next render starts clean.
+ * After a tripped call, or a failed one that leaves a quarter of the cap
+ * allocated, the stack is reset and a full collection runs, so the next
+ * render starts clean.
+ *
+ * The render result is converted by json_lua.c within the render limits
+ * (nodes, POLICY_RENDER_MAX_BYTES of JSON) counted while it converts, and the
+ * tree's C heap counts against what Lua leaves of the memory cap.
  *
  * Not done here: validating what render returns beyond "a list of objects"
  * (validate.c), watching ConfigMaps or swapping versions (the operator).
@@ -64,6 +69,7 @@
 #include "core/mem.h"
 #include "json/json_lua.h"
 #include "policy/pattern.h"
+#include "policy/validate.h"
 
 #define POLICY_TRACEBACK_FRAMES 6
 #define POLICY_MODULE_NAME_MAX_BYTES 96
@@ -81,6 +87,7 @@ struct policy_engine {
 	int render_ref;
 	struct buf log;
 	int64_t last_render_ns;
+	size_t last_result_bytes;
 };
 
 enum policy_op { OP_BUILD, OP_RENDER };
@@ -760,6 +767,43 @@ static int push_input(lua_State *L, struct policy_call *c, const struct json *v,
 	return 0;
 }
 
+/* Converts the result on top of the stack into c->out. The bridge stops at
+ * the render limits while it converts, and its C heap counts against the
+ * policy's memory cap: Lua's bytes plus the tree's stay within
+ * mem_limit_bytes. When less than the bridge's own ceiling is left, garbage
+ * is collected first, so only live Lua data competes with the tree. */
+static void convert_result(lua_State *L, struct policy_call *c)
+{
+	struct policy_engine *e = c->e;
+	struct json_lua_limits lim;
+	struct json_lua_usage use;
+	size_t cap = e->limits.mem_limit_bytes, left;
+
+	json_lua_limits_default(&lim);
+	lim.max_text_bytes = POLICY_RENDER_MAX_BYTES;
+	left = cap > e->mem_used ? cap - e->mem_used : 0;
+	if (left < lim.max_alloc_bytes) {
+		lua_gc(L, LUA_GCCOLLECT);
+		left = cap > e->mem_used ? cap - e->mem_used : 0;
+		if (left < lim.max_alloc_bytes)
+			lim.max_alloc_bytes = left;
+	}
+	c->out = json_lua_to_json_limited(L, -1, &lim, &use, c->err);
+	e->last_result_bytes = use.alloc_bytes;
+	if (c->out)
+		return;
+	if (use.alloc_exceeded) {
+		c->rc = ERR_LIMIT;
+		error_prefix(c->err, "policy memory limit of %zu bytes exceeded converting the render "
+			     "result (Lua holds %zu)", cap, e->mem_used);
+	} else {
+		c->rc = ERR_POLICY;
+		error_prefix(c->err, "render result");
+	}
+	if (c->err)
+		c->err->code = c->rc;
+}
+
 static void do_render(lua_State *L, struct policy_call *c)
 {
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->e->render_ref);
@@ -778,11 +822,7 @@ static void do_render(lua_State *L, struct policy_call *c)
 				  luaL_typename(L, -1));
 		return;
 	}
-	c->out = json_lua_to_json(L, -1, c->err);
-	if (!c->out) {
-		error_prefix(c->err, "render result");
-		c->rc = c->err ? (c->err->code = ERR_POLICY) : ERR_POLICY;
-	}
+	convert_result(L, c);
 }
 
 static int policy_trampoline(lua_State *L)
@@ -831,7 +871,10 @@ static int policy_call(struct policy_engine *e, struct policy_call *c, int64_t b
 		rc = c->rc;
 
 	lua_settop(L, base);
-	if (rc < 0 && e->tripped != TRIP_NONE)
+	/* after a trip, or a failure that leaves a quarter of the cap allocated
+	 * (a result the bridge refused), collect now: the next render gets its
+	 * whole headroom back */
+	if (rc < 0 && (e->tripped != TRIP_NONE || e->mem_used > e->limits.mem_limit_bytes / 4))
 		lua_gc(L, LUA_GCCOLLECT);
 	e->tripped = TRIP_NONE;
 	lua_sethook(L, policy_hook, LUA_MASKCOUNT, POLICY_HOOK_COUNT);
@@ -921,6 +964,7 @@ int policy_engine_render(struct policy_engine *e, const struct json *ds,
 	c.flavor = flavor;
 	c.ctx = ctx;
 	c.err = err;
+	e->last_result_bytes = 0;
 	rc = policy_call(e, &c, e->limits.time_budget_ms);
 	if (rc == 0 && (rc = check_shape(&c.out, err)) < 0) {
 		json_free(c.out);
@@ -956,6 +1000,11 @@ int64_t policy_engine_last_render_ns(const struct policy_engine *e)
 size_t policy_engine_mem_bytes(const struct policy_engine *e)
 {
 	return e->mem_used;
+}
+
+size_t policy_engine_last_result_bytes(const struct policy_engine *e)
+{
+	return e->last_result_bytes;
 }
 
 const char *policy_engine_log(const struct policy_engine *e)

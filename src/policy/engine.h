@@ -53,7 +53,11 @@ int policy_engine_new(const struct policy_bundle *bundle, const struct policy_li
  * On success *out is a new JSON array of objects (caller frees; an empty
  * table returned by render gives an empty array). Errors: ERR_POLICY (the
  * message starts with "file:line:" when Lua knows where), ERR_TIMEOUT,
- * ERR_LIMIT (memory), ERR_INVALID (inputs that cannot be converted). */
+ * ERR_LIMIT (memory: the Lua state's, or converting the result, which
+ * counts against what the Lua state leaves of mem_limit_bytes), ERR_INVALID
+ * (inputs that cannot be converted). The result is bounded while it is
+ * converted: at most JSON_LUA_MAX_NODES values and POLICY_RENDER_MAX_BYTES
+ * of JSON (json_lua.h), else ERR_POLICY naming where. */
 int policy_engine_render(struct policy_engine *e, const struct json *ds,
 			 const struct json *flavor, const struct json *ctx, struct json **out,
 			 struct error *err);
@@ -66,6 +70,9 @@ const char *policy_engine_revision(const struct policy_engine *e);
 int64_t policy_engine_last_render_ns(const struct policy_engine *e);
 /* Bytes currently allocated by the Lua state (exact, from the allocator). */
 size_t policy_engine_mem_bytes(const struct policy_engine *e);
+/* C heap the JSON bridge counted for the last render's result (the tree it
+ * built, or got as far as building before a limit stopped it). */
+size_t policy_engine_last_result_bytes(const struct policy_engine *e);
 /* What print() wrote during the last call ("" if nothing), truncated at
  * POLICY_LOG_MAX_BYTES; valid until the next call. */
 const char *policy_engine_log(const struct policy_engine *e);

@@ -180,10 +180,17 @@ static void test_lua_errors_name_the_path(void **state)
 			 "[\"say \\\"hi\\\"\"]: array has holes (1 values, largest index 2)");
 	assert_lua_error(L, "return {s = {'ok', '\\xff'}}", ERR_INVALID,
 			 "s[2]: string is not valid UTF-8");
+	/* keys in messages are escaped: one line of valid UTF-8 */
 	assert_lua_error(L, "return {['a\\0b'] = 1}", ERR_INVALID,
-			 "[\"a?b\"]: object key contains NUL");
+			 "[\"a\\x00b\"]: object key contains NUL");
 	assert_lua_error(L, "return {['\\xc0'] = 1}", ERR_INVALID,
-			 "[\"\xc0\"]: object key is not valid UTF-8");
+			 "[\"\\xc0\"]: object key is not valid UTF-8");
+	assert_lua_error(L, "return {['a\\nb\\t\\27'] = print}", ERR_INVALID,
+			 "[\"a\\nb\\t\\x1b\"]: function cannot be converted to JSON");
+	assert_lua_error(L, "return {['caf\\u{e9}'] = {[2] = 1}}", ERR_INVALID,
+			 "[\"caf\xc3\xa9\"]: array has holes (1 values, largest index 2)");
+	assert_lua_error(L, "return {1, ['x\\ny'] = 2}", ERR_INVALID,
+			 "(root): table mixes array and object keys (\"x\\ny\" next to integer keys)");
 	assert_lua_error(L, "return nil", ERR_INVALID,
 			 "(root): nil cannot be converted to JSON (use json.null)");
 	assert_lua_error(L, "return print", ERR_INVALID,
@@ -235,12 +242,123 @@ static void test_lua_shared_table_bomb_is_bounded(void **state)
 	/* 2^60 nodes described by 60 tables */
 	assert_null(lua_json(L, "local t = {1} for i = 1, 60 do t = {t, t} end return t", &err));
 	assert_int_equal(err.code, ERR_LIMIT);
-	assert_non_null(strstr(err.msg, "JSON_LUA_MAX_NODES"));
+	assert_non_null(strstr(err.msg, "more than 50000 values"));
 	/* one 1 MiB string referenced 100 times is 100 MiB of JSON */
 	assert_null(lua_json(L, "local s = string.rep('x', 1 << 20) local t = {} "
 				"for i = 1, 100 do t[i] = s end return t", &err));
 	assert_int_equal(err.code, ERR_LIMIT);
-	assert_non_null(strstr(err.msg, "JSON_LUA_MAX_STRING_BYTES"));
+	assert_string_equal(err.msg, "[1]: more than 1048576 bytes of JSON");
+	/* a table with a million entries is refused after the first pass has
+	 * seen more entries than nodes are left, at the table itself */
+	assert_null(lua_json(L, "local t = {} for i = 1, 1e6 do t[i] = i end return {x = {y = t}}",
+			     &err));
+	assert_string_equal(err.msg, "x.y: more than 50000 values");
+	assert_null(lua_json(L, "local t = {} for i = 1, 3e4 do t['k' .. i] = i end return t", &err));
+	assert_string_equal(err.msg, "(root): more than 50000 values");
+}
+
+/* Runs chunk and converts its result within lim; usage into *use. */
+static struct json *convert_limited(lua_State *L, const char *chunk,
+				    const struct json_lua_limits *lim, struct json_lua_usage *use,
+				    struct error *err)
+{
+	struct json *v;
+
+	eval(L, chunk);
+	error_clear(err);
+	v = json_lua_to_json_limited(L, -1, lim, use, err);
+	lua_pop(L, 1);
+	return v;
+}
+
+static void test_limits_are_counted_while_converting(void **state)
+{
+	lua_State *L = *state;
+	static const char doc[] =
+		"return {{apiVersion = 'v1', kind = 'ConfigMap', metadata = {name = 'x', "
+		"labels = {a = 'b'}}, data = {k = 'caf\\u{e9}', n = '12345'}, list = {1, -20, 3.5, "
+		"true, false, null, {}, setmetatable({}, array_mt)}}, {kind = 'Service'}}";
+	struct json_lua_limits lim;
+	struct json_lua_usage use;
+	struct error err;
+	struct json *v;
+	size_t encoded = 0;
+
+	json_lua_limits_default(&lim);
+	assert_int_equal(lim.max_nodes, JSON_LUA_MAX_NODES);
+	assert_int_equal(lim.max_text_bytes, JSON_LUA_MAX_TEXT_BYTES);
+	assert_int_equal(lim.max_alloc_bytes, JSON_LUA_MAX_ALLOC_BYTES);
+
+	v = convert_limited(L, doc, NULL, &use, &err);
+	assert_non_null(v);
+	/* the text count is a lower bound of what an encoded-size check of the
+	 * list's objects sees, and close to it without escapes and floats */
+	for (size_t i = 0; i < v->u.arr.len; i++)
+		encoded += json_encoded_size(v->u.arr.items[i]);
+	assert_true(use.text_bytes <= encoded);
+	assert_true(use.text_bytes + 8 >= encoded);
+	assert_true(use.nodes > 20 && use.nodes < 40);
+	assert_true(use.alloc_bytes > use.nodes * sizeof(struct json));
+	assert_false(use.alloc_exceeded);
+	json_free(v);
+
+	/* each limit, exactly: the count that passed converts, one less fails */
+	lim.max_nodes = use.nodes;
+	v = convert_limited(L, doc, &lim, NULL, &err);
+	assert_non_null(v);
+	json_free(v);
+	lim.max_nodes = use.nodes - 1;
+	assert_null(convert_limited(L, doc, &lim, NULL, &err));
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "more than"));
+
+	json_lua_limits_default(&lim);
+	lim.max_text_bytes = use.text_bytes;
+	v = convert_limited(L, doc, &lim, NULL, &err);
+	assert_non_null(v);
+	json_free(v);
+	lim.max_text_bytes = use.text_bytes - 1;
+	assert_null(convert_limited(L, doc, &lim, NULL, &err));
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "bytes of JSON"));
+
+	json_lua_limits_default(&lim);
+	lim.max_alloc_bytes = use.alloc_bytes;
+	v = convert_limited(L, doc, &lim, NULL, &err);
+	assert_non_null(v);
+	json_free(v);
+	lim.max_alloc_bytes = use.alloc_bytes - 1;
+	{
+		struct json_lua_usage u2;
+
+		assert_null(convert_limited(L, doc, &lim, &u2, &err));
+		assert_true(u2.alloc_exceeded);
+		assert_true(u2.alloc_bytes < use.alloc_bytes);
+	}
+	assert_int_equal(err.code, ERR_LIMIT);
+	assert_non_null(strstr(err.msg, "bytes of memory"));
+}
+
+static void test_long_paths_are_shortened(void **state)
+{
+	lua_State *L = *state;
+	char chunk[256];
+	struct error err;
+
+	/* 128 levels: the start and the end of the path, the message whole */
+	snprintf(chunk, sizeof(chunk),
+		 "local t = {leaf = print} for i = 1, %d do t = {t} end return {spec = t}",
+		 JSON_MAX_DEPTH - 3);
+	assert_null(lua_json(L, chunk, &err));
+	assert_true(strncmp(err.msg, "spec[1][1][1]", 13) == 0);
+	assert_non_null(strstr(err.msg, "[1]...[1]"));
+	assert_non_null(strstr(err.msg, "[1][1].leaf: function cannot be converted to JSON"));
+	assert_true(strlen(err.msg) < JSON_LUA_PATH_MAX_BYTES + 60);
+	/* a long key is shortened inside its brackets */
+	assert_null(lua_json(L, "return {[string.rep('k', 200) .. '!'] = print}", &err));
+	assert_true(strncmp(err.msg, "[\"kkkk", 6) == 0);
+	assert_non_null(strstr(err.msg, "k...\"]: function cannot be converted to JSON"));
+	assert_true(strlen(err.msg) < 64 + 60); /* keys are shown in 64 bytes */
 }
 
 /* JSON text -> tree -> Lua -> tree -> canonical text. */
@@ -390,6 +508,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lua_cycles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lua_depth_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lua_shared_table_bomb_is_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_are_counted_while_converting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_paths_are_shortened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_json_lua_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pushed_values_from_lua, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_depth_limit, setup, teardown),
