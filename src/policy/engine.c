@@ -37,13 +37,21 @@
  *    its creator, and the sandbox's coroutine.create/wrap install it
  *    explicitly as well, so a loop inside a coroutine is caught.
  *  - Slow C code, where no hook runs: string.find/match/gmatch/gsub are our
- *    own budgeted matcher (pattern.c); the table functions refuse tables with
- *    __index/__newindex/__len metamethods (a C metamethod such as
- *    __index = table.concat or a huge __len would otherwise turn their C
- *    loops into unbounded ones), table.sort and table.move have size caps;
- *    string.rep, table.concat, string.format and friends are bounded by the
- *    memory cap. setmetatable refuses __gc: finalizers run with hooks
- *    disabled and could loop forever.
+ *    own budgeted matcher (pattern.c); string.format refuses a result that
+ *    could pass POLICY_FORMAT_MAX_BYTES (format.c); the table functions
+ *    refuse tables with __index/__newindex/__len metamethods (a C metamethod
+ *    such as __index = table.concat or a huge __len would otherwise turn
+ *    their C loops into unbounded ones), table.sort and table.move have size
+ *    caps; string.rep, table.concat and friends are bounded by the memory
+ *    cap. setmetatable sets a checked snapshot of the metamethods: no __gc
+ *    (finalizers run with hooks disabled and could loop forever), __call and
+ *    __close only as functions (Lua resolves a chain of callable tables in a
+ *    quadratic C loop).
+ *  - To-be-closed variables: after a trip, __close handlers run under the
+ *    re-armed hook and are stopped like any other code, except in a
+ *    coroutine the hook killed, where Lua leaves hooks off: coroutine.close
+ *    does not run those. It also caps its own nesting, which Lua 5.4.4 does
+ *    not count against the C stack.
  * After a tripped call, or a failed one that leaves a quarter of the cap
  * allocated, the stack is reset and a full collection runs, so the next
  * render starts clean.
@@ -68,6 +76,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "json/json_lua.h"
+#include "policy/format.h"
 #include "policy/pattern.h"
 #include "policy/validate.h"
 
@@ -85,6 +94,7 @@ struct policy_engine {
 	enum trip tripped;
 	char trip_where[LUA_IDSIZE + 24];
 	int render_ref;
+	int close_depth;               /* coroutine.close calls in progress */
 	struct buf log;
 	int64_t last_render_ns;
 	size_t last_result_bytes;
@@ -356,15 +366,62 @@ static int sandbox_print(lua_State *L)
 	return 0;
 }
 
-/* setmetatable without __gc: finalizers run with hooks off (no budget). */
+/* The metatable fields Lua and its libraries read (ltm.c's events, plus
+ * __tostring, __name, __pairs and __metatable); __gc is refused. */
+static const char *const metatable_fields[] = {
+	"__index", "__newindex", "__mode", "__len", "__eq", "__add", "__sub", "__mul",
+	"__mod", "__pow", "__div", "__idiv", "__band", "__bor", "__bxor", "__shl",
+	"__shr", "__unm", "__bnot", "__lt", "__le", "__concat", "__call", "__close",
+	"__tostring", "__name", "__pairs", "__metatable", NULL,
+};
+
+/* setmetatable(t, mt) sets a snapshot of mt's metamethod fields, checked:
+ *  - no __gc: finalizers run with hooks off (no budget);
+ *  - __call and __close must be functions. Lua follows a chain of callable
+ *    tables (__call = a table with a __call ...) inside one C loop that
+ *    moves the whole stack at every hop: a cycle is quadratic in a stack
+ *    that grows to a million slots, with no instruction for the hook to
+ *    count - minutes of CPU. With functions only, any call resolves in one
+ *    hop (a metamethod that is a table, __add = t, is called through t's
+ *    own checked __call).
+ * The snapshot is what makes the checks hold: the policy keeps mt and could
+ * add __call = t after the check, but the object's real metatable is a copy
+ * no policy can reach (getmetatable is not in the sandbox). Ordinary fields
+ * are not copied: methods are found through __index, which still points at
+ * the live tables. So the one visible difference from stock Lua is that
+ * assigning a metamethod to mt after setmetatable does not reach objects it
+ * was already set on. */
 static int sandbox_setmetatable(lua_State *L)
 {
-	if (lua_type(L, 2) == LUA_TTABLE) {
-		lua_pushliteral(L, "__gc");
-		if (lua_rawget(L, 2) != LUA_TNIL)
-			return luaL_error(L, "setmetatable: __gc metamethods are not allowed in policies");
-		lua_pop(L, 1);
+	const char *const *n;
+	int snap;
+
+	if (lua_type(L, 2) != LUA_TTABLE)
+		goto set;   /* nil clears; anything else is the original's error */
+	lua_settop(L, 2);
+	lua_pushliteral(L, "__gc");
+	if (lua_rawget(L, 2) != LUA_TNIL)
+		return luaL_error(L, "setmetatable: __gc metamethods are not allowed in policies");
+	lua_pop(L, 1);
+	lua_createtable(L, 0, 4);
+	snap = lua_gettop(L);
+	for (n = metatable_fields; *n; n++) {
+		int t;
+
+		lua_pushstring(L, *n);
+		lua_pushvalue(L, -1);
+		t = lua_rawget(L, 2);
+		if (t == LUA_TNIL) {
+			lua_pop(L, 2);
+			continue;
+		}
+		if (t != LUA_TFUNCTION && (strcmp(*n, "__call") == 0 || strcmp(*n, "__close") == 0))
+			return luaL_error(L, "setmetatable: %s must be a function in policies, not a %s",
+					  *n, luaL_typename(L, -1));
+		lua_rawset(L, snap);
 	}
+	lua_replace(L, 2);
+set:
 	lua_settop(L, 2);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
@@ -479,6 +536,47 @@ static int sandbox_co_wrap(lua_State *L)
 	sandbox_co_create(L);
 	lua_pushcclosure(L, co_wrap_call, 1);
 	return 1;
+}
+
+/* coroutine.close with two guards.
+ *  - A coroutine the count hook stopped died inside the hook: the error left
+ *    the hook by longjmp, so Lua keeps hooks disabled for that thread (they
+ *    come back only when a hook returns). Closing it would run its pending
+ *    __close handlers with no budget at all, so they are dropped and close
+ *    says so. Such a thread is known without allocating: the hook set its
+ *    count to 1 before raising, and a dead thread never runs the hook again.
+ *  - Lua 5.4.4 runs the handlers of the closed coroutine on a C stack count
+ *    of its own (lua_resetthread has no "from"; fixed upstream in 5.4.5), so
+ *    __close handlers that close coroutines whose handlers close coroutines
+ *    ... overflow the C stack and crash. Nesting is capped. Every error
+ *    below the cap goes through lua_pcall, so the count always comes back. */
+static int sandbox_co_close(lua_State *L)
+{
+	struct policy_engine *e = engine_of(L);
+	lua_State *co = lua_tothread(L, 1);
+	int status;
+
+	luaL_argexpected(L, co != NULL, 1, "coroutine");
+	status = lua_status(co);
+	if (status != LUA_OK && status != LUA_YIELD && lua_gethookcount(co) == 1) {
+		lua_pushboolean(L, 0);
+		lua_pushliteral(L, "coroutine.close: the policy budget stopped this coroutine; "
+				   "its pending to-be-closed variables are not closed");
+		return 2;
+	}
+	if (e->close_depth >= POLICY_CLOSE_MAX_NESTING)
+		return luaL_error(L, "coroutine.close: nested more than %d deep "
+				  "(POLICY_CLOSE_MAX_NESTING, __close handlers closing coroutines)",
+				  POLICY_CLOSE_MAX_NESTING);
+	lua_settop(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	e->close_depth++;
+	status = lua_pcall(L, 1, LUA_MULTRET, 0);
+	e->close_depth--;
+	if (status != LUA_OK)
+		return lua_error(L);
+	return lua_gettop(L);
 }
 
 static int ctx_array(lua_State *L)
@@ -656,6 +754,7 @@ static void build_env(lua_State *L)
 	push_global(L, "string");
 	set_nil(L, -1, string_removed);
 	policy_pattern_open(L, -1, &pattern_budget);
+	policy_format_open(L, -1);
 	push_readonly(L, -1, "string");
 	lua_setfield(L, env, "string");
 	lua_pop(L, 1);
@@ -687,6 +786,9 @@ static void build_env(lua_State *L)
 	lua_setfield(L, -2, "create");
 	lua_pushcfunction(L, sandbox_co_wrap);
 	lua_setfield(L, -2, "wrap");
+	lua_getfield(L, -1, "close");
+	lua_pushcclosure(L, sandbox_co_close, 1);
+	lua_setfield(L, -2, "close");
 	push_readonly(L, -1, "coroutine");
 	lua_setfield(L, env, "coroutine");
 	lua_pop(L, 1);
@@ -846,6 +948,7 @@ static int policy_call(struct policy_engine *e, struct policy_call *c, int64_t b
 	int base = lua_gettop(L), status, rc;
 
 	buf_reset(&e->log);
+	e->close_depth = 0;
 	e->tripped = TRIP_NONE;
 	e->trip_where[0] = '\0';
 	e->deadline_ns = clock_mono_ns() + budget_ms * 1000000;

@@ -28,6 +28,7 @@
 #define POLICY_HOOK_COUNT 1000                      /* VM instructions between budget checks */
 #define POLICY_TABLE_SORT_MAX_ELEMENTS 20000        /* table.sort input size */
 #define POLICY_TABLE_MOVE_MAX_ELEMENTS (1 << 20)    /* table.move range */
+#define POLICY_CLOSE_MAX_NESTING 4                  /* coroutine.close inside __close handlers */
 
 struct policy_limits {
 	size_t mem_limit_bytes;  /* allocator ceiling for the whole state */

@@ -236,6 +236,68 @@ static void test_gc_metamethod_refused(void **state)
 		     ERR_POLICY, "__gc");
 }
 
+/* What the guards of setmetatable, string.format and coroutine.close still
+ * allow: the checks pass with stock behaviour, then error('reached'). */
+static void test_guarded_functions_still_work(void **state)
+{
+	/* setmetatable sets a snapshot of the metamethods: methods are still
+	 * found live through __index, and every kind of metamethod works */
+	check_attack("local Class = {} Class.__index = Class\n"
+		     "local obj = setmetatable({}, Class)\n"
+		     "function Class:name() return 'late method' end\n"
+		     "assert(obj:name() == 'late method')\n"
+		     "local v = setmetatable({x = 1}, {__add = function(a, b) return a.x + b end,\n"
+		     "  __call = function(self, y) return self.x + y end, __len = function() return 7 end,\n"
+		     "  __tostring = function() return 'V' end, __eq = function() return true end,\n"
+		     "  __concat = function(a, b) return 'cat' end, __index = function(t, k) return k end})\n"
+		     "assert(v + 2 == 3 and v(4) == 5 and #v == 7 and tostring(v) == 'V')\n"
+		     "assert(v .. 'x' == 'cat' and v.foo == 'foo')\n"
+		     "do local closed = false\n"
+		     "  do local c <close> = setmetatable({}, {__close = function() closed = true end}) end\n"
+		     "  assert(closed) end\n"
+		     "local weak = setmetatable({}, {__mode = 'k'})\n"
+		     "local p = setmetatable({}, {__pairs = function(t) return function(_, k)\n"
+		     "  if not k then return 1, 'one' end end, t, nil end})\n"
+		     "for k, val in pairs(p) do assert(k == 1 and val == 'one') end\n"
+		     "local locked = setmetatable({}, {__metatable = 'locked'})\n"
+		     "assert(not pcall(setmetatable, locked, {}))\n"
+		     "assert(setmetatable(obj, nil) == obj)\n"
+		     "error('reached')", ERR_POLICY, "reached");
+	/* a metamethod assigned to the table after setmetatable does not reach
+	 * the objects it was set on (documented) */
+	check_attack("local mt = {} local t = setmetatable({}, mt)\n"
+		     "mt.__index = function() return 1 end\n"
+		     "assert(t.x == nil)\n"
+		     "error('reached')", ERR_POLICY, "reached");
+	check_attack("setmetatable({}, {__call = {}})", ERR_POLICY, "__call must be a function");
+	check_attack("setmetatable({}, {__close = 'x'})", ERR_POLICY, "__close must be a function");
+	/* string.format below its bound is the stock function */
+	check_attack("assert(string.format('%5.2f|%d|%s|%q|%%|%x|%-3s|', 3.14159, 42, 'hi', 'a\\nb', "
+		     "255, 'z') == ' 3.14|42|hi|\"a\\\\\\nb\"|%|ff|z  |')\n"
+		     "assert(('%d-%s'):format(7, 'x') == '7-x')\n"
+		     "assert(#string.format('%s', ('y'):rep(900000)) == 900000)\n"
+		     "assert(select(2, pcall(string.format, '%y', 1)):find('invalid conversion'))\n"
+		     "assert(select(2, pcall(string.format, '%d', 'x')):find('number expected'))\n"
+		     "assert(select(2, pcall(string.format, ('%d'):rep(3000), 1)):find('POLICY_FORMAT_MAX_BYTES'))\n"
+		     "error('reached')", ERR_POLICY, "reached");
+	/* coroutine.close of ordinary coroutines */
+	check_attack("local closed = 0\n"
+		     "local co = coroutine.create(function()\n"
+		     "  local c <close> = setmetatable({}, {__close = function() closed = closed + 1 end})\n"
+		     "  coroutine.yield() end)\n"
+		     "coroutine.resume(co)\n"
+		     "assert(coroutine.close(co) == true and closed == 1)\n"
+		     "local bad = coroutine.create(function()\n"
+		     "  local c <close> = setmetatable({}, {__close = function() closed = closed + 1 end})\n"
+		     "  error('inside') end)\n"
+		     "assert(not coroutine.resume(bad))\n"
+		     "local ok, msg = coroutine.close(bad)\n"
+		     "assert(not ok and msg:find('inside') and closed == 2)\n"
+		     "assert(not pcall(coroutine.close, coroutine.running()))\n"
+		     "assert(not pcall(coroutine.close, 42))\n"
+		     "error('reached')", ERR_POLICY, "reached");
+}
+
 /* ---- environment ---- */
 
 static void test_global_write_refused(void **state)
@@ -413,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_pattern_bomb),
 		cmocka_unit_test(test_table_functions_with_metamethods),
 		cmocka_unit_test(test_gc_metamethod_refused),
+		cmocka_unit_test(test_guarded_functions_still_work),
 		cmocka_unit_test(test_global_write_refused),
 		cmocka_unit_test(test_undefined_globals_refused),
 		cmocka_unit_test(test_bytecode_refused),
