@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "operator/conditions.h"
+#include "operator/nodefit.h"
 
 static const char *flavor_name(const struct json *f)
 {
@@ -67,6 +68,13 @@ int flavor_resolve(const struct json *ds, const struct json *const *flavors, siz
 struct json *flavor_status_compute(const struct json *flavor, const struct json *const *flavors,
 				   size_t n, int64_t now)
 {
+	return flavor_status_compute_nodes(flavor, flavors, n, NULL, 0, now);
+}
+
+struct json *flavor_status_compute_nodes(const struct json *flavor, const struct json *const *flavors,
+					 size_t n, const struct json *const *nodes, size_t nnodes,
+					 int64_t now)
+{
 	size_t defaults = flavor_count_defaults(flavors, n);
 	int64_t generation = json_get_int(json_get(flavor, "metadata"), "generation", 0);
 	const struct json *old = json_path(flavor, "status", "conditions", NULL);
@@ -93,10 +101,17 @@ struct json *flavor_status_compute(const struct json *flavor, const struct json 
 				 flavor_is_default(flavor) ? "the only default flavor" : "not a default flavor",
 				 generation, now);
 	}
+	if (nodes) {
+		char msg[NODEFIT_REASON_MAX_BYTES * 4];
+		const char *verdict = nodefit_summary(flavor, nodes, nnodes, msg, sizeof(msg));
+
+		condition_append(conds, old, "Schedulable", strcmp(verdict, "Yes") == 0,
+				 strcmp(verdict, "Yes") == 0 ? "NodesFit" : "NoNodeFits", msg, generation, now);
+		schedulable = verdict;
+	}
 	json_object_set_take(st, "observedGeneration", json_new_int(generation));
 	json_object_set_take(st, "conditions", conds);
-	/* schedulable needs node capacity the operator does not watch; keep
-	 * whatever another writer put there */
+	/* without the nodes (not watched yet), keep what was there */
 	if (schedulable)
 		json_object_set_take(st, "schedulable", json_new_string(schedulable));
 	return st;

@@ -29,4 +29,11 @@ size_t flavor_count_defaults(const struct json *const *flavors, size_t n);
 struct json *flavor_status_compute(const struct json *flavor, const struct json *const *flavors,
 				   size_t n, int64_t now);
 
+/* The same, with the nodes (projections, nodefit.h): status.schedulable
+ * ("Yes"/"No") and the condition Schedulable naming how many nodes fit or
+ * why none does. nodes NULL: not known, keep what was there. */
+struct json *flavor_status_compute_nodes(const struct json *flavor, const struct json *const *flavors,
+					 size_t n, const struct json *const *nodes, size_t nnodes,
+					 int64_t now);
+
 #endif

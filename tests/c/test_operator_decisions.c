@@ -173,6 +173,42 @@ static void test_lifecycle_bad_input(void **state)
 	json_free(no_ts);
 }
 
+/* status.schedulable from the nodes: Yes with how many fit, No with why,
+ * and kept as it was while the nodes are not known. */
+static void test_flavor_status_schedulable(void **state)
+{
+	struct json *small = J("{\"metadata\":{\"name\":\"small\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"1\"}}}}");
+	struct json *huge = J("{\"metadata\":{\"name\":\"huge\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"64\"}}},"
+			      "\"status\":{\"schedulable\":\"Yes\"}}");
+	struct json *node = J("{\"metadata\":{\"name\":\"n1\"},\"status\":{\"allocatable\":{\"cpu\":\"4\"},"
+			      "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	const struct json *fl[2] = { small, huge }, *nodes[1] = { node };
+	const struct json *list, *cond = NULL;
+	struct json *st;
+
+	st = flavor_status_compute_nodes(small, fl, 2, nodes, 1, 1000);
+	assert_string_equal(json_get_string(st, "schedulable"), "Yes");
+	json_free(st);
+	st = flavor_status_compute_nodes(huge, fl, 2, nodes, 1, 1000);
+	assert_string_equal(json_get_string(st, "schedulable"), "No");
+	list = json_get(st, "conditions");
+	for (size_t i = 0; i < list->u.arr.len; i++)
+		if (strcmp(json_get_string(list->u.arr.items[i], "type"), "Schedulable") == 0)
+			cond = list->u.arr.items[i];
+	assert_non_null(cond);
+	assert_string_equal(json_get_string(cond, "status"), "False");
+	assert_string_equal(json_get_string(cond, "reason"), "NoNodeFits");
+	assert_non_null(strstr(json_get_string(cond, "message"), "n1: cpu: 64 requested, 4 allocatable"));
+	json_free(st);
+	/* nodes unknown: what was there stays */
+	st = flavor_status_compute(huge, fl, 2, 1000);
+	assert_string_equal(json_get_string(st, "schedulable"), "Yes");
+	json_free(st);
+	json_free(small);
+	json_free(huge);
+	json_free(node);
+}
+
 /* --- status --- */
 
 static const char *cond_status(const struct json *st, const char *type)
@@ -648,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_status_child_conflict),
 		cmocka_unit_test(test_status_idle_stopped),
 		cmocka_unit_test(test_status_expiring_soon),
+		cmocka_unit_test(test_flavor_status_schedulable),
 		cmocka_unit_test(test_status_stopped),
 		cmocka_unit_test(test_status_long_multibyte_messages_are_stable),
 		cmocka_unit_test(test_event_message_cut_on_character_boundary),
