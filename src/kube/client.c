@@ -18,6 +18,7 @@
  */
 #include "kube/client.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,26 @@ static void kc_http_cancelled(void *ud)
 	free(a);
 }
 
+/* After json_parse refused a response for its depth or size: the object
+ * again, without metadata.managedFields, which mirror the object's shape -
+ * a DevServer stored under an old free-form schema answers every write with
+ * fieldsV1 deeper than JSON_MAX_DEPTH although the object itself is fine.
+ * Everything else keeps json_parse's limits. 0 and *out, or the first code. */
+static int kc_decode_lenient(const struct buf *body, struct json **out, struct error *err)
+{
+	struct kube_object_limits lim = {
+		.max_bytes = body->len, .max_depth = JSON_MAX_DEPTH, .max_nodes = SIZE_MAX,
+	};
+	struct error e2;
+	int rc = err->code;
+
+	if (rc != ERR_LIMIT)
+		return rc;
+	if (kube_object_decode(buf_str(body), body->len, &lim, out, &e2) < 0)
+		return rc;
+	return 0;
+}
+
 static void kc_http_done(void *ud, int rc, struct kube_response *resp, const struct error *err)
 {
 	struct kc_async *a = ud;
@@ -201,7 +222,7 @@ static void kc_http_done(void *ud, int rc, struct kube_response *resp, const str
 		if (a->decode)
 			rc = a->decode(a->ud, buf_str(&resp->body), resp->body.len, &obj, &perr);
 		else if (!(obj = json_parse(buf_str(&resp->body), resp->body.len, &perr)))
-			rc = perr.code;
+			rc = kc_decode_lenient(&resp->body, &obj, &perr);
 		if (rc < 0) {
 			error_prefix(&perr, "decoding the response");
 			err = &perr;
