@@ -11,6 +11,14 @@
  * half-filled view. A resync re-enqueues everything every opt.resync_s;
  * because unchanged children and status are not written, a resync costs no
  * writes.
+ *
+ * Memory is bounded by what the caches keep: each informer projects its
+ * objects (projection.c) - a child without our ownerReference is only a
+ * stub - and the reflector refuses objects over its per-object limits,
+ * which arrive as stubs that skipped.c reports (log, Warning Event, a
+ * DevServer's status) while everything else goes on. The loop hands freed
+ * memory back after relists, skips and large deletions (memtrim.c) and
+ * publishes each cache's size (devserver_cache_bytes).
  */
 #include "operator/controller.h"
 
@@ -26,6 +34,9 @@
 #include "operator/controller_internal.h"
 #include "operator/flavor.h"
 #include "operator/hostkey.h"
+#include "operator/memtrim.h"
+#include "operator/projection.h"
+#include "operator/skipped.h"
 
 #define CONTROLLER_LOOP_MAX_WAIT_MS 250   /* how soon a stop request is seen */
 #define CONTROLLER_SYNC_LOG_MS 10000      /* remind the log while caches sync */
@@ -200,12 +211,15 @@ void controller_enqueue_all_paced(struct controller *c)
 
 /* --- leadership -------------------------------------------------------------- */
 
+static void controller_report_skipped(struct controller *c);
+
 static void on_leadership(void *ud, bool leading)
 {
 	struct controller *c = ud;
 
 	if (leading) {
 		controller_enqueue_all_paced(c);
+		controller_report_skipped(c);
 		return;
 	}
 	/* another replica may reconcile from now on: stop at once, and let the
@@ -219,53 +233,19 @@ static bool controller_may_reconcile(const struct controller *c)
 	return c->synced && (!c->leader || leader_is_leading(c->leader));
 }
 
+/* --- skipped objects ---------------------------------------------------------- */
+
+/* An informer's cache got a stub: an object too large, too deep or
+ * unreadable. Logged at once; told (Event, status) only by a replica that
+ * may write, and after the sync (see controller_report_skipped). */
+static void on_skipped(void *ud, const struct json *previous, const struct json *stub)
+{
+	struct controller *c = ud;
+
+	skipped_report(c, previous, stub, controller_may_reconcile(c));
+}
+
 /* --- informers -------------------------------------------------------------- */
-
-/* Removes every key of obj not in keep (NULL-terminated). */
-static void keep_only(struct json *obj, const char *const *keep)
-{
-	size_t i = 0;
-
-	if (!obj || obj->type != JSON_OBJECT)
-		return;
-	while (i < obj->u.obj.len) {
-		const char *key = obj->u.obj.items[i].key;
-		bool wanted = false;
-
-		for (const char *const *k = keep; *k; k++)
-			wanted = wanted || strcmp(*k, key) == 0;
-		if (wanted)
-			i++;
-		else
-			json_object_remove(obj, key);
-	}
-}
-
-/* The pod cache keeps only what status computation reads: a pod's spec and
- * most of its status are large and never looked at, and at a thousand
- * DevServers they were most of the operator's memory. */
-static void pod_projection(struct json *pod)
-{
-	static const char *const top[] = { "apiVersion", "kind", "metadata", "spec", "status", NULL };
-	static const char *const meta[] = { "name", "namespace", "uid", "labels", "creationTimestamp",
-					    "deletionTimestamp", "resourceVersion", NULL };
-	static const char *const spec[] = { "nodeName", NULL };
-	static const char *const status[] = { "phase", "conditions", "initContainerStatuses",
-					      "containerStatuses", "podIP", NULL };
-	static const char *const container[] = { "name", "ready", "state", "restartCount", NULL };
-	struct json *cs;
-
-	keep_only(pod, top);
-	keep_only(json_get(pod, "metadata"), meta);
-	keep_only(json_get(pod, "spec"), spec);
-	keep_only(json_get(pod, "status"), status);
-	cs = json_path(pod, "status", "containerStatuses", NULL);
-	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
-		keep_only(cs->u.arr.items[i], container);
-	cs = json_path(pod, "status", "initContainerStatuses", NULL);
-	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
-		keep_only(cs->u.arr.items[i], container);
-}
 
 static int informer_setup(struct controller *c, struct informer *inf, const char *what,
 			  const char *api_version, const char *kind, const char *ns,
@@ -281,6 +261,7 @@ static int informer_setup(struct controller *c, struct informer *inf, const char
 	if (rc < 0)
 		return error_prefix(err, "%s", what);
 	cache_init(&inf->cache, h);
+	cache_on_skip(&inf->cache, on_skipped);
 	cache_sink(&inf->cache, &sink);
 	wo.ns = ns;
 	wo.label_selector = label_selector;
@@ -360,20 +341,29 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		rc = informer_setup(c, &c->devservers, "devservers", "devserver.io/v1", "DevServer", ns,
 				    NULL, NULL, &ds_h, err);
 	if (rc == 0)
+		cache_set_transform(&c->devservers.cache, projection_devserver);
+	if (rc == 0)
 		rc = informer_setup(c, &c->flavors, "devserverflavors", "devserver.io/v1",
 				    "DevServerFlavor", NULL, NULL, NULL, &flavor_h, err);
+	if (rc == 0)
+		cache_set_transform(&c->flavors.cache, projection_flavor);
 	if (rc == 0)
 		rc = informer_setup(c, &c->pods, "pods", "v1", "Pod", ns, managed, NULL, &child_h, err);
 	if (rc == 0) {
 		/* pods belong to ReplicaSets: find them by their DevServer's label */
 		cache_index_by_label(&c->pods.cache, NAME_LABEL);
-		cache_set_transform(&c->pods.cache, pod_projection);
+		cache_set_transform(&c->pods.cache, projection_pod);
 	}
-	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++)
+	/* children: whole when a DevServer owns them, a stub when they only
+	 * carry our label (anyone may label a ConfigMap) */
+	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++) {
 		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
 				    child_kinds[k][1], ns, managed, NULL, &child_h, err);
+		if (rc == 0)
+			cache_set_transform(&c->children[k].cache, projection_child);
+	}
 	if (rc == 0) /* host keys: only the public half stays in memory */
-		cache_set_transform(&c->children[CHILD_SECRET].cache, hostkey_secret_projection);
+		cache_set_transform(&c->children[CHILD_SECRET].cache, projection_secret);
 	if (rc == 0 && opt->health_addr[0] && strcmp(opt->health_addr, "off") != 0) {
 		rc = health_start(opt->health_addr, &c->health, err);
 		if (rc == 0) {
@@ -386,6 +376,8 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	if (rc == 0)
 		rc = informer_setup(c, &c->policy_cm, "policy configmap", "v1", "ConfigMap",
 				    opt->operator_namespace, NULL, policy_field, &policy_h, err);
+	if (rc == 0)
+		cache_set_transform(&c->policy_cm.cache, projection_policy_configmap);
 	if (rc == 0 && opt->leader_elect) {
 		char id[320], host[256] = "unknown";
 
@@ -430,6 +422,37 @@ static bool controller_all_synced(struct controller *c)
 	return all;
 }
 
+/* Tells every object skipped so far (Events, DevServer status): at the
+ * sync, and when this replica takes the lease - before that the skips were
+ * only logged. */
+static void controller_report_skipped(struct controller *c)
+{
+	if (!controller_may_reconcile(c))
+		return;
+	FOR_EACH_INFORMER(c, inf, {
+		const struct json **stubs = NULL;
+		size_t n = cache_skipped_list(&inf->cache, &stubs);
+
+		for (size_t k = 0; k < n; k++)
+			skipped_tell(c, stubs[k]);
+		free(stubs);
+	});
+}
+
+/* Bytes in every cache, and a counter that moves when memory was probably
+ * freed (a list finished, an object was skipped): memtrim's inputs. */
+static size_t controller_cache_bytes(struct controller *c, uint64_t *marks)
+{
+	size_t bytes = 0;
+
+	*marks = 0;
+	FOR_EACH_INFORMER(c, inf, {
+		bytes += cache_bytes(&inf->cache);
+		*marks += inf->watch.stats.lists + inf->watch.stats.skipped;
+	});
+	return bytes;
+}
+
 /* Refreshes the gauges and hands a copy of the metrics to the health thread. */
 static void controller_publish(struct controller *c, int64_t now)
 {
@@ -445,12 +468,26 @@ static void controller_publish(struct controller *c, int64_t now)
 	m->devservers = cache_count(&c->devservers.cache);
 	snprintf(m->policy_revision, sizeof(m->policy_revision), "%s", policy_engine_revision(c->engine));
 	m->watch_lists = m->watch_relists = m->watch_restarts = m->watch_events = 0;
+	m->ncaches = 0;
 	FOR_EACH_INFORMER(c, inf, {
 		m->watch_lists += inf->watch.stats.lists;
 		m->watch_relists += inf->watch.stats.relists;
 		m->watch_restarts += inf->watch.stats.watches;
 		m->watch_events += inf->watch.stats.events;
+		if (m->ncaches < METRICS_CACHES) {
+			struct metrics_cache *mc = &m->caches[m->ncaches++];
+
+			snprintf(mc->name, sizeof(mc->name), "%s", inf->what);
+			for (char *p = mc->name; *p; p++)
+				if (*p == ' ')
+					*p = '-'; /* "policy configmap" -> a label value without spaces */
+			mc->bytes = cache_bytes(&inf->cache);
+			mc->objects = cache_count(&inf->cache);
+			mc->skipped = cache_skipped_count(&inf->cache);
+			mc->skipped_total = inf->cache.skips_total;
+		}
 	});
+	m->heap_trims = memtrim_count();
 	health_publish(c->health, m);
 }
 
@@ -488,6 +525,7 @@ int controller_run(struct controller *c, struct error *err)
 					policy_source_changed(c, cms[0]);
 				free(cms);
 				controller_enqueue_all_paced(c);
+				controller_report_skipped(c);
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
 			} else if (now - last_sync_log > CONTROLLER_SYNC_LOG_MS) {
 				log_printf(LOG_INFO, "waiting for caches to sync");
@@ -520,6 +558,12 @@ int controller_run(struct controller *c, struct error *err)
 		if (controller_may_reconcile(c) && queue_ready_len(c->queue) > 0 &&
 		    queue_in_flight(c->queue) < (size_t)c->opt.concurrency)
 			wait = 0;
+		{
+			uint64_t marks;
+			size_t bytes = controller_cache_bytes(c, &marks);
+
+			memtrim_note(bytes, marks, now);
+		}
 		controller_publish(c, now);
 		if ((rc = kube_http_run_once(c->client.http, wait)) < 0)
 			return error_set(err, rc, "event loop failed");

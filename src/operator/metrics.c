@@ -80,6 +80,34 @@ static void metrics_gauge(struct buf *out, const char *name, const char *help, u
 		    (unsigned long long)v);
 }
 
+/* One line per cache for each of the cache families. */
+static void metrics_caches_format(struct buf *out, const struct metrics *m)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "devserver_cache_bytes", "gauge",
+		  "JSON-encoded size of the objects each cache holds, after projection (the heap holds a few times this)." },
+		{ "devserver_cache_objects", "gauge", "Objects each cache holds." },
+		{ "devserver_objects_skipped", "gauge",
+		  "Objects each informer skips now: too large, too deep or unreadable (a Warning Event says which)." },
+		{ "devserver_objects_skipped_total", "counter", "Objects that arrived too large, too deep or unreadable." },
+	};
+
+	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		buf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name, fam[f].type);
+		for (int i = 0; i < m->ncaches && i < METRICS_CACHES; i++) {
+			const struct metrics_cache *mc = &m->caches[i];
+			uint64_t v = f == 0 ? mc->bytes : f == 1 ? mc->objects : f == 2 ? mc->skipped : mc->skipped_total;
+
+			buf_appendf(out, "%s{cache=\"%s\"} %llu\n", fam[f].name, mc->name, (unsigned long long)v);
+		}
+	}
+	metrics_counter(out, "devserver_heap_trims_total",
+			"Times freed memory was handed back to the system (after relists and large deletions).",
+			m->heap_trims);
+}
+
 int metrics_format(const struct metrics *m, struct buf *out)
 {
 	size_t start = out->len;
@@ -128,6 +156,7 @@ int metrics_format(const struct metrics *m, struct buf *out)
 		    "# TYPE devserver_policy_info gauge\ndevserver_policy_info{revision=\"%s\"} 1\n",
 		    m->policy_revision);
 	metrics_gauge(out, "devserver_caches_synced", "1 once every informer has listed.", m->synced);
+	metrics_caches_format(out, m);
 	metrics_gauge(out, "devserver_leader", "1 while this replica may reconcile (leader, or no election).",
 		      m->leading);
 	if (out->len == start || out->len >= out->max)

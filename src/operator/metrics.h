@@ -18,6 +18,17 @@
 #define METRICS_RECONCILE_BUCKETS 12
 #define METRICS_RENDER_BUCKETS 10
 #define METRICS_VERBS 5          /* GET POST PUT PATCH DELETE */
+#define METRICS_CACHES 12        /* informers whose caches are reported */
+#define METRICS_CACHE_NAME_BYTES 32
+
+/* One informer's cache, for devserver_cache_* and devserver_objects_skipped*. */
+struct metrics_cache {
+	char name[METRICS_CACHE_NAME_BYTES];   /* label value: "devservers", "pods", ... */
+	uint64_t bytes;          /* JSON-encoded size of what it holds (cache_bytes) */
+	uint64_t objects;
+	uint64_t skipped;        /* stubs held now */
+	uint64_t skipped_total;  /* objects that arrived as stubs */
+};
 
 struct metrics_histogram {
 	uint64_t buckets[METRICS_RECONCILE_BUCKETS]; /* cumulative at format time */
@@ -41,6 +52,9 @@ struct metrics {
 	bool synced;
 	bool leading;
 	int64_t heartbeat_ms;  /* monotonic time of the last loop iteration */
+	struct metrics_cache caches[METRICS_CACHES];
+	int ncaches;
+	uint64_t heap_trims;   /* malloc_trim calls (memory given back after relists, deletions) */
 };
 
 /* Bucket bounds, in seconds. */

@@ -1,0 +1,228 @@
+/* test_operator_projection.c - src/operator/projection: what each cache
+ * keeps. Every projection keeps exactly what the operator reads, is
+ * idempotent, and drops kubectl's last-applied copy; a child without our
+ * ownerReference is reduced to a stub however large it was. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "operator/projection.h"
+
+static struct json *parse(const char *s)
+{
+	struct error err;
+	struct json *v = json_parse(s, strlen(s), &err);
+
+	if (!v)
+		fail_msg("parse: %s", err.msg);
+	return v;
+}
+
+#define FULL_META \
+	"\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"u1\",\"generation\":4," \
+	"\"resourceVersion\":\"77\",\"creationTimestamp\":\"2026-01-01T00:00:00Z\"," \
+	"\"deletionTimestamp\":\"2026-01-02T00:00:00Z\",\"labels\":{\"team\":\"ml\"}," \
+	"\"annotations\":{\"note\":\"keep\",\"kubectl.kubernetes.io/last-applied-configuration\":\"{...}\"}," \
+	"\"finalizers\":[\"x\"],\"generateName\":\"bo\",\"selfLink\":\"/x\"," \
+	"\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\",\"name\":\"box\"," \
+	"\"uid\":\"ds-uid\",\"controller\":true}]}"
+
+/* Applies fn twice, checking the second pass changes nothing. */
+static void project(void (*fn)(struct json *), struct json *obj)
+{
+	struct json *once;
+
+	fn(obj);
+	once = json_clone(obj);
+	fn(obj);
+	assert_true(json_equal(once, obj));
+	json_free(once);
+}
+
+static void test_devserver_keeps_what_reconcile_reads(void **state)
+{
+	struct json *ds = parse("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\"," FULL_META ","
+				"\"spec\":{\"flavor\":\"f\",\"distributed\":{\"ncclSettings\":{\"A\":\"1\"}}},"
+				"\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\"}]},"
+				"\"extra\":1}");
+	const struct json *m;
+
+	project(projection_devserver, ds);
+	m = json_get(ds, "metadata");
+	assert_string_equal(json_get_string(m, "name"), "box");
+	assert_string_equal(json_get_string(m, "namespace"), "dev");
+	assert_string_equal(json_get_string(m, "uid"), "u1");
+	assert_int_equal(json_get_int(m, "generation", 0), 4);
+	assert_string_equal(json_get_string(m, "resourceVersion"), "77");
+	assert_non_null(json_get(m, "creationTimestamp"));
+	assert_non_null(json_get(m, "deletionTimestamp"));
+	assert_string_equal(json_get_string(json_get(m, "labels"), "team"), "ml");
+	assert_string_equal(json_get_string(json_get(m, "annotations"), "note"), "keep");
+	assert_null(json_get(json_get(m, "annotations"), PROJECTION_LAST_APPLIED));
+	assert_null(json_get(m, "finalizers"));
+	assert_null(json_get(m, "ownerReferences"));
+	assert_null(json_get(m, "selfLink"));
+	assert_non_null(json_path(ds, "spec", "distributed", "ncclSettings", NULL)); /* policies read spec */
+	assert_string_equal(json_path(ds, "status", "conditions", NULL)->u.arr.items[0]->u.obj.items[0].value->u.str.ptr,
+			    "Ready");
+	assert_null(json_get(ds, "extra"));
+	assert_string_equal(json_get_string(ds, "kind"), "DevServer");
+	json_free(ds);
+	/* an annotations map holding only the last-applied copy goes entirely */
+	ds = parse("{\"metadata\":{\"name\":\"a\",\"annotations\":{\"" PROJECTION_LAST_APPLIED "\":\"x\"}}}");
+	project(projection_devserver, ds);
+	assert_null(json_path(ds, "metadata", "annotations", NULL));
+	json_free(ds);
+}
+
+static void test_flavor(void **state)
+{
+	struct json *f = parse("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServerFlavor\"," FULL_META ","
+			       "\"spec\":{\"default\":true},\"status\":{\"schedulable\":\"Yes\"}}");
+
+	project(projection_flavor, f);
+	assert_true(json_get_bool(json_get(f, "spec"), "default", false));
+	assert_string_equal(json_get_string(json_get(f, "status"), "schedulable"), "Yes");
+	assert_null(json_path(f, "metadata", "ownerReferences", NULL));
+	assert_null(json_path(f, "metadata", "annotations", PROJECTION_LAST_APPLIED, NULL));
+	json_free(f);
+}
+
+static void test_owned_child_kept_whole_but_trimmed(void **state)
+{
+	struct json *d = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\"," FULL_META ","
+			       "\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}},"
+			       "\"status\":{\"availableReplicas\":1}}");
+
+	assert_true(projection_owned_by_devserver(d));
+	project(projection_child, d);
+	assert_non_null(json_path(d, "spec", "template", "spec", "containers", NULL)); /* drift reads it */
+	assert_int_equal(json_get_int(json_get(d, "status"), "availableReplicas", 0), 1);
+	assert_non_null(json_path(d, "metadata", "ownerReferences", NULL));
+	assert_non_null(json_path(d, "metadata", "labels", NULL));
+	assert_string_equal(json_get_string(json_path(d, "metadata", "annotations", NULL), "note"), "keep");
+	assert_null(json_path(d, "metadata", "annotations", PROJECTION_LAST_APPLIED, NULL));
+	assert_null(json_path(d, "metadata", "finalizers", NULL));
+	json_free(d);
+}
+
+static void test_labelled_child_that_is_not_ours_is_a_stub(void **state)
+{
+	struct buf b;
+	struct json *cm;
+	const struct json *m;
+
+	/* a 1 MB ConfigMap anyone may label managed-by=devserver-operator */
+	buf_init(&b, 4 << 20);
+	buf_append_str(&b, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"web-ssh\","
+		       "\"namespace\":\"dev\",\"uid\":\"cm1\",\"resourceVersion\":\"5\","
+		       "\"labels\":{\"app.kubernetes.io/managed-by\":\"devserver-operator\",\"devserver.io/home\":\"true\"},"
+		       "\"annotations\":{\"big\":\"");
+	for (int i = 0; i < 1000; i++)
+		buf_append_str(&b, "0123456789");
+	buf_append_str(&b, "\"},\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"name\":\"p\","
+		       "\"uid\":\"pod-uid\",\"controller\":true}]},\"data\":{\"blob\":\"");
+	for (int i = 0; i < 100000; i++)
+		buf_append_str(&b, "0123456789");
+	buf_append_str(&b, "\"}}");
+	cm = json_parse(buf_str(&b), b.len, NULL);
+	assert_non_null(cm);
+	assert_false(projection_owned_by_devserver(cm));
+	project(projection_child, cm);
+	assert_null(json_get(cm, "data"));
+	m = json_get(cm, "metadata");
+	assert_string_equal(json_get_string(m, "name"), "web-ssh");
+	assert_string_equal(json_get_string(m, "uid"), "cm1");
+	assert_string_equal(json_get_string(m, "resourceVersion"), "5");
+	/* what reconcile reads of someone else's object: its labels and owner */
+	assert_string_equal(json_get_string(json_get(m, "labels"), "devserver.io/home"), "true");
+	assert_string_equal(json_get_string(json_get(m, "ownerReferences")->u.arr.items[0], "uid"), "pod-uid");
+	assert_null(json_get(m, "annotations"));
+	assert_string_equal(json_get_string(cm, "kind"), "ConfigMap");
+	assert_true(json_encoded_size(cm) < 1024);
+	json_free(cm);
+	buf_cleanup(&b);
+	/* an ownerReference of another kind or version is not ours */
+	cm = parse("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v2\","
+		   "\"kind\":\"DevServer\",\"uid\":\"u\"},{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"Other\","
+		   "\"uid\":\"v\"}]},\"data\":{}}");
+	assert_false(projection_owned_by_devserver(cm));
+	json_free(cm);
+	/* a non-controller reference to a DevServer still is */
+	cm = parse("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\","
+		   "\"kind\":\"DevServer\",\"uid\":\"u\"}]},\"data\":{\"k\":\"v\"}}");
+	assert_true(projection_owned_by_devserver(cm));
+	projection_child(cm);
+	assert_non_null(json_get(cm, "data"));
+	json_free(cm);
+}
+
+static void test_secret_keeps_only_the_public_host_key(void **state)
+{
+	struct json *s = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"box-hostkey\","
+			       "\"namespace\":\"dev\",\"labels\":{\"devserver.io/role\":\"ssh-host-key\"},"
+			       "\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\","
+			       "\"uid\":\"u\",\"controller\":true}]},"
+			       "\"data\":{\"ssh_host_ed25519_key\":\"c2VjcmV0\",\"ssh_host_ed25519_key.pub\":\"cHVi\"}}");
+
+	project(projection_secret, s);
+	assert_null(json_path(s, "data", "ssh_host_ed25519_key", NULL));
+	assert_non_null(json_path(s, "data", "ssh_host_ed25519_key.pub", NULL));
+	json_free(s);
+}
+
+static void test_pod(void **state)
+{
+	struct json *p = parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"box-1\","
+			       "\"namespace\":\"dev\",\"labels\":{\"devserver.io/name\":\"box\"},"
+			       "\"annotations\":{\"a\":\"b\"},\"ownerReferences\":[]},"
+			       "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
+			       "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\",\"qosClass\":\"Burstable\","
+			       "\"containerStatuses\":[{\"name\":\"c\",\"ready\":true,\"image\":\"i\",\"state\":{}}]}}");
+
+	project(projection_pod, p);
+	assert_string_equal(json_get_string(json_get(p, "spec"), "nodeName"), "n1");
+	assert_null(json_path(p, "spec", "containers", NULL));
+	assert_null(json_path(p, "status", "qosClass", NULL));
+	assert_null(json_get(json_path(p, "status", "containerStatuses", NULL)->u.arr.items[0], "image"));
+	assert_true(json_get_bool(json_path(p, "status", "containerStatuses", NULL)->u.arr.items[0], "ready",
+				  false));
+	assert_null(json_path(p, "metadata", "annotations", NULL));
+	assert_string_equal(json_get_string(json_path(p, "metadata", "labels", NULL), "devserver.io/name"), "box");
+	json_free(p);
+}
+
+static void test_policy_configmap(void **state)
+{
+	struct json *cm = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"devserver-policy\","
+				"\"namespace\":\"ops\",\"resourceVersion\":\"3\",\"annotations\":{"
+				"\"devserver.io/policy-status\":\"ok\",\"" PROJECTION_LAST_APPLIED "\":\"{copy}\"}},"
+				"\"data\":{\"devserver.lua\":\"return {}\"}}");
+
+	project(projection_policy_configmap, cm);
+	assert_non_null(json_path(cm, "data", "devserver.lua", NULL));
+	assert_non_null(json_path(cm, "metadata", "annotations", "devserver.io/policy-status", NULL));
+	assert_null(json_path(cm, "metadata", "annotations", PROJECTION_LAST_APPLIED, NULL));
+	json_free(cm);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_devserver_keeps_what_reconcile_reads),
+		cmocka_unit_test(test_flavor),
+		cmocka_unit_test(test_owned_child_kept_whole_but_trimmed),
+		cmocka_unit_test(test_labelled_child_that_is_not_ours_is_a_stub),
+		cmocka_unit_test(test_secret_keeps_only_the_public_host_key),
+		cmocka_unit_test(test_pod),
+		cmocka_unit_test(test_policy_configmap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
