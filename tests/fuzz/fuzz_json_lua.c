@@ -5,7 +5,9 @@
  * engine does). Property: the result equals the input after the documented
  * normalisation - a float with an integral value that fits int64 becomes an
  * integer (json_lua.h: "3.0 converts to JSON_INT"). The only allowed failure
- * is ERR_LIMIT for a tree nested deeper than JSON_MAX_DEPTH containers. The Lua stack must be back
+ * is ERR_LIMIT for a tree nested deeper than JSON_MAX_DEPTH containers, or
+ * (Lua -> JSON) one with more than JSON_LUA_MAX_NODES values and keys or more
+ * than JSON_LUA_MAX_TEXT_BYTES of encoding. The Lua stack must be back
  * where it started, and closing the state must free everything (LeakSanitizer).
  */
 #include <lauxlib.h>
@@ -40,6 +42,20 @@ static size_t depth_of(const struct json *v)
 	else
 		return 0;
 	return d + 1;
+}
+
+/* Values plus object keys: what json_lua counts against JSON_LUA_MAX_NODES. */
+static size_t nodes_of(const struct json *v)
+{
+	size_t n = 1;
+
+	if (v->type == JSON_ARRAY)
+		for (size_t i = 0; i < v->u.arr.len; i++)
+			n += nodes_of(v->u.arr.items[i]);
+	else if (v->type == JSON_OBJECT)
+		for (size_t i = 0; i < v->u.obj.len; i++)
+			n += 1 + nodes_of(v->u.obj.items[i].value);
+	return n;
 }
 
 /* The documented 1.0 -> 1 rule, applied to a copy. */
@@ -109,8 +125,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		FUZZ_CHECK(t.push_rc == ERR_LIMIT && depth_of(in) > JSON_MAX_DEPTH,
 			   "push failed at depth %zu: %s", depth_of(in), t.err.msg);
 	} else if (!t.out) {
-		FUZZ_CHECK(t.err.code == ERR_LIMIT && depth_of(in) > JSON_MAX_DEPTH,
-			   "Lua -> JSON failed at depth %zu: %s", depth_of(in), t.err.msg);
+		FUZZ_CHECK(t.err.code == ERR_LIMIT &&
+			   (depth_of(in) > JSON_MAX_DEPTH || nodes_of(in) > JSON_LUA_MAX_NODES ||
+			    json_encoded_size(in) > JSON_LUA_MAX_TEXT_BYTES),
+			   "Lua -> JSON failed at depth %zu, %zu nodes: %s", depth_of(in),
+			   nodes_of(in), t.err.msg);
 	} else {
 		want = json_clone(in);
 		normalise(want);
