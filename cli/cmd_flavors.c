@@ -27,7 +27,9 @@ const struct command cmd_flavors = {
 	.usage =
 	"Usage: devctl flavors [flags]\n"
 	"\n"
-	"List the DevServerFlavors: NAME DEFAULT CPU MEMORY GPU MAX-TTL AGE.\n"
+	"List the DevServerFlavors: NAME DEFAULT CPU MEMORY GPU SCHEDULABLE MAX-TTL AGE.\n"
+	"SCHEDULABLE is the operator's answer to whether any node can run the flavor\n"
+	"now (Yes, No; describe the flavor with kubectl for why).\n"
 	"\n"
 	"Flags:\n"
 	"  -o, --output FORMAT   table|wide|json|yaml|name (wide adds IMAGE DESCRIPTION)\n"

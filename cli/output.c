@@ -281,10 +281,27 @@ int output_devservers(const struct json *items, const struct json *pods,
 	return finish_table(&t, out, err);
 }
 
+static const char *quantity_text(const struct json *v, char *buf, size_t size)
+{
+	if (!v)
+		return NULL;
+	if (v->type == JSON_STRING)
+		return v->u.str.ptr;
+	if (v->type == JSON_INT) {
+		snprintf(buf, size, "%lld", (long long)v->u.i);
+		return buf;
+	}
+	if (v->type == JSON_FLOAT) {
+		snprintf(buf, size, "%g", v->u.f);
+		return buf;
+	}
+	return NULL;
+}
+
 int output_flavors(const struct json *items, enum output_format f, int64_t now,
 		   struct buf *out, struct error *err)
 {
-	static const char *const head[] = { "NAME", "DEFAULT", "CPU", "MEMORY", "GPU",
+	static const char *const head[] = { "NAME", "DEFAULT", "CPU", "MEMORY", "GPU", "SCHEDULABLE",
 					    "MAX-TTL", "AGE", "IMAGE", "DESCRIPTION" };
 	struct table t;
 
@@ -299,27 +316,30 @@ int output_flavors(const struct json *items, enum output_format f, int64_t now,
 				return err->code;
 		return 0;
 	}
-	table_init(&t, f == OUT_WIDE ? 9 : 7);
+	table_init(&t, f == OUT_WIDE ? 10 : 8);
 	table_add_row(&t, head);
 	for (size_t i = 0; i < items->u.arr.len; i++) {
 		const struct json *fl = items->u.arr.items[i];
 		const struct json *spec = json_get(fl, "spec");
 		const struct json *req = json_path(spec, "resources", "requests", (char *)NULL);
 		const struct json *lim = json_path(spec, "resources", "limits", (char *)NULL);
-		const char *gpu = json_get_string(lim, "nvidia.com/gpu");
-		char age[OUTPUT_AGE_BYTES];
-		const char *row[9];
+		char age[OUTPUT_AGE_BYTES], gpu[32], cpu[32], mem[32];
+		const char *row[10];
 
 		output_object_age(fl, now, age);
 		row[0] = str_at(fl, "metadata", "name");
 		row[1] = json_get_bool(spec, "default", false) ? "yes" : "no";
-		row[2] = json_get_string(req, "cpu");
-		row[3] = json_get_string(req, "memory");
-		row[4] = gpu ? gpu : json_get_string(req, "nvidia.com/gpu");
-		row[5] = str_at(spec, "lifecycle", "maxTimeToLive");
-		row[6] = age;
-		row[7] = json_get_string(spec, "defaultImage");
-		row[8] = json_get_string(spec, "description");
+		/* quantities may be numbers (a YAML "nvidia.com/gpu: 1") */
+		row[2] = quantity_text(json_get(req, "cpu"), cpu, sizeof(cpu));
+		row[3] = quantity_text(json_get(req, "memory"), mem, sizeof(mem));
+		row[4] = quantity_text(json_get(lim, "nvidia.com/gpu"), gpu, sizeof(gpu));
+		if (!row[4])
+			row[4] = quantity_text(json_get(req, "nvidia.com/gpu"), gpu, sizeof(gpu));
+		row[5] = str_at(fl, "status", "schedulable");
+		row[6] = str_at(spec, "lifecycle", "maxTimeToLive");
+		row[7] = age;
+		row[8] = json_get_string(spec, "defaultImage");
+		row[9] = json_get_string(spec, "description");
 		table_add_row(&t, row);
 	}
 	return finish_table(&t, out, err);

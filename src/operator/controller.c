@@ -34,6 +34,7 @@
 #include "operator/controller_internal.h"
 #include "operator/flavor.h"
 #include "operator/hostkey.h"
+#include "operator/nodefit.h"
 #include "operator/memtrim.h"
 #include "operator/projection.h"
 #include "operator/skipped.h"
@@ -128,6 +129,32 @@ static void on_flavor_update(void *ud, const struct json *o, const struct json *
 	on_flavor_add(ud, obj);
 }
 
+/* A node that changed in what nodefit reads (its projection, but for the
+ * resourceVersion) may change whether flavors fit. */
+static bool node_fit_fields_equal(const struct json *a, const struct json *b)
+{
+	static const char *const parts[][3] = {
+		{ "metadata", "labels", NULL }, { "spec", NULL, NULL }, { "status", NULL, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!json_equal(json_path(a, parts[i][0], parts[i][1], NULL),
+				json_path(b, parts[i][0], parts[i][1], NULL)))
+			return false;
+	return true;
+}
+
+static void on_node_add(void *ud, const struct json *obj)
+{
+	((struct controller *)ud)->flavors_dirty = true;
+}
+
+static void on_node_update(void *ud, const struct json *o, const struct json *obj)
+{
+	if (!node_fit_fields_equal(o, obj))
+		((struct controller *)ud)->flavors_dirty = true;
+}
+
 static void flavor_status_done(void *ud, int rc, struct json *obj, const struct error *err)
 {
 	struct controller *c = ud;
@@ -141,13 +168,14 @@ static void flavor_status_done(void *ud, int rc, struct json *obj, const struct 
 /* Brings every flavor's status in line (a write only where it differs). */
 static void flavor_status_sync(struct controller *c)
 {
-	const struct json **flavors = NULL;
+	const struct json **flavors = NULL, **nodes = NULL;
 	size_t n = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
+	size_t nn = cache_list(&c->nodes.cache, NULL, NULL, &nodes);
 	int64_t now = clock_wall_ms() / 1000;
 
 	c->flavors_dirty = false;
 	for (size_t i = 0; i < n; i++) {
-		struct json *st = flavor_status_compute(flavors[i], flavors, n, now);
+		struct json *st = flavor_status_compute_nodes(flavors[i], flavors, n, nodes, nn, now);
 		struct json *patch;
 		struct error err;
 
@@ -174,6 +202,7 @@ static void flavor_status_sync(struct controller *c)
 		json_free(patch);
 	}
 	free(flavors);
+	free(nodes);
 }
 
 static void on_policy_add(void *ud, const struct json *obj)
@@ -283,7 +312,7 @@ static void informer_cleanup(struct informer *inf)
 
 #define FOR_EACH_INFORMER(c, inf, body)                                          \
 	do {                                                                     \
-		struct informer *all_[] = { &(c)->devservers, &(c)->flavors, &(c)->pods, \
+		struct informer *all_[] = { &(c)->devservers, &(c)->flavors, &(c)->nodes, &(c)->pods, \
 			&(c)->children[0], &(c)->children[1], &(c)->children[2],   \
 			&(c)->children[3], &(c)->children[4], &(c)->policy_cm };    \
 		for (size_t i_ = 0; i_ < sizeof(all_) / sizeof(all_[0]); i_++) {  \
@@ -347,6 +376,13 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 				    "DevServerFlavor", NULL, NULL, NULL, &flavor_h, err);
 	if (rc == 0)
 		cache_set_transform(&c->flavors.cache, projection_flavor);
+	if (rc == 0) {
+		const struct cache_handlers node_h = { on_node_add, on_node_update, on_node_add, c };
+
+		rc = informer_setup(c, &c->nodes, "nodes", "v1", "Node", NULL, NULL, NULL, &node_h, err);
+	}
+	if (rc == 0)
+		cache_set_transform(&c->nodes.cache, nodefit_projection);
 	if (rc == 0)
 		rc = informer_setup(c, &c->pods, "pods", "v1", "Pod", ns, managed, NULL, &child_h, err);
 	if (rc == 0) {

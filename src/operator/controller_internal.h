@@ -56,6 +56,7 @@ struct controller {
 	struct kube_client client;
 	struct informer devservers;
 	struct informer flavors;
+	struct informer nodes;             /* projections (nodefit.h), for flavor status.schedulable */
 	struct informer pods;
 	struct informer children[CHILD_KIND_COUNT];
 	struct informer policy_cm;

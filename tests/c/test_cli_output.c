@@ -217,16 +217,16 @@ static void test_output_flavors(void **state)
 		"\"resources\":{\"requests\":{\"cpu\":\"2\",\"memory\":\"4Gi\"}},"
 		"\"lifecycle\":{\"maxTimeToLive\":\"7d\"}}},"
 		"{\"metadata\":{\"name\":\"gpu\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"8\"},"
-		"\"limits\":{\"nvidia.com/gpu\":\"1\"}}}}]");
+		"\"limits\":{\"nvidia.com/gpu\":1}}},\"status\":{\"schedulable\":\"No\"}}]");
 	struct error err;
 	struct buf b;
 
 	buf_init(&b, 4096);
 	assert_int_equal(output_flavors(items, OUT_TABLE, NOW, &b, &err), 0);
 	assert_string_equal(buf_str(&b),
-		"NAME        DEFAULT   CPU   MEMORY   GPU      MAX-TTL   AGE\n"
-		"cpu-small   yes       2     4Gi      <none>   7d        1d\n"
-		"gpu         no        8     <none>   1        <none>    <none>\n");
+		"NAME        DEFAULT   CPU   MEMORY   GPU      SCHEDULABLE   MAX-TTL   AGE\n"
+		"cpu-small   yes       2     4Gi      <none>   <none>        7d        1d\n"
+		"gpu         no        8     <none>   1        No            <none>    <none>\n");
 	buf_reset(&b);
 	assert_int_equal(output_flavors(items, OUT_WIDE, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "   IMAGE    DESCRIPTION\n"));

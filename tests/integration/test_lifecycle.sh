@@ -42,7 +42,7 @@ else
 fi
 check "a Warning Event ExpiringSoon" wait_until 30 bash -c \
   "kubectl -n $ns get events --field-selector reason=ExpiringSoon,involvedObject.name=box,type=Warning -o name | grep -q ."
-check "devctl list marks EXPIRES with !" bash -c "'$devctl' -n $ns list | grep -Eq '^box .* [0-9]+s! '"
+check "devctl list marks EXPIRES with !" bash -c "'$devctl' -n $ns list | grep -Eq '^box .* [0-9a-z]+! '"
 check "devctl describe says so and how to extend" bash -c "'$devctl' -n $ns describe box | grep -q 'expiring soon: devctl extend box --by'"
 out=$(dc extend box --by 2h 2>&1) && rc=0 || rc=$?
 check "extending past the flavor's maxTimeToLive is refused, with what is left (exit 1)" \
@@ -50,4 +50,30 @@ check "extending past the flavor's maxTimeToLive is refused, with what is left (
 check "devctl extend --by 10m" dc extend box --by 10m
 check "the warning clears" wait_until 30 soon False
 check "and the list shows no mark" bash -c "! '$devctl' -n $ns list | grep -Eq '^box .*!'"
+
+# --- flavor status.schedulable, from the nodes ---------------------------------
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-huge, labels: {test: "$f"}}
+spec:
+  resources: {requests: {cpu: "1000", memory: 1Gi}}
+$kwok_placement
+---
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-gpu, labels: {test: "$f"}}
+spec:
+  resources: {limits: {nvidia.com/gpu: 1}}
+YAML
+sched() { jp_is_ns default devserverflavor "$1" '{.status.schedulable}' "$2"; }
+check "a flavor the fake nodes can run: schedulable Yes" wait_until 30 sched "$f-small" Yes
+check "a flavor no node is big enough for: schedulable No" wait_until 30 sched "$f-huge" No
+check "  ... the condition says why" bash -c \
+  "kubectl get devserverflavor $f-huge -o jsonpath='{.status.conditions[?(@.type==\"Schedulable\")].message}' | grep -q 'cpu: 1000 requested, 32 allocatable'"
+check "a GPU flavor on a cluster without GPUs: schedulable No" wait_until 30 sched "$f-gpu" No
+check "  ... naming the GPU" bash -c \
+  "kubectl get devserverflavor $f-gpu -o jsonpath='{.status.conditions[?(@.type==\"Schedulable\")].message}' | grep -q 'nvidia.com/gpu: 1 requested, none allocatable'"
+check "devctl flavors shows the SCHEDULABLE column" bash -c \
+  "'$devctl' flavors | grep -Eq '^$f-huge +.* No ' && '$devctl' flavors | grep -Eq '^$f-small +.* Yes '"
 finish

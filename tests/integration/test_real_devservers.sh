@@ -93,6 +93,9 @@ check "the fingerprint is that key's (ssh-keygen -l)" \
 check "the host key lives in a Secret owned by the DevServer" \
   jp_is secret box-base-hostkey '{.metadata.ownerReferences[0].name}/{.immutable}' box-base/true
 check "the private key is not in the status" bash -c "! kubectl -n $ns get devserver box-base -o yaml | grep -q 'PRIVATE KEY'"
+priv_b64=$(kubectl -n "$ns" get secret box-base-hostkey -o jsonpath='{.data.ssh_host_ed25519_key}' | cut -c1-40)
+check "no private key in the operator's log or the Events (neither the text nor its base64)" bash -c \
+  "! grep -qE 'PRIVATE KEY|$priv_b64' $operator_log && ! kubectl -n $ns get events -o yaml | grep -qE 'PRIVATE KEY|$priv_b64'"
 check "known_hosts holds the pinned key, mode 0600 in a 0700 directory" \
   bash -c "grep -q \"box-base.$ns.devserver $published\" $tmp/.config/devctl/known_hosts && [ \"\$(stat -c %a $tmp/.config/devctl/known_hosts)/\$(stat -c %a $tmp/.config/devctl)\" = 600/700 ]"
 # the key sshd presents is the published one: ssh-keyscan through a port-forward

@@ -73,6 +73,15 @@ operator_pid=
 operator_log=
 start_operator() {
   operator_log=${operator_log:-$(mktemp /tmp/devserver-operator.XXXXXX.log)}
+  # An operator an earlier suite left running (killed on a timeout before
+  # its trap ran) would write cluster-wide state, such as flavor statuses,
+  # beside this one: the suites run one at a time, so none may be left.
+  # (Only those talking to this suite's cluster.)
+  local stray
+  for stray in $(pgrep -f -- "^$bin_dir/devserver-operator --operator-namespace t-" 2>/dev/null); do
+    tr '\0' '\n' < "/proc/$stray/environ" 2>/dev/null | grep -qx "KUBECONFIG=$KUBECONFIG" &&
+      kill "$stray" 2>/dev/null || true
+  done
   # watch only the suite's namespace: other suites' leftovers (a namespace
   # still terminating) must not count in this one's writes and errors
   local scope=()
