@@ -12,4 +12,9 @@
 #define API_ANNOTATION_STOPPED_BY "devserver.io/stopped-by"
 #define API_STOPPED_BY_IDLE "idle"
 
+/* A restart the user asked for (devctl restart): an RFC 3339 time on the
+ * DevServer; the operator copies it onto the pod template, which makes a new
+ * pod, and applies any change it held back. */
+#define API_ANNOTATION_RESTART "devserver.io/restart"
+
 #endif

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "operator/controller_internal.h"
+#include "api/api.h"
 #include "policy/validate.h"
 
 static struct json *children_object_field(struct json *obj, const char *key)
@@ -38,8 +38,42 @@ static void children_template_labels(struct json *obj, const char *name)
 	json_object_set_take(labels, POLICY_LABEL_NAME, json_new_string(name));
 }
 
-int children_prepare(const struct json *ds, struct json *rendered, struct json **out,
-		     struct error *err)
+void children_spec_hash(const struct json *ds, char out[24])
+{
+	struct json *spec = json_clone(json_get(ds, "spec"));
+
+	if (spec && spec->type == JSON_OBJECT)
+		json_object_remove(spec, "lifecycle");
+	snprintf(out, 24, "%016" PRIx64, spec ? json_hash(spec) : (uint64_t)0);
+	json_free(spec);
+}
+
+/* The Deployment's own bookkeeping: the user's restart request on the pod
+ * template (a new value makes a new pod), then the hashes a later reconcile
+ * compares (rollout.h). */
+static void children_stamp_deployment(struct json *obj, const struct json *ds)
+{
+	struct json *ann = children_object_field(children_object_field(obj, "metadata"), "annotations");
+	const char *restart = json_get_string(json_path(ds, "metadata", "annotations", NULL),
+					      API_ANNOTATION_RESTART);
+	char hash[24];
+
+	if (restart) {
+		struct json *tmpl = children_object_field(children_object_field(obj, "spec"), "template");
+		struct json *tann = children_object_field(children_object_field(tmpl, "metadata"), "annotations");
+
+		json_object_set_take(tann, API_ANNOTATION_RESTART, json_new_string(restart));
+		json_object_set_take(ann, API_ANNOTATION_RESTART, json_new_string(restart));
+	}
+	snprintf(hash, sizeof(hash), "%016" PRIx64,
+		 json_hash(json_path(obj, "spec", "template", NULL)));
+	json_object_set_take(ann, CHILDREN_TEMPLATE_HASH_ANNOTATION, json_new_string(hash));
+	children_spec_hash(ds, hash);
+	json_object_set_take(ann, CHILDREN_SPEC_HASH_ANNOTATION, json_new_string(hash));
+}
+
+int children_prepare(const struct json *ds, struct json *rendered, const char *inputs,
+		     struct json **out, struct error *err)
 {
 	const char *name = json_get_string(json_get(ds, "metadata"), "name");
 
@@ -54,11 +88,19 @@ int children_prepare(const struct json *ds, struct json *rendered, struct json *
 		char hash[24];
 
 		json_object_remove(obj, "status");
-		if (strcmp(json_get_string(obj, "kind"), "Deployment") == 0)
+		if (strcmp(json_get_string(obj, "kind"), "Deployment") == 0) {
 			children_template_labels(obj, name);
+			children_stamp_deployment(obj, ds);
+		}
 		snprintf(hash, sizeof(hash), "%016" PRIx64, json_hash(obj));
 		json_object_set_take(children_object_field(children_object_field(obj, "metadata"), "annotations"),
-				     RENDER_HASH_ANNOTATION, json_new_string(hash));
+				     CHILDREN_RENDER_HASH_ANNOTATION, json_new_string(hash));
+		/* outside the hash: a new policy revision or flavor generation that
+		 * renders the same Deployment is not a reason to write it
+		 * (rollout_keep_recorded_inputs) */
+		if (inputs && strcmp(json_get_string(obj, "kind"), "Deployment") == 0)
+			json_object_set_take(json_path(obj, "metadata", "annotations", NULL),
+					     CHILDREN_INPUTS_ANNOTATION, json_new_string(inputs));
 	}
 	*out = rendered;
 	return 0;
@@ -66,5 +108,5 @@ int children_prepare(const struct json *ds, struct json *rendered, struct json *
 
 const char *children_render_hash(const struct json *obj)
 {
-	return json_get_string(json_path(obj, "metadata", "annotations", NULL), RENDER_HASH_ANNOTATION);
+	return json_get_string(json_path(obj, "metadata", "annotations", NULL), CHILDREN_RENDER_HASH_ANNOTATION);
 }

@@ -15,11 +15,25 @@
 #include "core/error.h"
 #include "json/json.h"
 
-/* rendered: the policy's list (ownership passes). On success *out is a new
- * array of stamped objects. ERR_POLICY with a message naming the offending
- * object otherwise. */
-int children_prepare(const struct json *ds, struct json *rendered, struct json **out,
-		     struct error *err);
+/* Annotations on the Deployment that let a later reconcile tell a change
+ * the user made (apply at once) from one that came from the flavor or the
+ * policy (held back while the box runs: see reconcile.c). */
+/* The hash of an object as it is applied: unchanged means nothing to write. */
+#define CHILDREN_RENDER_HASH_ANNOTATION "devserver.io/render-hash"
+#define CHILDREN_TEMPLATE_HASH_ANNOTATION "devserver.io/template-hash"
+#define CHILDREN_SPEC_HASH_ANNOTATION "devserver.io/spec-hash"
+#define CHILDREN_INPUTS_ANNOTATION "devserver.io/inputs"
+
+/* rendered: the policy's list (ownership passes). inputs ("policy=REV
+ * flavor=NAME/GEN", may be NULL) is recorded on the Deployment. On success
+ * *out is a new array of stamped objects. ERR_POLICY with a message naming
+ * the offending object otherwise. */
+int children_prepare(const struct json *ds, struct json *rendered, const char *inputs,
+		     struct json **out, struct error *err);
+
+/* The hash of a DevServer's spec without spec.lifecycle (a TTL or idle
+ * change never touches the pod): what CHILDREN_SPEC_HASH_ANNOTATION holds. */
+void children_spec_hash(const struct json *ds, char out[24]);
 
 /* The render hash annotation of an object, or NULL. */
 const char *children_render_hash(const struct json *obj);

@@ -29,7 +29,6 @@
 #define MANAGED_BY_VALUE POLICY_MANAGER_NAME
 #define NAME_LABEL POLICY_LABEL_NAME
 #define HOME_LABEL "devserver.io/home"   /* set by the policy on a home PVC */
-#define RENDER_HASH_ANNOTATION "devserver.io/render-hash"
 
 /* One watched resource: its reflector and the cache it feeds. */
 struct informer {

@@ -9,7 +9,8 @@
 
 #include "core/duration.h"
 
-enum option_kind { OPT_STRING, OPT_NAMESPACES, OPT_INT, OPT_DURATION, OPT_LEVEL, OPT_FORMAT, OPT_FLAG };
+enum option_kind { OPT_STRING, OPT_NAMESPACES, OPT_INT, OPT_DURATION, OPT_LEVEL, OPT_FORMAT, OPT_FLAG,
+		   OPT_ROLLOUT };
 
 struct option_def {
 	const char *flag;     /* without the leading "--" */
@@ -39,11 +40,15 @@ static const struct option_def option_defs[] = {
 	  "image that brings sshd to every DevServer (default " POLICY_DEFAULT_TOOLS_IMAGE ")" },
 	{ "concurrency", "DEVSERVER_CONCURRENCY", OPT_INT, OFF(concurrency), 1, 1024,
 	  "DevServers reconciled at once (default 16)" },
-	{ "resync", "DEVSERVER_RESYNC", OPT_DURATION, OFF(resync_s), 0, 0,
+	{ "resync", "DEVSERVER_RESYNC", OPT_DURATION, OFF(resync_s), 1, 0,
 	  "re-check every DevServer this often, e.g. 10m (default 10m)" },
 	{ "expiry-warning", "DEVSERVER_EXPIRY_WARNING", OPT_DURATION, OFF(expiry_warning_s), 0, 0,
 	  "warn (Event, condition ExpiringSoon) this long before a DevServer's time-to-live runs out; "
 	  "0s: never (default 30m)" },
+	{ "rollout", "DEVSERVER_ROLLOUT", OPT_ROLLOUT, OFF(hold_restarts), 0, 0,
+	  "on-restart: a flavor or policy change that would restart a running DevServer waits for "
+	  "its restart (status.pendingRestart); immediate: applied at once (default on-restart; a "
+	  "flavor's spec.rollout: Immediate overrides it)" },
 	{ "policy-rate", "DEVSERVER_POLICY_RATE", OPT_INT, OFF(policy_rate), 1, 100000,
 	  "DevServers re-rendered per second after a policy change (default 50)" },
 	{ "health-addr", "DEVSERVER_HEALTH_ADDR", OPT_STRING, OFF(health_addr), 0, 0,
@@ -101,9 +106,10 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 	case OPT_DURATION: {
 		int64_t secs;
 
-		if (duration_parse(value, &secs) < 0 || secs < 1)
-			return error_set(err, ERR_INVALID, "%s: invalid duration \"%s\" (use e.g. 30s, 10m, 1h)",
-					 source, value);
+		/* min is the shortest duration allowed, in seconds */
+		if (duration_parse(value, &secs) < 0 || secs < d->min)
+			return error_set(err, ERR_INVALID, "%s: invalid duration \"%s\" (use e.g. 30s, 10m, 1h%s)",
+					 source, value, d->min == 0 ? ", or 0s" : "");
 		*(int64_t *)field = secs;
 		return 0;
 	}
@@ -114,6 +120,14 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 	case OPT_FORMAT:
 		if (log_parse_format(value, (enum log_format *)field) < 0)
 			return error_set(err, ERR_INVALID, "%s: want text|json, got \"%s\"", source, value);
+		return 0;
+	case OPT_ROLLOUT:
+		if (strcmp(value, "on-restart") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "immediate") == 0)
+			*(bool *)field = false;
+		else
+			return error_set(err, ERR_INVALID, "%s: want on-restart or immediate, got \"%s\"", source, value);
 		return 0;
 	case OPT_FLAG:
 		/* a flag has no value; its environment twin says true or false */
@@ -142,6 +156,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->concurrency = OPTIONS_DEFAULT_CONCURRENCY;
 	o->resync_s = OPTIONS_DEFAULT_RESYNC_S;
 	o->expiry_warning_s = OPTIONS_DEFAULT_EXPIRY_WARNING_S;
+	o->hold_restarts = true;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;
 	o->health_addr = OPTIONS_DEFAULT_HEALTH_ADDR;
 	o->log_level = LOG_INFO;

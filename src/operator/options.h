@@ -37,6 +37,7 @@ struct operator_options {
 	int concurrency;                      /* DevServers reconciled at once */
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int64_t expiry_warning_s;             /* ExpiringSoon this long before expiry; 0: never */
+	bool hold_restarts;                   /* --rollout on-restart (default) vs immediate */
 	int policy_rate;                      /* re-renders per second after a policy change */
 	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */
 	bool leader_elect;                    /* hold a Lease before reconciling */

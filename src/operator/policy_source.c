@@ -107,7 +107,7 @@ static int policy_trial_one(struct controller *c, struct policy_engine *e, const
 
 	rc = policy_engine_render(e, ds, flavor, ctx, &out, err);
 	if (rc == 0)
-		rc = children_prepare(ds, out, &desired, err);
+		rc = children_prepare(ds, out, NULL, &desired, err);
 	json_free(desired);
 	json_free(ctx);
 	return rc;

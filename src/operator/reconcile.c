@@ -27,6 +27,7 @@
 #include "operator/children.h"
 #include "operator/controller_internal.h"
 #include "operator/drift.h"
+#include "operator/rollout.h"
 #include "operator/flavor.h"
 #include "kube/cache.h"
 #include "operator/hostkey.h"
@@ -60,6 +61,10 @@ struct reconcile_task {
 	bool idle_enabled;         /* an idle timeout applies (spec or flavor) */
 	int64_t idle_timeout_s;
 	bool idle_done;            /* the activity was read (or not due) this round */
+	bool hold_restarts;        /* flavor/policy changes wait for a restart (rollout OnRestart) */
+	bool restart_held;         /* ...and one is waiting now */
+	char held_changes[256];    /* what changed, for status.pendingRestart */
+	char inputs[320];          /* "policy=REV flavor=NAME/GEN", stamped on the Deployment */
 	char revision[32];
 	struct lifecycle lc;
 	int worst;                 /* the error that decides the requeue */
@@ -242,6 +247,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	in.expires = t->lc.expires;
 	in.expires_at = t->lc.expires_at;
 	in.expiry_warning_s = c->opt.expiry_warning_s;
+	in.pending_restart = t->restart_held ? t->held_changes : NULL;
 	{
 		const struct idle_entry *ie = t->idle_enabled ? idle_tracker_get(c->idle, t->key, false) : NULL;
 		const char *by = json_get_string(json_path(ds, "metadata", "annotations", NULL),
@@ -259,6 +265,13 @@ static void reconcile_finish(struct reconcile_task *t)
 		json_free(st);
 		reconcile_end(t);
 		return;
+	}
+	if (json_get(st, "pendingRestart") && !json_path(ds, "status", "pendingRestart", NULL)) {
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "a change waits for a restart (%s): devctl restart %s applies it",
+			 t->held_changes, t->name);
+		events_record(c->events, ds, EVENT_NORMAL, "RestartPending", msg, clock_mono_ms());
 	}
 	if (status_condition_became_true(json_get(ds, "status"), st, "ExpiringSoon")) {
 		log_msg(LOG_INFO, "expiring soon", "devserver", t->key, NULL);
@@ -281,6 +294,16 @@ static void reconcile_finish(struct reconcile_task *t)
 		}
 	}
 	patch = json_new_object();
+	{
+		/* A merge patch keeps what it does not name: a field the status no
+		 * longer has (pendingRestart after the restart, expiresAt after the
+		 * TTL went) is removed by naming it null. */
+		const struct json *old = json_get(ds, "status");
+
+		for (size_t i = 0; old && old->type == JSON_OBJECT && i < old->u.obj.len; i++)
+			if (!json_get(st, old->u.obj.items[i].key))
+				json_object_set_take(st, old->u.obj.items[i].key, json_new_null());
+	}
 	json_object_set_take(patch, "status", st);
 	{
 		struct kube_call_spec spec = {
@@ -526,12 +549,24 @@ static bool reconcile_is_desired(const struct json *desired, const struct json *
 	return false;
 }
 
+/* A running Deployment whose pod a flavor or policy change would replace is
+ * left as it is until the developer restarts (rollout.h). */
+static bool reconcile_hold_restart(struct reconcile_task *t, const struct json *desired,
+				   const struct json *observed)
+{
+	if (!t->hold_restarts ||
+	    !rollout_should_hold(desired, observed, t->held_changes, sizeof(t->held_changes)))
+		return false;
+	t->restart_held = true;
+	return true;
+}
+
 static void reconcile_apply(struct reconcile_task *t, const struct json *desired)
 {
 	struct controller *c = t->c;
 
 	for (size_t i = 0; i < desired->u.arr.len; i++) {
-		const struct json *d = desired->u.arr.items[i];
+		struct json *d = desired->u.arr.items[i];
 		const char *kind = json_get_string(d, "kind");
 		const char *name = json_get_string(json_get(d, "metadata"), "name");
 		struct informer *inf = controller_child_informer(c, json_get_string(d, "apiVersion"), kind);
@@ -540,6 +575,9 @@ static void reconcile_apply(struct reconcile_task *t, const struct json *desired
 		char drift_path[DRIFT_PATH_MAX_BYTES], what[160];
 
 		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0 &&
+		    strcmp(kind, "Deployment") == 0)
+			rollout_keep_recorded_inputs(d, observed);
+		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0 &&
 		    !drift_find(d, observed, drift_path, sizeof(drift_path))) {
 			c->m.applies_unchanged++;
 			continue;
@@ -547,6 +585,8 @@ static void reconcile_apply(struct reconcile_task *t, const struct json *desired
 		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0)
 			log_msg(LOG_INFO, "repairing drift", "devserver", t->key, "child", name,
 				"field", drift_path, NULL);
+		else if (observed && strcmp(kind, "Deployment") == 0 && reconcile_hold_restart(t, d, observed))
+			continue;
 		if (!observed && strcmp(kind, "Deployment") == 0)
 			t->created = true;
 		{
@@ -1069,6 +1109,8 @@ void reconcile_start(struct controller *c, const char *key)
 			queue_add_after(c->queue, key, (warn_at - now_s) * 1000 + 50, clock_mono_ms());
 	}
 
+	t->hold_restarts = c->opt.hold_restarts &&
+		strcmp(json_get_string(json_path(flavor, "spec", NULL), "rollout") ?: "OnRestart", "Immediate") != 0;
 	if (idle_timeout(ds, flavor, &t->idle_timeout_s, &t->idle_enabled, &err) < 0)
 		log_msg(LOG_WARN, "cannot read the idle timeout", "devserver", key, "error", err.msg, NULL);
 
@@ -1092,7 +1134,9 @@ void reconcile_start(struct controller *c, const char *key)
 	}
 	rc = policy_engine_render(c->engine, ds, flavor, ctx, &rendered, &t->render_err);
 	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(c->engine) / 1e9);
-	if (rc < 0 || children_prepare(ds, rendered, &desired, &t->render_err) < 0) {
+	snprintf(t->inputs, sizeof(t->inputs), "policy=%s flavor=%s/%lld", t->revision, t->flavor_name,
+		 (long long)json_get_int(json_get(flavor, "metadata"), "generation", 0));
+	if (rc < 0 || children_prepare(ds, rendered, t->inputs, &desired, &t->render_err) < 0) {
 		json_free(ctx);
 		t->render_err.code = ERR_POLICY;
 		log_msg(LOG_WARN, "policy failed", "devserver", key, "revision", t->revision,

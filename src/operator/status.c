@@ -197,6 +197,19 @@ struct json *status_compute(const struct status_inputs *in)
 		clock_format_rfc3339(in->expires_at, at);
 		json_object_set_take(st, "expiresAt", json_new_string(at));
 	}
+	if (in->pending_restart) {
+		struct json *pr = json_new_object();
+		const char *since = json_get_string(json_path(in->ds, "status", "pendingRestart", NULL), "since");
+		char at[CLOCK_RFC3339_BYTES];
+
+		json_object_set_take(pr, "changes", json_new_string(in->pending_restart));
+		if (!since) {
+			clock_format_rfc3339(in->now, at);
+			since = at;
+		}
+		json_object_set_take(pr, "since", json_new_string(since));
+		json_object_set_take(st, "pendingRestart", pr);
+	}
 	if (in->last_activity > 0) {
 		char at[CLOCK_RFC3339_BYTES];
 

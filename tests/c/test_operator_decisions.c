@@ -268,6 +268,40 @@ static void test_status_running_from_observed_deployment(void **state)
 	json_free(deploy);
 }
 
+/* status.pendingRestart: what waits, since when it first did (kept across
+ * reconciles, so the age is honest), gone once nothing waits. */
+static void test_status_pending_restart(void **state)
+{
+	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{},"
+			    "\"status\":{\"pendingRestart\":{\"changes\":\"x\",\"since\":\"2026-01-01T00:00:00Z\"}}}");
+	struct json *fresh = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st;
+
+	base_inputs(&in, fresh, &ok);
+	in.deployment = deploy;
+	in.now = 1795687200;
+	in.pending_restart = "flavor f changed (generation 1 -> 2)";
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(json_get(st, "pendingRestart"), "changes"),
+			    "flavor f changed (generation 1 -> 2)");
+	assert_string_equal(json_get_string(json_get(st, "pendingRestart"), "since"), "2026-11-26T10:00:00Z");
+	json_free(st);
+	in.ds = ds;
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(json_get(st, "pendingRestart"), "since"), "2026-01-01T00:00:00Z");
+	json_free(st);
+	in.pending_restart = NULL;
+	st = status_compute(&in);
+	assert_null(json_get(st, "pendingRestart"));
+	json_free(st);
+	json_free(ds);
+	json_free(fresh);
+	json_free(deploy);
+}
+
 static void test_status_transition_times_are_stable(void **state)
 {
 	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
@@ -676,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_ttl_sources_and_cap),
 		cmocka_unit_test(test_lifecycle_bad_input),
 		cmocka_unit_test(test_status_running_from_observed_deployment),
+		cmocka_unit_test(test_status_pending_restart),
 		cmocka_unit_test(test_status_transition_times_are_stable),
 		cmocka_unit_test(test_status_failures_name_their_cause),
 		cmocka_unit_test(test_status_pod_reasons),

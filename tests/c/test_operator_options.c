@@ -45,6 +45,7 @@ static void test_options_defaults(void **state)
 	assert_string_equal(o.policy_configmap, "devserver-policy");
 	assert_string_equal(o.operator_namespace, "devserver-system");
 	assert_int_equal(o.namespace_count, 0);
+	assert_true(o.hold_restarts);
 	assert_null(o.kubeconfig);
 	assert_false(o.help);
 }
@@ -96,6 +97,13 @@ static void test_options_errors(void **state)
 	assert_int_equal(parse(&o, &err, NULL, "--log-format", "xml", NULL), ERR_INVALID);
 	assert_int_equal(parse(&o, &err, bad_env, NULL), ERR_INVALID);
 	assert_non_null(strstr(err.msg, "$DEVSERVER_RESYNC"));
+	assert_int_equal(parse(&o, &err, NULL, "--resync", "0s", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--expiry-warning", "0s", NULL), 0);
+	assert_int_equal(o.expiry_warning_s, 0);
+	assert_int_equal(parse(&o, &err, NULL, "--rollout", "later", NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "want on-restart or immediate, got \"later\""));
+	assert_int_equal(parse(&o, &err, NULL, "--rollout", "immediate", NULL), 0);
+	assert_false(o.hold_restarts);
 }
 
 int main(void)

@@ -92,7 +92,7 @@ check "a hand-edited image is put back" \
   wait_until 30 jp_is deployment box '{.spec.template.spec.containers[0].image}' example.invalid/dev:2
 
 # 5. a flavor edit propagates
-flavor "$f-small" 750m
+flavor "$f-small" 750m '  rollout: Immediate'   # OnRestart would hold it: test_rollout.sh
 check "a flavor change reaches the Deployment" \
   wait_until 30 jp_is deployment box '{.spec.template.spec.containers[0].resources.requests.cpu}' 750m
 
