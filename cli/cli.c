@@ -22,7 +22,7 @@
 #include "core/mem.h"
 
 const struct command *const cli_commands[] = {
-	&cmd_create, &cmd_list, &cmd_get, &cmd_describe, &cmd_delete, &cmd_start, &cmd_stop,
+	&cmd_create, &cmd_list, &cmd_get, &cmd_describe, &cmd_delete, &cmd_start, &cmd_stop, &cmd_restart,
 	&cmd_wait, &cmd_extend, &cmd_logs, &cmd_ssh, &cmd_ssh_config, &cmd_flavors,
 	&cmd_render, &cmd_policy, &cmd_version, &cmd_completion, NULL,
 };

@@ -82,7 +82,7 @@ struct command {
 };
 
 extern const struct command cmd_create, cmd_list, cmd_get, cmd_describe, cmd_delete,
-	cmd_start, cmd_stop, cmd_wait, cmd_extend, cmd_logs, cmd_ssh, cmd_ssh_config,
+	cmd_start, cmd_stop, cmd_restart, cmd_wait, cmd_extend, cmd_logs, cmd_ssh, cmd_ssh_config,
 	cmd_flavors, cmd_render, cmd_policy, cmd_version, cmd_completion;
 
 /* The command table, in help order, NULL-terminated. */

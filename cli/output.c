@@ -518,6 +518,17 @@ int output_describe(const struct json *ds, const struct json *events, int64_t no
 	field(out, "SSH:", json_get_string(json_path(ds, "status", "connection", (char *)NULL), "ssh"));
 	field(out, "Policy revision:", json_get_string(json_path(ds, "status", "policy", (char *)NULL),
 						      "revision"));
+	{
+		const struct json *pr = json_path(ds, "status", "pendingRestart", (char *)NULL);
+		const char *changes = json_get_string(pr, "changes");
+
+		if (pr) {
+			time_line(out, "Pending restart:", pr, "since", NULL, now);
+			buf_appendf(out, "%-18s%s: devctl restart %s applies it\n", "",
+				    changes && changes[0] ? changes : "a flavor or policy change",
+				    str_at(ds, "metadata", "name") ?: "NAME");
+		}
+	}
 	describe_conditions(ds, now, out);
 	describe_events(events, now, out);
 	/* Appends past the ceiling are dropped, not reported: one object is at

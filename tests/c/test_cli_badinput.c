@@ -381,13 +381,13 @@ static void report(const char *what, unsigned before_tried, unsigned before_prob
 /* ---- flags and arguments ----------------------------------------------- */
 
 static const char *const commands[] = {
-	"create", "list", "get", "describe", "delete", "start", "stop", "wait", "extend",
+	"create", "list", "get", "describe", "delete", "start", "stop", "restart", "wait", "extend",
 	"logs", "ssh", "ssh-config", "flavors", "render", "policy", "version", "completion",
 };
 
 /* Commands whose first argument is a DevServer name. */
 static const char *const name_commands[] = {
-	"create", "get", "describe", "delete", "start", "stop", "wait", "extend", "logs",
+	"create", "get", "describe", "delete", "start", "stop", "restart", "wait", "extend", "logs",
 	"ssh", "ssh-config",
 };
 

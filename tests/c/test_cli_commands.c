@@ -568,8 +568,8 @@ static void test_list_get_describe(void **state)
  * paths ("get ../../namespaces/kube-system" used to reach the backend). */
 static void test_name_arguments_are_checked(void **state)
 {
-	static const char *const cmds[] = { "get", "describe", "delete", "start", "stop", "logs",
-					    "ssh", "ssh-config" };
+	static const char *const cmds[] = { "get", "describe", "delete", "start", "stop", "restart",
+					    "logs", "ssh", "ssh-config" };
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		struct run r;
@@ -663,9 +663,23 @@ static void test_delete_start_stop(void **state)
 	free(s);
 	json_free(patch);
 
+	/* restart: the time it was asked for, as the pod template will carry it */
+	assert_int_equal(parse(&cmd_restart, &o, &ctx, &err, "restart", "box", NULL), 0);
+	EXPECT_USAGE("devctl restart: missing argument", "restart");
+	EXPECT_USAGE("devctl restart: unknown flag --now", "restart", "a", "--now");
+	patch = power_build_restart_patch(1764669600);
+	s = json_encode_str(patch, 1024, 0);
+	assert_string_equal(s, "{\"metadata\":{\"annotations\":{\"devserver.io/restart\":\"2025-12-02T10:00:00Z\"}}}");
+	free(s);
+	json_free(patch);
+
 	{
 		struct run r;
 
+		run(&r, "restart", "a", NULL);
+		assert_int_equal(r.rc, EXIT_FAILED);
+		assert_string_equal(r.err, "devctl restart: not connected to a cluster yet\n");
+		run_free(&r);
 		run(&r, "delete", "a", "b", NULL);
 		assert_int_equal(r.rc, EXIT_FAILED);
 		/* every name is tried */

@@ -273,8 +273,18 @@ static void test_output_describe(void **state)
 		"Events:\n"
 		"  2m ago  Warning  BackOff  Pod/mybox-abc  pulling (x3)\n"));
 	assert_non_null(strstr(buf_str(&b), "Home:             ephemeral\n"));
+	/* a change held back for a restart says what and how to apply it */
+	json_object_set_take(json_get(ds, "status"), "pendingRestart",
+			     parse("{\"changes\":\"flavor cpu-small changed (generation 3 -> 4)\","
+				   "\"since\":\"2026-11-26T09:50:00Z\"}"));
+	buf_reset(&b);
+	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
+	assert_non_null(strstr(buf_str(&b),
+		"Pending restart:  2026-11-26T09:50:00Z (10m ago)\n"
+		"                  flavor cpu-small changed (generation 3 -> 4): devctl restart mybox applies it\n"));
 	buf_reset(&b);
 	assert_int_equal(output_describe(items->u.arr.items[1], NULL, NOW, &b, &err), 0);
+	assert_null(strstr(buf_str(&b), "Pending restart:"));
 	assert_non_null(strstr(buf_str(&b), "Conditions:\n  <none>\nEvents:\n  <none>\n"));
 	buf_cleanup(&b);
 	json_free(ds);
