@@ -34,6 +34,7 @@
 void watch_framer_init(struct watch_framer *f, size_t max_line_bytes)
 {
 	buf_init(&f->line, max_line_bytes ? max_line_bytes : WATCH_MAX_LINE_BYTES);
+	f->released = 0;
 }
 
 void watch_framer_cleanup(struct watch_framer *f)
@@ -89,9 +90,10 @@ int watch_framer_feed(struct watch_framer *f, const char *data, size_t len, watc
 			llen--;
 		if (llen)
 			rc = fn(ud, line, llen, err);
-		if (f->line.cap > WATCH_FRAMER_KEEP_BYTES)
+		if (f->line.cap > WATCH_FRAMER_KEEP_BYTES) {
 			watch_framer_reset(f); /* a huge event: give its buffer back */
-		else
+			f->released++;
+		} else
 			buf_reset(&f->line);
 		if (rc < 0)
 			return rc;

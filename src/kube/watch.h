@@ -44,6 +44,7 @@
 
 struct watch_framer {
 	struct buf line;     /* an incomplete line carried over between chunks */
+	uint64_t released;   /* buffers given back after a line over WATCH_FRAMER_KEEP_BYTES */
 };
 
 typedef int (*watch_line_fn)(void *ud, const char *line, size_t len, struct error *err);

@@ -95,8 +95,10 @@ static void enqueue_owner(struct controller *c, const struct json *obj)
 static void on_child_add(void *ud, const struct json *obj) { enqueue_owner(ud, obj); }
 static void on_child_update(void *ud, const struct json *o, const struct json *obj) { enqueue_owner(ud, obj); }
 
-/* A flavor change reaches every DevServer naming it, and every DevServer
- * relying on the default (a flavor may have become or stopped being it). */
+/* A flavor change reaches every DevServer naming it, every DevServer
+ * relying on the default (a flavor may have become or stopped being it),
+ * every one using it through a deprecated flavor's replacedBy, and every
+ * one that has no flavor yet. */
 static void enqueue_flavor_users(struct controller *c, const struct json *flavor)
 {
 	const char *name = json_get_string(json_get(flavor, "metadata"), "name");
@@ -105,8 +107,10 @@ static void enqueue_flavor_users(struct controller *c, const struct json *flavor
 
 	for (size_t i = 0; i < n; i++) {
 		const char *want = json_get_string(json_get(servers[i], "spec"), "flavor");
+		const char *used = json_get_string(json_get(servers[i], "status"), "flavor");
 
-		if (!want || !*want || (name && strcmp(want, name) == 0))
+		/* (no flavor in use yet: this one may be what a replacedBy waits for) */
+		if (!want || !*want || !used || (name && (strcmp(want, name) == 0 || strcmp(used, name) == 0)))
 			enqueue_object(c, servers[i]);
 	}
 	free(servers);
@@ -476,7 +480,8 @@ static void controller_report_skipped(struct controller *c)
 }
 
 /* Bytes in every cache, and a counter that moves when memory was probably
- * freed (a list finished, an object was skipped): memtrim's inputs. */
+ * freed (a list finished, an object was skipped, a huge event's buffer went
+ * back): memtrim's inputs. */
 static size_t controller_cache_bytes(struct controller *c, uint64_t *marks)
 {
 	size_t bytes = 0;
@@ -484,7 +489,7 @@ static size_t controller_cache_bytes(struct controller *c, uint64_t *marks)
 	*marks = 0;
 	FOR_EACH_INFORMER(c, inf, {
 		bytes += cache_bytes(&inf->cache);
-		*marks += inf->watch.stats.lists + inf->watch.stats.skipped;
+		*marks += inf->watch.stats.lists + inf->watch.stats.skipped + inf->watch.framer.released;
 	});
 	return bytes;
 }

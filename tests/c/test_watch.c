@@ -159,6 +159,7 @@ static void test_framer_releases_a_huge_line(void **state)
 	/* ... and the buffer goes back once it is handed out */
 	assert_null(f.line.data);
 	assert_int_equal(f.line.cap, 0);
+	assert_int_equal(f.released, 1);
 	/* a small one straddling chunks keeps its buffer for the next */
 	assert_int_equal(watch_framer_feed(&f, "ab", 2, collect, &l, &err), 0);
 	assert_int_equal(watch_framer_feed(&f, "c\n", 2, collect, &l, &err), 0);
