@@ -323,7 +323,7 @@ int output_flavors(const struct json *items, enum output_format f, int64_t now,
 		const struct json *spec = json_get(fl, "spec");
 		const struct json *req = json_path(spec, "resources", "requests", (char *)NULL);
 		const struct json *lim = json_path(spec, "resources", "limits", (char *)NULL);
-		char age[OUTPUT_AGE_BYTES], gpu[32], cpu[32], mem[32];
+		char age[OUTPUT_AGE_BYTES], gpu[32], cpu[32], mem[32], desc[1400];
 		const char *row[10];
 
 		output_object_age(fl, now, age);
@@ -340,6 +340,12 @@ int output_flavors(const struct json *items, enum output_format f, int64_t now,
 		row[7] = age;
 		row[8] = json_get_string(spec, "defaultImage");
 		row[9] = json_get_string(spec, "description");
+		if (json_get_string(spec, "replacedBy")) {
+			/* deprecated: say what to use instead, before anything else */
+			snprintf(desc, sizeof(desc), "deprecated: use %s%s%s", json_get_string(spec, "replacedBy"),
+				 row[9] && row[9][0] ? "; " : "", row[9] ? row[9] : "");
+			row[9] = desc;
+		}
 		table_add_row(&t, row);
 	}
 	return finish_table(&t, out, err);

@@ -47,6 +47,7 @@ struct reconcile_task {
 	int applied, deleted;      /* writes issued, for the Event */
 	bool created;              /* the Deployment did not exist before */
 	char flavor_name[256];
+	char flavor_replaced[256];  /* the deprecated flavor spec.flavor names, or "" */
 	struct error flavor_err;
 	struct error render_err;
 	struct error apply_err;    /* first apply/delete failure */
@@ -215,6 +216,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	memset(&in, 0, sizeof(in));
 	in.ds = ds;
 	in.flavor_name = t->flavor_err.code ? NULL : t->flavor_name;
+	in.flavor_replaced = t->flavor_err.code || !t->flavor_replaced[0] ? NULL : t->flavor_replaced;
 	in.flavor_err = &t->flavor_err;
 	in.render_err = t->rendered ? &t->render_err : NULL;
 	in.apply_err = t->apply_attempted ? &t->apply_err : NULL;
@@ -1046,7 +1048,7 @@ static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
 void reconcile_start(struct controller *c, const char *key)
 {
 	struct reconcile_task *t = mem_calloc(1, sizeof(*t));
-	const struct json *ds, *flavor = NULL, *spec;
+	const struct json *ds, *flavor = NULL, *named_flavor = NULL, *spec;
 	const struct json **flavors = NULL;
 	struct json *ctx, *rendered = NULL, *desired = NULL;
 	const char *slash = strchr(key, '/'), *mode;
@@ -1075,11 +1077,14 @@ void reconcile_start(struct controller *c, const char *key)
 
 	/* flavor */
 	nflavors = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
-	if (flavor_resolve(ds, flavors, nflavors, &flavor, &t->flavor_err) == 0) {
+	if (flavor_resolve_via(ds, flavors, nflavors, &named_flavor, &flavor, &t->flavor_err) == 0) {
 		const struct json *fv = json_path(flavor, "spec", "volumes", NULL);
 
 		snprintf(t->flavor_name, sizeof(t->flavor_name), "%s",
 			 json_get_string(json_get(flavor, "metadata"), "name"));
+		if (named_flavor != flavor)
+			snprintf(t->flavor_replaced, sizeof(t->flavor_replaced), "%s",
+				 json_get_string(json_get(named_flavor, "metadata"), "name"));
 		t->flavor_claims = json_new_array();
 		for (size_t i = 0; fv && fv->type == JSON_ARRAY && i < fv->u.arr.len; i++) {
 			const char *claim = json_get_string(fv->u.arr.items[i], "claimName");
@@ -1109,8 +1114,11 @@ void reconcile_start(struct controller *c, const char *key)
 			queue_add_after(c->queue, key, (warn_at - now_s) * 1000 + 50, clock_mono_ms());
 	}
 
+	/* the rollout of the flavor the DevServer names: a deprecated one's
+	 * decides how its DevServers move to the replacement */
 	t->hold_restarts = c->opt.hold_restarts &&
-		strcmp(json_get_string(json_path(flavor, "spec", NULL), "rollout") ?: "OnRestart", "Immediate") != 0;
+		strcmp(json_get_string(json_path(named_flavor ? named_flavor : flavor, "spec", NULL), "rollout") ?:
+		       "OnRestart", "Immediate") != 0;
 	if (idle_timeout(ds, flavor, &t->idle_timeout_s, &t->idle_enabled, &err) < 0)
 		log_msg(LOG_WARN, "cannot read the idle timeout", "devserver", key, "error", err.msg, NULL);
 

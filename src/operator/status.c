@@ -116,9 +116,17 @@ struct json *status_compute(const struct status_inputs *in)
 		snprintf(avail_msg, sizeof(avail_msg), "waiting for the pod to become ready");
 	}
 
-	status_add_condition(conds, in, "FlavorResolved", flavor_ok, flavor_ok ? "Resolved" :
-			     (in->flavor_err->code == ERR_NOT_FOUND ? "FlavorNotFound" : "FlavorInvalid"),
-			     flavor_ok ? in->flavor_name : in->flavor_err->msg);
+	if (flavor_ok && in->flavor_replaced) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "%s (DevServerFlavor %s is deprecated and replaced by it)",
+			 in->flavor_name, in->flavor_replaced);
+		status_add_condition(conds, in, "FlavorResolved", true, "Replaced", msg);
+	} else {
+		status_add_condition(conds, in, "FlavorResolved", flavor_ok, flavor_ok ? "Resolved" :
+				     (in->flavor_err->code == ERR_NOT_FOUND ? "FlavorNotFound" : "FlavorInvalid"),
+				     flavor_ok ? in->flavor_name : in->flavor_err->msg);
+	}
 	if (!flavor_ok)
 		status_add_condition(conds, in, "PolicyRendered", false, "FlavorNotResolved",
 				     "waiting for the flavor");

@@ -18,6 +18,7 @@
 struct status_inputs {
 	const struct json *ds;             /* the DevServer; its current status supplies old conditions */
 	const char *flavor_name;           /* resolved flavor, NULL when resolution failed */
+	const char *flavor_replaced;       /* the deprecated flavor it replaces, or NULL */
 	const struct error *flavor_err;    /* code != 0 when resolution failed */
 	const struct error *render_err;    /* code != 0 when the policy failed (not reached: NULL) */
 	const struct error *apply_err;     /* code != 0 when applying failed (not reached: NULL) */

@@ -217,7 +217,7 @@ static void test_output_flavors(void **state)
 		"\"resources\":{\"requests\":{\"cpu\":\"2\",\"memory\":\"4Gi\"}},"
 		"\"lifecycle\":{\"maxTimeToLive\":\"7d\"}}},"
 		"{\"metadata\":{\"name\":\"gpu\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"8\"},"
-		"\"limits\":{\"nvidia.com/gpu\":1}}},\"status\":{\"schedulable\":\"No\"}}]");
+		"\"limits\":{\"nvidia.com/gpu\":1}},\"replacedBy\":\"gpu-2\"},\"status\":{\"schedulable\":\"No\"}}]");
 	struct error err;
 	struct buf b;
 
@@ -231,6 +231,8 @@ static void test_output_flavors(void **state)
 	assert_int_equal(output_flavors(items, OUT_WIDE, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "   IMAGE    DESCRIPTION\n"));
 	assert_non_null(strstr(buf_str(&b), "   base:1   2 CPUs\n"));
+	/* a deprecated flavor says what to use instead */
+	assert_non_null(strstr(buf_str(&b), "   <none>   deprecated: use gpu-2\n"));
 	buf_reset(&b);
 	assert_int_equal(output_flavors(items, OUT_NAME, NOW, &b, &err), 0);
 	assert_string_equal(buf_str(&b), "devserverflavor.devserver.io/cpu-small\n"

@@ -86,6 +86,58 @@ static void test_flavor_two_defaults_is_an_error(void **state)
 	json_free(named);
 }
 
+/* A deprecated flavor's replacedBy: followed (the default too), with the
+ * named flavor kept for the condition; a missing target, a loop and a chain
+ * past FLAVOR_MAX_REDIRECTS are errors that show the chain. */
+static void test_flavor_replaced_by(void **state)
+{
+	struct json *f[8] = {
+		J("{\"metadata\":{\"name\":\"old\"},\"spec\":{\"default\":true,\"replacedBy\":\"new\"}}"),
+		J("{\"metadata\":{\"name\":\"new\"},\"spec\":{}}"),
+		J("{\"metadata\":{\"name\":\"gone\"},\"spec\":{\"replacedBy\":\"nowhere\"}}"),
+		J("{\"metadata\":{\"name\":\"ping\"},\"spec\":{\"replacedBy\":\"pong\"}}"),
+		J("{\"metadata\":{\"name\":\"pong\"},\"spec\":{\"replacedBy\":\"ping\"}}"),
+		J("{\"metadata\":{\"name\":\"c1\"},\"spec\":{\"replacedBy\":\"c2\"}}"),
+		J("{\"metadata\":{\"name\":\"c2\"},\"spec\":{\"replacedBy\":\"c3\"}}"),
+		J("{\"metadata\":{\"name\":\"c3\"},\"spec\":{\"replacedBy\":\"old\"}}"),
+	};
+	const struct json *const *fl = (const struct json *const *)f;
+	struct json *ds;
+	const struct json *named, *out;
+	struct error err;
+
+	ds = J("{\"spec\":{\"flavor\":\"old\"}}");
+	assert_int_equal(flavor_resolve_via(ds, fl, 8, &named, &out, &err), 0);
+	assert_ptr_equal(named, f[0]);
+	assert_ptr_equal(out, f[1]);
+	json_free(ds);
+	/* the default is deprecated too */
+	ds = J("{\"spec\":{}}");
+	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), 0);
+	assert_ptr_equal(out, f[1]);
+	json_free(ds);
+	ds = J("{\"spec\":{\"flavor\":\"gone\"}}");
+	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), ERR_NOT_FOUND);
+	assert_string_equal(err.msg, "DevServerFlavor \"nowhere\" not found (replacedBy: gone -> nowhere)");
+	json_free(ds);
+	ds = J("{\"spec\":{\"flavor\":\"ping\"}}");
+	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), ERR_INVALID);
+	assert_string_equal(err.msg, "DevServerFlavor replacedBy loop: ping -> pong -> ping");
+	json_free(ds);
+	/* c1 -> c2 -> c3 -> old -> new: four redirects are allowed */
+	ds = J("{\"spec\":{\"flavor\":\"c1\"}}");
+	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), 0);
+	assert_ptr_equal(out, f[1]);
+	/* a fifth is not */
+	json_object_set_take(json_get(f[1], "spec"), "replacedBy", json_new_string("gone"));
+	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), ERR_INVALID);
+	assert_string_equal(err.msg, "DevServerFlavor replacedBy chain longer than 4: "
+				     "c1 -> c2 -> c3 -> old -> new -> gone");
+	json_free(ds);
+	for (int i = 0; i < 8; i++)
+		json_free(f[i]);
+}
+
 static const char *flavor_condition(const struct json *st, const char *field)
 {
 	const struct json *c = json_get(st, "conditions")->u.arr.items[0];
@@ -262,6 +314,16 @@ static void test_status_running_from_observed_deployment(void **state)
 	assert_int_equal(json_get_int(st, "observedGeneration", 0), 3);
 	assert_string_equal(json_get_string(json_get(st, "ssh"), "service"), "box-ssh");
 	assert_string_equal(json_get_string(json_get(st, "policy"), "revision"), "abc123");
+	assert_string_equal(json_get_string(st, "flavor"), "cpu-small");
+	assert_string_equal(cond_field(st, "FlavorResolved", "reason"), "Resolved");
+	json_free(st);
+	/* through a deprecated flavor: still resolved, and it says so */
+	in.flavor_replaced = "cpu-old";
+	st = status_compute(&in);
+	assert_string_equal(cond_status(st, "FlavorResolved"), "True");
+	assert_string_equal(cond_field(st, "FlavorResolved", "reason"), "Replaced");
+	assert_string_equal(cond_field(st, "FlavorResolved", "message"),
+			    "cpu-small (DevServerFlavor cpu-old is deprecated and replaced by it)");
 	assert_string_equal(json_get_string(st, "flavor"), "cpu-small");
 	json_free(st);
 	json_free(ds);
@@ -706,6 +768,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flavor_by_name_and_default),
 		cmocka_unit_test(test_flavor_two_defaults_is_an_error),
+		cmocka_unit_test(test_flavor_replaced_by),
 		cmocka_unit_test(test_flavor_status_default_conflict),
 		cmocka_unit_test(test_lifecycle_ttl_sources_and_cap),
 		cmocka_unit_test(test_lifecycle_bad_input),

@@ -8,6 +8,8 @@
 #   - the user's own spec change applies at once, with what waited
 #   - a stopped DevServer takes a flavor change at once; restart refuses it
 #   - a flavor with rollout: Immediate is applied at once
+#   - a deprecated flavor (replacedBy): new DevServers get the replacement
+#     at once, running ones at their restart
 # Prints how long a restart took to reach the Deployment.
 . "$(dirname "$0")/lib/common.sh"
 install_crds
@@ -120,6 +122,32 @@ check "and available" wait_until 30 available now
 flavor "$f-now" 250m '  rollout: Immediate'
 check "rollout Immediate: a flavor change applies at once" wait_until 30 cpu_is now 250m
 check "rollout Immediate: nothing pending" no_pending now
+# 8. a deprecated flavor: new DevServers get its replacement, running ones at restart
+flavor "$f-old" 100m
+check "create legacy on the old flavor" dc create legacy --flavor "$f-old" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub" -o name
+check "legacy is Running" wait_until 60 running legacy
+check "and available" wait_until 30 available legacy
+flavor "$f-new" 150m
+flavor "$f-old" 100m "  replacedBy: $f-new"
+check "legacy: the move to the replacement waits for a restart" \
+  wait_until 30 pending_has legacy "flavor $f-old/[0-9]* -> $f-new/[0-9]*"
+check "legacy: its pod template is kept" cpu_is legacy 100m
+check "legacy: FlavorResolved says the flavor is replaced" wait_until 30 jp_is devserver legacy \
+  '{.status.conditions[?(@.type=="FlavorResolved")].reason}' Replaced
+check "create fresh on the old flavor" dc create fresh --flavor "$f-old" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub" -o name
+check "fresh gets the replacement at once" wait_until 30 cpu_is fresh 150m
+check "fresh: status.flavor is the replacement" wait_until 30 jp_is devserver fresh '{.status.flavor}' "$f-new"
+check "devctl restart legacy" dc restart legacy -o name
+check "legacy moves to the replacement on restart" wait_until 30 cpu_is legacy 150m
+check "legacy: status.flavor is the replacement" wait_until 30 jp_is devserver legacy '{.status.flavor}' "$f-new"
+check "legacy: nothing pending" wait_until 30 no_pending legacy
+check "fresh is available" wait_until 60 available fresh
+flavor "$f-new" 175m '  rollout: Immediate'
+check "...(fresh names $f-old, uses $f-new; the old flavor's rollout decides: held)" \
+  wait_until 30 pending_has fresh "flavor $f-new changed"
+check "the CRD refuses a flavor replaced by itself" bash -c \
+  "! kubectl patch devserverflavor $f-new --type=merge -p '{\"spec\":{\"replacedBy\":\"$f-new\"}}' 2>$tmp/self.err; grep -q 'must name another flavor' $tmp/self.err"
+
 bad_rollout() {
   kubectl apply -f - 2>&1 <<YAML
 apiVersion: devserver.io/v1
