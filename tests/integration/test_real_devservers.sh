@@ -8,8 +8,8 @@
 #     sshd presents), a changed key is refused by devctl, a server with
 #     another key is refused by ssh;
 #   - plain `ssh` through the `devctl ssh-config` entry;
-#   - a file written in a persistent home survives a pod deletion and a
-#     stop/start;
+#   - a file written in a persistent home survives a pod deletion, a
+#     stop/start and a devctl restart;
 #   - an image that does not exist is ImagePullBackOff in the status, a
 #     container that exits is CrashLoopBackOff;
 #   - `devctl logs` shows sshd's log.
@@ -150,6 +150,12 @@ check "no pod while stopped" wait_until 120 bash -c "[ -z \"\$(kubectl -n $ns ge
 check "start" dc start box-home
 check "it is Running again" dc wait box-home --for=ready --timeout 180s
 check "the file survived stop/start" bash -c "[ \"\$('$devctl' -n $ns ssh box-home -i $tmp/id -- cat keep.txt)\" = persisted ]"
+old_pod=$(pod_of box-home)
+t0=$(date +%s%N)
+check "devctl restart" dc restart box-home
+check "after devctl restart a new pod serves ssh" wait_until 180 new_pod_ready
+echo "     devctl restart -> ssh works again: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+check "the file survived devctl restart" bash -c "[ \"\$('$devctl' -n $ns ssh box-home -i $tmp/id -- cat keep.txt)\" = persisted ]"
 
 # --- 5. what goes wrong is in the status ---------------------------------------
 create box-noimage --image localhost/devserver/does-not-exist:1
