@@ -93,7 +93,7 @@ can() { kubectl auth can-i "${as_sa[@]}" "$@" >/dev/null 2>&1; }
 for what in "patch deployments -n default" "create configmaps -n default" "get configmaps -n default" \
             "create secrets -n default" "patch devservers.devserver.io --subresource=status -n default" \
             "delete devservers.devserver.io -n default" "patch devservers.devserver.io -n default" \
-            "watch pods -n default" "get pods/log -n default" "create events -n default" \
+            "watch pods -n default" "get pods --subresource=log -n default" "create events -n default" \
             "patch configmaps/devserver-policy -n $sys_ns" "create leases.coordination.k8s.io -n $sys_ns" \
             "update leases.coordination.k8s.io/devserver-operator -n $sys_ns"; do
   check "the ServiceAccount may $what" can $what

@@ -23,7 +23,7 @@ f=t-$$
 user=hostile-user-$$
 tmp=$(mktemp -d)
 restore_crds() { kubectl apply --server-side --force-conflicts -f "$root/crds/" >/dev/null 2>&1 || true; }
-trap 'stop_operator; restore_crds; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1;
+trap 'set +e; stop_operator; restore_crds; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1;
       kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 rss_limit_kib=$((96 * 1024))
 

@@ -26,7 +26,7 @@ kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
 operator_ns=$ns
 f=t-$$
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
 devctl="$bin_dir/devctl"
 export HOME=$tmp      # devctl's known_hosts and ssh's files live here, nowhere else
 export DEVSERVER_OPERATOR_NAMESPACE=$ns DEVSERVER_POLICY_CONFIGMAP=policy
