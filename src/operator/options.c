@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "core/duration.h"
+#include "kube/selector.h"
 
 enum option_kind { OPT_STRING, OPT_NAMESPACES, OPT_INT, OPT_DURATION, OPT_LEVEL, OPT_FORMAT, OPT_FLAG,
-		   OPT_ROLLOUT };
+		   OPT_ROLLOUT, OPT_ONOFF };
 
 struct option_def {
 	const char *flag;     /* without the leading "--" */
@@ -28,7 +29,13 @@ static const struct option_def option_defs[] = {
 	  "kubeconfig file (default: in-cluster config, then $KUBECONFIG, ~/.kube/config)" },
 	{ "context", "DEVSERVER_CONTEXT", OPT_STRING, OFF(context), 0, 0, "kubeconfig context" },
 	{ "namespace", "DEVSERVER_NAMESPACES", OPT_NAMESPACES, OFF(namespaces), 0, 0,
-	  "watch only this namespace (default: all namespaces)" },
+	  "reconcile DevServers only in this namespace; repeat for several (default: all namespaces)" },
+	{ "namespace-selector", "DEVSERVER_NAMESPACE_SELECTOR", OPT_STRING, OFF(namespace_selector), 0, 0,
+	  "also reconcile DevServers in the Namespaces this label selector matches, e.g. "
+	  "devserver.io/managed=true (watches cluster-wide)" },
+	{ "users", "DEVSERVER_USERS", OPT_ONOFF, OFF(users), 0, 0,
+	  "on: give each DevServerUser a namespace, a ServiceAccount and a RoleBinding; off: ignore "
+	  "DevServerUsers (for clusters without that CRD) (default on)" },
 	{ "operator-namespace", "POD_NAMESPACE", OPT_STRING, OFF(operator_namespace), 0, 0,
 	  "namespace of the policy ConfigMap and lease (default " OPTIONS_DEFAULT_OPERATOR_NAMESPACE ")" },
 	{ "policy-configmap", "DEVSERVER_POLICY_CONFIGMAP", OPT_STRING, OFF(policy_configmap), 0, 0,
@@ -74,6 +81,14 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 	case OPT_STRING:
 		if (!*value)
 			return error_set(err, ERR_INVALID, "%s: empty value", source);
+		if (field == (char *)&o->namespace_selector) {
+			struct selector sel;
+			struct error serr;
+
+			if (selector_parse(&sel, value, &serr) < 0)
+				return error_set(err, ERR_INVALID, "%s: %s", source, serr.msg);
+			selector_cleanup(&sel);
+		}
 		*(const char **)field = value;
 		return 0;
 	case OPT_NAMESPACES: {
@@ -129,6 +144,14 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 		else
 			return error_set(err, ERR_INVALID, "%s: want on-restart or immediate, got \"%s\"", source, value);
 		return 0;
+	case OPT_ONOFF:
+		if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "off") == 0 || strcmp(value, "false") == 0)
+			*(bool *)field = false;
+		else
+			return error_set(err, ERR_INVALID, "%s: want on or off, got \"%s\"", source, value);
+		return 0;
 	case OPT_FLAG:
 		/* a flag has no value; its environment twin says true or false */
 		if (!*value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
@@ -157,6 +180,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->resync_s = OPTIONS_DEFAULT_RESYNC_S;
 	o->expiry_warning_s = OPTIONS_DEFAULT_EXPIRY_WARNING_S;
 	o->hold_restarts = true;
+	o->users = true;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;
 	o->health_addr = OPTIONS_DEFAULT_HEALTH_ADDR;
 	o->log_level = LOG_INFO;

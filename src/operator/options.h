@@ -30,6 +30,8 @@ struct operator_options {
 	const char *context;
 	char namespaces[OPTIONS_MAX_NAMESPACES][64];   /* watched; none = all */
 	int namespace_count;
+	const char *namespace_selector;       /* Namespaces whose DevServers are ours too (scope.h) */
+	bool users;                           /* reconcile DevServerUsers (users.h); default on */
 	const char *operator_namespace;       /* policy ConfigMap, Events about it, Lease */
 	const char *policy_configmap;
 	const char *default_image;

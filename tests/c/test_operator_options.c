@@ -106,12 +106,35 @@ static void test_options_errors(void **state)
 	assert_false(o.hold_restarts);
 }
 
+static void test_options_scope_and_users(void **state)
+{
+	static const char *const env[] = { "DEVSERVER_NAMESPACES", "a,b", "DEVSERVER_USERS", "off", NULL };
+	struct operator_options o;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(parse(&o, &err, NULL, NULL), 0);
+	assert_true(o.users);
+	assert_null(o.namespace_selector);
+	assert_int_equal(parse(&o, &err, env, "--namespace-selector", "devserver.io/managed=true", NULL), 0);
+	assert_int_equal(o.namespace_count, 2);
+	assert_false(o.users);
+	assert_string_equal(o.namespace_selector, "devserver.io/managed=true");
+	assert_int_equal(parse(&o, &err, NULL, "--users", "maybe", NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "want on or off"));
+	assert_int_equal(parse(&o, &err, NULL, "--namespace-selector", "a in (", NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "--namespace-selector"));
+	assert_int_equal(parse(&o, &err, NULL, "--users=on", NULL), 0);
+	assert_true(o.users);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options_defaults),
 		cmocka_unit_test(test_options_flags_and_env),
 		cmocka_unit_test(test_options_errors),
+		cmocka_unit_test(test_options_scope_and_users),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
