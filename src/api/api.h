@@ -7,6 +7,9 @@
 #ifndef DEVSERVER_API_API_H
 #define DEVSERVER_API_API_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* Why spec.stopped is true when the operator set it: "idle" (idle
  * shutdown). Absent: the user stopped it. devctl start and stop clear it. */
 #define API_ANNOTATION_STOPPED_BY "devserver.io/stopped-by"
@@ -16,5 +19,45 @@
  * DevServer; the operator copies it onto the pod template, which makes a new
  * pod, and applies any change it held back. */
 #define API_ANNOTATION_RESTART "devserver.io/restart"
+
+/* DevServerUser (docs/users.md): the operator gives each user the namespace
+ * API_USER_NAMESPACE_PREFIX + their username in lower case, labelled
+ * API_LABEL_USER=<username> and API_LABEL_USER_MANAGED=true (the
+ * predecessor's labels, kept so its namespaces are adopted), and annotated
+ * with the DevServerUser's name. devctl, given no namespace, looks the user
+ * up by username and falls back to the same rule. */
+#define API_USER_NAMESPACE_PREFIX "dev-"
+#define API_LABEL_USER "devserver.io/user"
+#define API_LABEL_USER_MANAGED "devserver.io/managed"
+#define API_ANNOTATION_USER_OBJECT "devserver.io/devserveruser"
+#define API_USER_ROLE "devserver-user"          /* ClusterRole and RoleBinding */
+#define API_USER_SA_SUFFIX "-sa"
+#define API_USERNAME_MAX 59                     /* "dev-" + 59 = a DNS label */
+
+/* The namespace of username: API_USER_NAMESPACE_PREFIX + username in lower
+ * case. False when username is no DNS label of at most API_USERNAME_MAX
+ * characters, or out (size bytes) cannot hold the name. */
+static inline bool api_user_namespace(const char *username, char *out, size_t size)
+{
+	size_t n = 0, plen = sizeof(API_USER_NAMESPACE_PREFIX) - 1;
+
+	while (username && username[n])
+		n++;
+	if (n == 0 || n > API_USERNAME_MAX || plen + n + 1 > size)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = username[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+
+		if (!alnum && !(ch == '-' && i > 0 && i + 1 < n))
+			return false;
+	}
+	for (size_t i = 0; i < plen; i++)
+		out[i] = API_USER_NAMESPACE_PREFIX[i];
+	for (size_t i = 0; i < n; i++)
+		out[plen + i] = username[i] >= 'A' && username[i] <= 'Z' ? (char)(username[i] - 'A' + 'a') : username[i];
+	out[plen + n] = '\0';
+	return true;
+}
 
 #endif

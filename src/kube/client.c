@@ -29,6 +29,10 @@
 static const struct kube_resource kube_builtin[] = {
 	{"devserver.io", "v1", "DevServer", "devservers", true},
 	{"devserver.io", "v1", "DevServerFlavor", "devserverflavors", false},
+	{"devserver.io", "v1", "DevServerUser", "devserverusers", false},
+	{"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true},
+	{"authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false},
+	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false},
 	{"apps", "v1", "Deployment", "deployments", true},
 	{"apps", "v1", "StatefulSet", "statefulsets", true},
 	{"", "v1", "Service", "services", true},

@@ -38,6 +38,7 @@
 #include "operator/memtrim.h"
 #include "operator/projection.h"
 #include "operator/skipped.h"
+#include "operator/users.h"
 
 #define CONTROLLER_LOOP_MAX_WAIT_MS 250   /* how soon a stop request is seen */
 #define CONTROLLER_SYNC_LOG_MS 10000      /* remind the log while caches sync */
@@ -227,6 +228,102 @@ static void on_policy_delete(void *ud, const struct json *obj)
 	policy_source_changed(ud, NULL);
 }
 
+/* --- users and namespaces ----------------------------------------------------- */
+
+static void enqueue_user_named(struct controller *c, const char *name)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+
+	if (!name || !*name || strlen(USERS_KEY_PREFIX) + strlen(name) >= sizeof(key))
+		return;
+	snprintf(key, sizeof(key), "%s%s", USERS_KEY_PREFIX, name);
+	queue_add(c->queue, key);
+}
+
+static void on_user_add(void *ud, const struct json *obj)
+{
+	enqueue_user_named(ud, json_get_string(json_get(obj, "metadata"), "name"));
+}
+
+/* our own status writes do not enqueue: only a spec (generation) change */
+static void on_user_update(void *ud, const struct json *o, const struct json *obj)
+{
+	if (json_get_int(json_get(o, "metadata"), "generation", -1) ==
+	    json_get_int(json_get(obj, "metadata"), "generation", -2))
+		return;
+	on_user_add(ud, obj);
+}
+
+/* A user's ServiceAccount or RoleBinding changed or went: its user looks. */
+static void on_user_rbac(void *ud, const struct json *obj)
+{
+	enqueue_user_named(ud, json_get_string(json_path(obj, "metadata", "annotations", NULL),
+					       API_ANNOTATION_USER_OBJECT));
+}
+
+static void on_user_rbac_update(void *ud, const struct json *o, const struct json *obj)
+{
+	on_user_rbac(ud, obj);
+}
+
+/* Every DevServer in ns: the namespace may have entered or left the scope. */
+static void enqueue_namespace_devservers(struct controller *c, const char *ns)
+{
+	const struct json **servers = NULL;
+	size_t n = ns ? cache_list(&c->devservers.cache, ns, NULL, &servers) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		enqueue_object(c, servers[i]);
+	free(servers);
+}
+
+static void on_namespace_add(void *ud, const struct json *obj)
+{
+	struct controller *c = ud;
+
+	if (c->opt.users) /* a namespace of a user: is it still theirs? */
+		on_user_rbac(c, obj);
+	if (ns_scope_needs_namespaces(&c->scope))
+		enqueue_namespace_devservers(c, json_get_string(json_get(obj, "metadata"), "name"));
+}
+
+static void on_namespace_update(void *ud, const struct json *o, const struct json *obj)
+{
+	if (json_equal(json_path(o, "metadata", "labels", NULL), json_path(obj, "metadata", "labels", NULL)) &&
+	    json_equal(json_path(o, "metadata", "annotations", NULL),
+		       json_path(obj, "metadata", "annotations", NULL)))
+		return;
+	on_namespace_add(ud, obj);
+}
+
+/* Whether the DevServer key "ns/name" is in this operator's scope. */
+static bool controller_in_scope(struct controller *c, const char *key)
+{
+	char ns[64];
+	const char *slash = strchr(key, '/');
+	const struct json *nsobj;
+
+	if (!slash || (size_t)(slash - key) >= sizeof(ns))
+		return false;
+	memcpy(ns, key, (size_t)(slash - key));
+	ns[slash - key] = '\0';
+	nsobj = c->namespaces.started ? cache_get(&c->namespaces.cache, NULL, ns) : NULL;
+	return ns_scope_contains(&c->scope, ns, json_path(nsobj, "metadata", "labels", NULL));
+}
+
+/* Hands a key from the queue to its reconciler. */
+static void controller_dispatch(struct controller *c, const char *key)
+{
+	if (strncmp(key, USERS_KEY_PREFIX, strlen(USERS_KEY_PREFIX)) == 0) {
+		user_reconcile_start(c, key);
+	} else if (!controller_in_scope(c, key)) {
+		queue_forget(c->queue, key); /* not ours (scope.h): left alone */
+		queue_done(c->queue, key);
+	} else {
+		reconcile_start(c, key);
+	}
+}
+
 void controller_enqueue_all_paced(struct controller *c)
 {
 	const struct json **servers = NULL;
@@ -318,9 +415,12 @@ static void informer_cleanup(struct informer *inf)
 	do {                                                                     \
 		struct informer *all_[] = { &(c)->devservers, &(c)->flavors, &(c)->nodes, &(c)->pods, \
 			&(c)->children[0], &(c)->children[1], &(c)->children[2],   \
-			&(c)->children[3], &(c)->children[4], &(c)->policy_cm };    \
+			&(c)->children[3], &(c)->children[4], &(c)->policy_cm,     \
+			&(c)->users, &(c)->namespaces, &(c)->user_sas, &(c)->user_rbs }; \
 		for (size_t i_ = 0; i_ < sizeof(all_) / sizeof(all_[0]); i_++) {  \
 			struct informer *inf = all_[i_];                          \
+			if (!inf->started)                                        \
+				continue;                                         \
 			body                                                      \
 		}                                                                 \
 	} while (0)
@@ -341,20 +441,31 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		.backoff_base_ms = QUEUE_DEFAULT_BACKOFF_BASE_MS,
 		.backoff_max_ms = QUEUE_DEFAULT_BACKOFF_MAX_MS,
 	};
-	const char *ns = opt->namespace_count ? opt->namespaces[0] : NULL;
+	const char *ns;
 	const char *managed = MANAGED_BY_LABEL "=" MANAGED_BY_VALUE;
 	char policy_field[128];
 	int rc;
 
 	*out = NULL;
 	c->opt = *opt;
-	if (opt->namespace_count > 1) {
-		free(c);
-		return error_set(err, ERR_INVALID, "watching several namespaces is not supported yet: "
-				 "give one --namespace, or none for all");
+	{
+		const char *names[OPTIONS_MAX_NAMESPACES];
+		char what[512];
+
+		for (int i = 0; i < opt->namespace_count; i++)
+			names[i] = c->opt.namespaces[i];
+		rc = ns_scope_init(&c->scope, names, (size_t)opt->namespace_count, opt->namespace_selector, err);
+		if (rc < 0) {
+			free(c);
+			return rc;
+		}
+		ns = ns_scope_watch_namespace(&c->scope);
+		ns_scope_describe(&c->scope, what, sizeof(what));
+		log_msg(LOG_INFO, "reconciling DevServers", "in", what, NULL);
 	}
 	rc = kube_config_load(&c->cfg, &ko, err);
 	if (rc < 0) {
+		ns_scope_cleanup(&c->scope);
 		free(c);
 		return rc;
 	}
@@ -362,6 +473,7 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	rc = kube_client_init(&c->client, &c->cfg, err);
 	if (rc < 0) {
 		kube_config_cleanup(&c->cfg);
+		ns_scope_cleanup(&c->scope);
 		free(c);
 		return rc;
 	}
@@ -418,6 +530,33 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 				    opt->operator_namespace, NULL, policy_field, &policy_h, err);
 	if (rc == 0)
 		cache_set_transform(&c->policy_cm.cache, projection_policy_configmap);
+	if (rc == 0 && opt->users) {
+		const struct cache_handlers user_h = { on_user_add, on_user_update, on_user_add, c };
+		const struct cache_handlers rbac_h = { on_user_rbac, on_user_rbac_update, on_user_rbac, c };
+
+		rc = informer_setup(c, &c->users, "devserverusers", "devserver.io/v1", "DevServerUser", NULL,
+				    NULL, NULL, &user_h, err);
+		if (rc == 0) {
+			cache_set_transform(&c->users.cache, projection_user);
+			rc = informer_setup(c, &c->user_sas, "user serviceaccounts", "v1", "ServiceAccount", NULL,
+					    managed, NULL, &rbac_h, err);
+		}
+		if (rc == 0) {
+			cache_set_transform(&c->user_sas.cache, projection_user_rbac);
+			rc = informer_setup(c, &c->user_rbs, "user rolebindings", "rbac.authorization.k8s.io/v1",
+					    "RoleBinding", NULL, managed, NULL, &rbac_h, err);
+		}
+		if (rc == 0)
+			cache_set_transform(&c->user_rbs.cache, projection_user_rbac);
+	}
+	if (rc == 0 && (opt->users || ns_scope_needs_namespaces(&c->scope))) {
+		const struct cache_handlers ns_h = { on_namespace_add, on_namespace_update, on_namespace_add, c };
+
+		rc = informer_setup(c, &c->namespaces, "namespaces", "v1", "Namespace", NULL, NULL, NULL,
+				    &ns_h, err);
+		if (rc == 0)
+			cache_set_transform(&c->namespaces.cache, projection_namespace);
+	}
 	if (rc == 0 && opt->leader_elect) {
 		char id[320], host[256] = "unknown";
 
@@ -449,6 +588,7 @@ void controller_free(struct controller *c)
 	events_free(c->events);
 	queue_free(c->queue);
 	idle_tracker_free(c->idle);
+	ns_scope_cleanup(&c->scope);
 	kube_client_cleanup(&c->client);
 	kube_config_cleanup(&c->cfg);
 	free(c);
@@ -590,7 +730,7 @@ int controller_run(struct controller *c, struct error *err)
 			if (c->flavors_dirty && controller_may_reconcile(c))
 				flavor_status_sync(c);
 			while (!c->stop && controller_may_reconcile(c) && (key = queue_get(c->queue, now)))
-				reconcile_start(c, key);
+				controller_dispatch(c, key);
 		}
 		wait = CONTROLLER_LOOP_MAX_WAIT_MS;
 		due = queue_next_due_ms(c->queue);

@@ -19,6 +19,7 @@
 #include "operator/leader.h"
 #include "operator/metrics.h"
 #include "operator/options.h"
+#include "operator/scope.h"
 #include "policy/engine.h"
 
 #include "policy/validate.h"
@@ -59,6 +60,13 @@ struct controller {
 	struct informer pods;
 	struct informer children[CHILD_KIND_COUNT];
 	struct informer policy_cm;
+	/* DevServerUsers (users.h), with --users on; Namespaces also for a
+	 * --namespace-selector. Unstarted informers are skipped everywhere. */
+	struct informer users;
+	struct informer namespaces;        /* projections: name, labels, annotations */
+	struct informer user_sas;          /* label-selected ServiceAccounts */
+	struct informer user_rbs;          /* label-selected RoleBindings */
+	struct ns_scope scope;             /* whose DevServers are ours (scope.h) */
 	struct queue *queue;
 	struct idle_tracker *idle;         /* when each DevServer's activity is read next */
 	struct events *events;
@@ -83,6 +91,11 @@ void reconcile_start(struct controller *c, const char *key);
 /* The informer caching objects of this apiVersion/kind, or NULL. */
 struct informer *controller_child_informer(struct controller *c, const char *api_version,
 					   const char *kind);
+
+/* user_reconcile.c */
+/* Starts reconciling a DevServerUser's key (USERS_KEY_PREFIX + name); ends
+ * with queue_done like reconcile_start. */
+void user_reconcile_start(struct controller *c, const char *key);
 
 /* policy_source.c */
 int policy_source_init(struct controller *c, struct error *err);

@@ -18,7 +18,7 @@
 #define METRICS_RECONCILE_BUCKETS 12
 #define METRICS_RENDER_BUCKETS 10
 #define METRICS_VERBS 5          /* GET POST PUT PATCH DELETE */
-#define METRICS_CACHES 12        /* informers whose caches are reported */
+#define METRICS_CACHES 16        /* informers whose caches are reported */
 #define METRICS_CACHE_NAME_BYTES 32
 
 /* One informer's cache, for devserver_cache_* and devserver_objects_skipped*. */

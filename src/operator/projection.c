@@ -66,6 +66,34 @@ void projection_flavor(struct json *obj)
 	projection_devserver(obj); /* the same reads: name, generation, spec, status */
 }
 
+void projection_user(struct json *obj)
+{
+	projection_devserver(obj);
+}
+
+void projection_namespace(struct json *obj)
+{
+	static const char *const top[] = { "apiVersion", "kind", "metadata", NULL };
+	static const char *const meta[] = { "name", "uid", "resourceVersion", "deletionTimestamp",
+					    "labels", "annotations", NULL };
+
+	keep_only(obj, top);
+	keep_only(json_get(obj, "metadata"), meta);
+	drop_last_applied(obj);
+}
+
+void projection_user_rbac(struct json *obj)
+{
+	static const char *const top[] = { "apiVersion", "kind", "metadata", "roleRef", "subjects", NULL };
+	static const char *const meta[] = { "name", "namespace", "uid", "resourceVersion",
+					    "deletionTimestamp", "labels", "annotations",
+					    "ownerReferences", NULL };
+
+	keep_only(obj, top);
+	keep_only(json_get(obj, "metadata"), meta);
+	drop_last_applied(obj);
+}
+
 bool projection_owned_by_devserver(const struct json *obj)
 {
 	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);

@@ -19,7 +19,12 @@
  *    is taken by someone else, nothing an attacker can grow;
  *  - pods: what status computation reads (phase, conditions, container
  *    states, node, IP);
- *  - the policy ConfigMap: data and trimmed metadata.
+ *  - the policy ConfigMap: data and trimmed metadata;
+ *  - DevServerUsers: like DevServers;
+ *  - Namespaces: name, uid, resourceVersion, labels and annotations (users.c
+ *    judges ownership by them, scope.c selects by the labels);
+ *  - a user's ServiceAccount and RoleBinding: metadata as for children, and
+ *    a RoleBinding's roleRef and subjects (users.c compares them).
  * Everywhere the annotation kubectl.kubernetes.io/last-applied-configuration
  * (a second copy of the object, written by client-side kubectl apply) is
  * dropped: nothing reads it.
@@ -44,6 +49,10 @@ void projection_child(struct json *obj);
 void projection_secret(struct json *obj);
 void projection_pod(struct json *obj);
 void projection_policy_configmap(struct json *obj);
+void projection_user(struct json *obj);
+void projection_namespace(struct json *obj);
+/* A user's ServiceAccount or RoleBinding. */
+void projection_user_rbac(struct json *obj);
 
 /* True when obj has an ownerReference to a DevServer (devserver.io/v1). */
 bool projection_owned_by_devserver(const struct json *obj);

@@ -80,7 +80,7 @@ check "deploy/crds/ is the same as crds/ (kustomize cannot reach ../crds)" \
 start_ms=$(now_ms)
 check "kubectl apply -k deploy/ succeeds in one run" quiet kubectl apply -k "$root/deploy/" -o name
 check "the CRDs are established" quiet kubectl wait --for=condition=Established --timeout=60s \
-  crd/devservers.devserver.io crd/devserverflavors.devserver.io
+  crd/devservers.devserver.io crd/devserverflavors.devserver.io crd/devserverusers.devserver.io
 check "kubectl apply -k deploy/flavors/ (the default flavors)" quiet kubectl apply -k "$root/deploy/flavors/" -o name
 check "the same objects apply as plain files (-f crds/ -f deploy/manifests/)" \
   quiet kubectl apply -f "$root/crds/" -f "$root/deploy/manifests/" -o name
@@ -95,13 +95,17 @@ for what in "patch deployments -n default" "create configmaps -n default" "get c
             "delete devservers.devserver.io -n default" "patch devservers.devserver.io -n default" \
             "watch pods -n default" "get pods --subresource=log -n default" "create events -n default" \
             "patch configmaps/devserver-policy -n $sys_ns" "create leases.coordination.k8s.io -n $sys_ns" \
-            "update leases.coordination.k8s.io/devserver-operator -n $sys_ns"; do
+            "update leases.coordination.k8s.io/devserver-operator -n $sys_ns" \
+            "watch devserverusers.devserver.io" "bind clusterroles.rbac.authorization.k8s.io/devserver-user" \
+            "create rolebindings.rbac.authorization.k8s.io -n dev-someone"; do
   check "the ServiceAccount may $what" can $what
 done
 for what in "update deployments -n default" "update secrets -n default" "create pods -n default" \
-            "create pods/exec -n default" "update devservers.devserver.io -n default" \
+            "create pods --subresource=exec -n default" "update devservers.devserver.io -n default" \
             "create devserverflavors.devserver.io" "delete nodes" "create leases.coordination.k8s.io -n default" \
-            "create serviceaccounts/token -n $sys_ns" "update leases.coordination.k8s.io/other -n $sys_ns"; do
+            "create serviceaccounts --subresource=token -n $sys_ns" "update leases.coordination.k8s.io/other -n $sys_ns" \
+            "bind clusterroles.rbac.authorization.k8s.io/cluster-admin" "escalate clusterroles.rbac.authorization.k8s.io" \
+            "update devserverusers.devserver.io"; do
   check "the ServiceAccount may not $what" bash -c "! kubectl auth can-i ${as_sa[*]} $what >/dev/null 2>&1"
 done
 
@@ -205,6 +209,6 @@ trap 'rm -rf "$work"' EXIT   # kubectl keeps writing its cache under HOME=$work
 gone_ns() { ! kubectl get namespace "$1" >/dev/null 2>&1; }
 check "the test namespace is gone" wait_until 120 gone_ns "$ns"
 check "devserver-system is gone" wait_until 120 gone_ns "$sys_ns"
-check "no ClusterRole or binding left" bash -c "! kubectl get clusterrole,clusterrolebinding devserver-operator -o name 2>/dev/null | grep -q ."
+check "no ClusterRole or binding left" bash -c "! kubectl get clusterrole,clusterrolebinding -l app.kubernetes.io/part-of=devserver -o name 2>/dev/null | grep -q ."
 check "no flavors of ours left" bash -c "! kubectl get devserverflavors cpu-small cpu-large -o name 2>/dev/null | grep -q ."
 finish

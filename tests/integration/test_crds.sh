@@ -61,7 +61,7 @@ if kubectl apply --server-side --force-conflicts --field-manager="$FIELD_MANAGER
 else
   fail "CRDs applied" "$TMP/out"; echo "$PASSED passed, $FAILED failed"; exit 1
 fi
-for crd in devservers.devserver.io devserverflavors.devserver.io; do
+for crd in devservers.devserver.io devserverflavors.devserver.io devserverusers.devserver.io; do
   # poll: `kubectl wait` errors out while a just-created CRD has no conditions
   if until_ok 60 bash -c "[ \"\$(kubectl get crd/$crd -o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}')\" = True ]" &&
      [[ -z "$(kubectl get "crd/$crd" -o jsonpath='{.status.conditions[?(@.type=="NonStructuralSchema")].status}')" ]]; then

@@ -62,7 +62,7 @@ install_crds() {
 }
 crds_established() {
   local crd
-  for crd in devservers.devserver.io devserverflavors.devserver.io; do
+  for crd in devservers.devserver.io devserverflavors.devserver.io devserverusers.devserver.io; do
     [ "$(kubectl get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
   done
 }
