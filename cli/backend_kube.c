@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "backend.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -35,6 +36,8 @@ static struct {
 	bool ready;
 	struct kube_config cfg;
 	struct kube_client client;
+	bool user_ns_looked_up;
+	char user_ns[64];          /* the caller's DevServerUser namespace, "" if none */
 } conn;
 
 static void backend_close(void)
@@ -66,9 +69,102 @@ static int backend_connect(const struct global_opts *g, struct error *err)
 	return 0;
 }
 
+/* Who the API server says we are (SelfSubjectReview), into out. */
+static bool backend_whoami(char *out, size_t size)
+{
+	struct json *req = json_new_object(), *resp = NULL;
+	struct error err;
+	const char *name;
+	bool ok = false;
+
+	json_object_set_take(req, "apiVersion", json_new_string("authentication.k8s.io/v1"));
+	json_object_set_take(req, "kind", json_new_string("SelfSubjectReview"));
+	if (kube_create(&conn.client, kube_resource_find("authentication.k8s.io/v1", "SelfSubjectReview"), NULL,
+			req, &resp, &err) == 0) {
+		name = json_get_string(json_path(resp, "status", "userInfo", NULL), "username");
+		if (name && *name && strlen(name) < size) {
+			snprintf(out, size, "%s", name);
+			ok = true;
+		}
+	}
+	json_free(req);
+	json_free(resp);
+	return ok;
+}
+
+/* Whether we may list DevServers in ns (SelfSubjectAccessReview). */
+static bool backend_may_list_devservers(const char *ns)
+{
+	struct json *req = json_new_object(), *spec = json_new_object(), *attrs = json_new_object();
+	struct json *resp = NULL;
+	struct error err;
+	bool allowed = false;
+
+	json_object_set_take(req, "apiVersion", json_new_string("authorization.k8s.io/v1"));
+	json_object_set_take(req, "kind", json_new_string("SelfSubjectAccessReview"));
+	json_object_set_take(attrs, "namespace", json_new_string(ns));
+	json_object_set_take(attrs, "verb", json_new_string("list"));
+	json_object_set_take(attrs, "group", json_new_string("devserver.io"));
+	json_object_set_take(attrs, "resource", json_new_string("devservers"));
+	json_object_set_take(spec, "resourceAttributes", attrs);
+	json_object_set_take(req, "spec", spec);
+	if (kube_create(&conn.client, kube_resource_find("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
+			NULL, req, &resp, &err) == 0)
+		allowed = json_get_bool(json_get(resp, "status"), "allowed", false);
+	json_free(req);
+	json_free(resp);
+	return allowed;
+}
+
+/* The caller's namespace from their DevServerUser (docs/users.md): the one
+ * whose spec.username is who the API server says we are; when we may not
+ * read DevServerUsers (developers usually may not), the namespace the
+ * operator's rule gives that username, if we may list DevServers there.
+ * Looked up once per run; "" when there is none. */
+static const char *backend_user_namespace(void)
+{
+	char me[256], ns[64];
+	struct json *list = NULL;
+	struct error err;
+
+	if (conn.user_ns_looked_up)
+		return conn.user_ns;
+	conn.user_ns_looked_up = true;
+	if (!backend_whoami(me, sizeof(me)))
+		return conn.user_ns;
+	if (kube_list(&conn.client, kube_resource_find("devserver.io/v1", "DevServerUser"), NULL, NULL, &list,
+		      &err) == 0) {
+		const struct json *items = json_get(list, "items");
+
+		for (size_t i = 0; items && items->type == JSON_ARRAY && i < items->u.arr.len; i++) {
+			const struct json *u = items->u.arr.items[i];
+			const char *want = json_get_string(json_get(u, "status"), "namespace");
+
+			if (strcmp(json_get_string(json_get(u, "spec"), "username") ?: "", me) != 0)
+				continue;
+			if (want && *want && strlen(want) < sizeof(conn.user_ns))
+				snprintf(conn.user_ns, sizeof(conn.user_ns), "%s", want);
+			else if (api_user_namespace(me, ns, sizeof(ns)))
+				snprintf(conn.user_ns, sizeof(conn.user_ns), "%s", ns);
+			break;
+		}
+		json_free(list);
+		return conn.user_ns;
+	}
+	if (api_user_namespace(me, ns, sizeof(ns)) && backend_may_list_devservers(ns))
+		snprintf(conn.user_ns, sizeof(conn.user_ns), "%s", ns);
+	return conn.user_ns;
+}
+
+/* -n (or the config file's namespace), then the context's, then the
+ * caller's DevServerUser namespace, then "default". */
 static const char *backend_ns(const struct global_opts *g)
 {
-	return g->namespace ? g->namespace : conn.cfg.namespace;
+	if (g->namespace)
+		return g->namespace;
+	if (conn.cfg.namespace_defaulted && *backend_user_namespace())
+		return conn.user_ns;
+	return conn.cfg.namespace;
 }
 
 static const struct kube_resource *res_devservers(void)

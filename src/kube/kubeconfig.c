@@ -824,6 +824,7 @@ int kube_config_load_files(struct kube_config *cfg, const char *paths, const cha
 	cfg->source = mem_strdup(paths);
 	cfg->context = mem_strdup(current);
 	cfg->namespace = mem_strdup(ns && *ns ? ns : "default");
+	cfg->namespace_defaulted = !(ns && *ns);
 	if (!cname || !(cl = kc_find(&set, "clusters", "cluster", cname, &dir))) {
 		rc = error_set(err, ERR_INVALID, "%s: context %s: cluster %s not found", paths, current,
 			       cname ? cname : "(unset)");
@@ -886,6 +887,7 @@ int kube_config_load_in_cluster(struct kube_config *cfg, struct error *err)
 	if (!cfg->namespace || !*cfg->namespace) {
 		free(cfg->namespace);
 		cfg->namespace = mem_strdup("default");
+		cfg->namespace_defaulted = true;
 	}
 	return 0;
 fail:
@@ -926,6 +928,7 @@ int kube_config_load(struct kube_config *cfg, const struct kube_config_options *
 	if (rc == 0 && opt->namespace && *opt->namespace) {
 		free(cfg->namespace);
 		cfg->namespace = mem_strdup(opt->namespace);
+		cfg->namespace_defaulted = false;
 	}
 	return rc;
 }

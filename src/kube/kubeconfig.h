@@ -64,6 +64,7 @@ struct kube_config {
 	char *context;            /* the context used (NULL in-cluster) */
 	char *server;             /* "https://host:port", no trailing '/' */
 	char *namespace;          /* the context's namespace, "default" if unset */
+	bool namespace_defaulted; /* no context, file or option named one */
 	char *tls_server_name;    /* verify the server certificate for this name */
 	bool insecure_skip_tls_verify;
 	struct kube_blob ca;      /* PEM; empty: the system trust store */
