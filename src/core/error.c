@@ -60,6 +60,22 @@ int error_prefix(struct error *err, const char *fmt, ...)
 	return err->code;
 }
 
+enum error_retry error_retry_class(int code)
+{
+	switch (code) {
+	case ERR_RETRY:
+		return ERROR_RETRY_RESEND;
+	case ERR_CONFLICT:
+	case ERR_GONE:
+	case ERR_TIMEOUT:
+	case ERR_UNAUTHORIZED:
+	case ERR_IO:
+		return ERROR_RETRY_LATER;
+	default:
+		return ERROR_RETRY_NEVER;
+	}
+}
+
 const char *error_code_name(int code)
 {
 	switch (code) {

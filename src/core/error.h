@@ -45,6 +45,20 @@ int error_set(struct error *err, int code, const char *fmt, ...)
 int error_prefix(struct error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* What a caller may do about a code, from one table (error.c) that the
+ * HTTP client and the reconcilers share:
+ *  - RESEND: the request itself may be sent again after a pause (network,
+ *    429, 5xx) - the client does that within a call;
+ *  - LATER: this attempt failed, but a later one may succeed without
+ *    anyone changing the object (a conflict, a timeout, a stale read, a
+ *    permission granted later, a local file that comes back) - a
+ *    reconciler backs off and tries again, and logs it as information;
+ *  - NEVER: the input must change first (invalid, too large, a policy
+ *    error, a permanent 4xx) - retried only on the slow backoff, and
+ *    logged as a warning. RESEND implies LATER. */
+enum error_retry { ERROR_RETRY_NEVER, ERROR_RETRY_LATER, ERROR_RETRY_RESEND };
+enum error_retry error_retry_class(int code);
+
 /* Short stable name of a code ("invalid", "retry", ...), for logs and metrics. */
 const char *error_code_name(int code);
 

@@ -39,7 +39,7 @@ int64_t backoff_delay_ms(const struct backoff_policy *p, int retry, backoff_rand
 
 bool backoff_retryable(int code)
 {
-	return code == ERR_RETRY;
+	return error_retry_class(code) == ERROR_RETRY_RESEND;
 }
 
 int64_t backoff_next(const struct backoff_policy *p, int code, int attempts, int64_t retry_after_ms,

@@ -103,8 +103,7 @@ static const struct json *reconcile_current_ds(const struct reconcile_task *t)
 
 static bool reconcile_retryable(int code)
 {
-	return code == ERR_RETRY || code == ERR_CONFLICT || code == ERR_TIMEOUT || code == ERR_GONE ||
-	       code == ERR_UNAUTHORIZED || code == ERR_IO;
+	return error_retry_class(code) >= ERROR_RETRY_LATER;
 }
 
 static void reconcile_end(struct reconcile_task *t)

@@ -49,7 +49,8 @@ static void user_end(struct user_task *t)
 	if (t->worst < 0) {
 		int64_t delay = queue_add_backoff(c->queue, t->key, clock_mono_ms());
 
-		log_printf(LOG_INFO, "reconcile %s: %s; retrying in %" PRId64 " ms", t->key,
+		log_printf(error_retry_class(t->worst) >= ERROR_RETRY_LATER ? LOG_INFO : LOG_WARN,
+			   "reconcile %s: %s; retrying in %" PRId64 " ms", t->key,
 			   error_code_name(t->worst), delay);
 	} else {
 		queue_forget(c->queue, t->key);

@@ -88,6 +88,26 @@ static void test_error_set_and_prefix(void **state)
 	assert_int_equal(error_set(NULL, ERR_RETRY, "x"), ERR_RETRY);
 }
 
+/* One table for both layers: the client resends only transient failures;
+ * a reconciler also retries what may heal by itself. */
+static void test_error_retry_classes(void **state)
+{
+	(void)state;
+	assert_int_equal(error_retry_class(ERR_RETRY), ERROR_RETRY_RESEND);
+	assert_int_equal(error_retry_class(ERR_CONFLICT), ERROR_RETRY_LATER);
+	assert_int_equal(error_retry_class(ERR_GONE), ERROR_RETRY_LATER);
+	assert_int_equal(error_retry_class(ERR_TIMEOUT), ERROR_RETRY_LATER);
+	assert_int_equal(error_retry_class(ERR_UNAUTHORIZED), ERROR_RETRY_LATER);
+	assert_int_equal(error_retry_class(ERR_IO), ERROR_RETRY_LATER);
+	assert_int_equal(error_retry_class(ERR_INVALID), ERROR_RETRY_NEVER);
+	assert_int_equal(error_retry_class(ERR_LIMIT), ERROR_RETRY_NEVER);
+	assert_int_equal(error_retry_class(ERR_NOT_FOUND), ERROR_RETRY_NEVER);
+	assert_int_equal(error_retry_class(ERR_PERMANENT), ERROR_RETRY_NEVER);
+	assert_int_equal(error_retry_class(ERR_POLICY), ERROR_RETRY_NEVER);
+	assert_int_equal(error_retry_class(ERR_OK), ERROR_RETRY_NEVER);
+	assert_int_equal(error_retry_class(-99), ERROR_RETRY_NEVER);
+}
+
 static void test_error_set_may_quote_its_own_message(void **state)
 {
 	struct error err;
@@ -158,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_buf_consume),
 		cmocka_unit_test(test_buf_grows_across_many_appends),
 		cmocka_unit_test(test_error_set_and_prefix),
+		cmocka_unit_test(test_error_retry_classes),
 		cmocka_unit_test(test_error_set_may_quote_its_own_message),
 		cmocka_unit_test(test_error_message_truncates),
 		cmocka_unit_test(test_clock_rfc3339_round_trip),
