@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "bench_devserver.h"
 #include "core/clock.h"
 #include "kube/client.h"
@@ -342,8 +343,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:c:N:f:t:j")) != -1) {
 		switch (opt) {
-		case 'n': n = atoi(optarg); break;
-		case 'c': parallel = atoi(optarg); break;
+		case 'n': n = bench_int_arg("-n", optarg, 1, 1000000); break;
+		case 'c': parallel = bench_int_arg("-c", optarg, 1, 4096); break;
 		case 'N': ns = optarg; break;
 		case 'f': flavor_name = optarg; break;
 		case 't': timeline = optarg; break;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "core/clock.h"
 #include "kube/cache.h"
 #include "kube/client.h"
@@ -167,9 +168,9 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:g:p:k")) != -1) {
 		switch (opt) {
-		case 'n': n = atoi(optarg); break;
-		case 'g': gets = atoi(optarg); break;
-		case 'p': parallel = atoi(optarg); break;
+		case 'n': n = bench_int_arg("-n", optarg, 1, 10000000); break;
+		case 'g': gets = bench_int_arg("-g", optarg, 0, 10000000); break;
+		case 'p': parallel = bench_int_arg("-p", optarg, 1, 4096); break;
 		case 'k': keep = 1; break;
 		default:
 			fprintf(stderr, "usage: kube_bench [-n COUNT] [-g GETS] [-p PARALLEL] [-k]\n");

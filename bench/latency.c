@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "bench_devserver.h"
 #include "core/clock.h"
 #include "kube/client.h"
@@ -345,14 +346,14 @@ int main(int argc, char **argv)
 	optind = 2;
 	while ((opt = getopt(argc, argv, "n:c:N:f:v:T:t:o:s")) != -1) {
 		switch (opt) {
-		case 'n': g.n = atoi(optarg); break;
-		case 'c': parallel = atoi(optarg); break;
+		case 'n': g.n = bench_int_arg("-n", optarg, 1, 1000000); break;
+		case 'c': parallel = bench_int_arg("-c", optarg, 1, 4096); break;
 		case 'N': g.ns = optarg; break;
 		case 'f': flavor = optarg; break;
 		case 'v': g.want_cpu = optarg; break;
-		case 'T': timeout_s = atoi(optarg); break;
+		case 'T': timeout_s = bench_int_arg("-T", optarg, 1, 86400); break;
 		case 't': timeline = optarg; break;
-		case 'o': g.offset = atoi(optarg); break;
+		case 'o': g.offset = bench_int_arg("-o", optarg, 0, 100000000); break;
 		case 's': sequential = 1; parallel = 1; break;
 		default: return 2;
 		}

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_args.h"
 #include "core/clock.h"
 #include "json/json.h"
 #include "policy/bundle.h"
@@ -100,8 +101,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:w:j")) != -1) {
 		switch (opt) {
-		case 'n': n = atoi(optarg); break;
-		case 'w': warmup = atoi(optarg); break;
+		case 'n': n = bench_int_arg("-n", optarg, 1, 100000000); break;
+		case 'w': warmup = bench_int_arg("-w", optarg, 0, 100000000); break;
 		case 'j': as_json = 1; break;
 		default:
 			fprintf(stderr, "usage: bench_render [-n RENDERS] [-w WARMUP] [-j]\n");

@@ -441,7 +441,7 @@ static int backend_log_data(void *ud, const char *data, size_t len, struct error
 	struct backend_log_stream *s = ud;
 
 	if (fwrite(data, 1, len, s->out) != len)
-		return error_set(err, ERR_IO, "writing the log: %s", strerror(errno));
+		return error_set(err, ERR_IO, "writing the log: %s", error_errno_text(errno));
 	fflush(s->out);
 	return 0;
 }
@@ -560,7 +560,7 @@ static int backend_add_fixtures(struct json *data, const char *dir, struct error
 		struct dirent *de;
 
 		if (!d)
-			return error_set(err, ERR_IO, "%s: %s", dir, strerror(errno));
+			return error_set(err, ERR_IO, "%s: %s", dir, error_errno_text(errno));
 		while ((de = readdir(d))) {
 			char path[4096], key[512];
 			struct buf text;

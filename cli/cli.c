@@ -109,7 +109,7 @@ int cli_parse_format(const char *s, unsigned allowed, enum output_format *f,
 		     struct error *err)
 {
 	char list[96] = "";
-	size_t n = 0, k = 0;
+	size_t n = 0, k = 0, used = 0;
 
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		if ((allowed & formats[i].f) && strcmp(s, formats[i].name) == 0) {
@@ -124,8 +124,8 @@ int cli_parse_format(const char *s, unsigned allowed, enum output_format *f,
 		if (!(allowed & formats[i].f))
 			continue;
 		k++;
-		strcat(list, k == 1 ? "" : k == n ? " or " : ", ");
-		strcat(list, formats[i].name);
+		used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0, "%s%s",
+					 k == 1 ? "" : k == n ? " or " : ", ", formats[i].name);
 	}
 	return error_set(err, ERR_INVALID, "-o: invalid output format \"%s\" (use %s)", s, list);
 }

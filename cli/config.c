@@ -43,7 +43,7 @@ int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
 	*text = NULL;
 	*len = 0;
 	if (!f)
-		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
+		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, error_errno_text(errno));
 	data = mem_alloc(max_bytes + 1);
 	n = fread(data, 1, max_bytes + 1, f);
 	if (ferror(f)) {
@@ -51,7 +51,7 @@ int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
 
 		fclose(f);
 		free(data);
-		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, strerror(e));
+		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, error_errno_text(e));
 	}
 	fclose(f);
 	if (n > max_bytes) {

@@ -35,7 +35,7 @@ static int known_hosts_mkdirs(const char *home, char *dir, size_t cap, struct er
 		if (len >= cap)
 			return error_set(err, ERR_LIMIT, "$HOME is too long");
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return error_set(err, ERR_IO, "cannot create \"%s\": %s", dir, strerror(errno));
+			return error_set(err, ERR_IO, "cannot create \"%s\": %s", dir, error_errno_text(errno));
 	}
 	return 0;
 }
@@ -91,14 +91,14 @@ static int known_hosts_write(const char *path, const struct buf *b, struct error
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return error_set(err, ERR_IO, "cannot write next to \"%s\": %s", path, strerror(errno));
+		return error_set(err, ERR_IO, "cannot write next to \"%s\": %s", path, error_errno_text(errno));
 	if (fchmod(fd, 0600) < 0 ||
 	    (b->len && write(fd, b->data, b->len) != (ssize_t)b->len) || fsync(fd) < 0)
-		rc = error_set(err, ERR_IO, "cannot write \"%s\": %s", tmp, strerror(errno));
+		rc = error_set(err, ERR_IO, "cannot write \"%s\": %s", tmp, error_errno_text(errno));
 	if (close(fd) < 0 && rc == 0)
-		rc = error_set(err, ERR_IO, "cannot write \"%s\": %s", tmp, strerror(errno));
+		rc = error_set(err, ERR_IO, "cannot write \"%s\": %s", tmp, error_errno_text(errno));
 	if (rc == 0 && rename(tmp, path) < 0)
-		rc = error_set(err, ERR_IO, "cannot replace \"%s\": %s", path, strerror(errno));
+		rc = error_set(err, ERR_IO, "cannot replace \"%s\": %s", path, error_errno_text(errno));
 	if (rc < 0)
 		unlink(tmp);
 	return rc;
@@ -122,7 +122,7 @@ int known_hosts_pin(const char *path, const char *alias, const char *stale_suffi
 		if (stat(path, &st) == 0)
 			rc = cli_read_file(path, KNOWN_HOSTS_MAX_BYTES, &text, &len, err);
 		else if (errno != ENOENT)
-			rc = error_set(err, ERR_IO, "cannot read \"%s\": %s", path, strerror(errno));
+			rc = error_set(err, ERR_IO, "cannot read \"%s\": %s", path, error_errno_text(errno));
 		if (rc < 0)
 			return rc;
 	}

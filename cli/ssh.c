@@ -192,7 +192,7 @@ static int ssh_forward_start(const struct global_opts *g, const struct ssh_targe
 
 	f->pid = -1;
 	if (pipe(fds) < 0)
-		return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
+		return error_set(err, ERR_IO, "pipe: %s", error_errno_text(errno));
 	/* the pod devctl chose, not service/...: kubectl would pick any pod of
 	 * the selector, a terminating one included */
 	snprintf(target, sizeof(target), "pod/%s", t->pod);
@@ -201,7 +201,7 @@ static int ssh_forward_start(const struct global_opts *g, const struct ssh_targe
 	if (f->pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		return error_set(err, ERR_IO, "fork: %s", strerror(errno));
+		return error_set(err, ERR_IO, "fork: %s", error_errno_text(errno));
 	}
 	if (f->pid == 0) {
 		const char *argv[16];
@@ -227,7 +227,7 @@ static int ssh_forward_start(const struct global_opts *g, const struct ssh_targe
 		argv[n++] = ports;
 		argv[n] = NULL;
 		execvp("kubectl", (char *const *)argv);
-		fprintf(stderr, "devctl: cannot run kubectl: %s\n", strerror(errno));
+		fprintf(stderr, "devctl: cannot run kubectl: %s\n", error_errno_text(errno));
 		_exit(127);
 	}
 	close(fds[1]);
@@ -259,11 +259,11 @@ int ssh_connect(const struct global_opts *g, const struct ssh_target *t, const c
 	child = fork();
 	if (child == 0) {
 		execvp("ssh", (char *const *)a.argv);
-		fprintf(stderr, "devctl: cannot run ssh: %s\n", strerror(errno));
+		fprintf(stderr, "devctl: cannot run ssh: %s\n", error_errno_text(errno));
 		_exit(127);
 	}
 	if (child < 0)
-		rc = error_set(err, ERR_IO, "fork: %s", strerror(errno));
+		rc = error_set(err, ERR_IO, "fork: %s", error_errno_text(errno));
 	else if (waitpid(child, &status, 0) > 0)
 		*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
 	ssh_forward_stop(&f);

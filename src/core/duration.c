@@ -55,7 +55,7 @@ void duration_format(int64_t seconds, char *out)
 
 	out[0] = '\0';
 	if (seconds <= 0) {
-		strcpy(out, "0s");
+		snprintf(out, DURATION_TEXT_BYTES, "0s");
 		return;
 	}
 	if (d)

@@ -60,6 +60,13 @@ int error_prefix(struct error *err, const char *fmt, ...)
 	return err->code;
 }
 
+const char *error_errno_text(int errnum)
+{
+	const char *text = strerrordesc_np(errnum); /* static strings: no shared buffer */
+
+	return text ? text : "unknown error";
+}
+
 enum error_retry error_retry_class(int code)
 {
 	switch (code) {

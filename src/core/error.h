@@ -59,6 +59,11 @@ int error_prefix(struct error *err, const char *fmt, ...)
 enum error_retry { ERROR_RETRY_NEVER, ERROR_RETRY_LATER, ERROR_RETRY_RESEND };
 enum error_retry error_retry_class(int code);
 
+/* The text of an errno value, safe from any thread (strerror is not: it
+ * may share one buffer between threads, and the operator runs a health
+ * thread). Never NULL. */
+const char *error_errno_text(int errnum);
+
 /* Short stable name of a code ("invalid", "retry", ...), for logs and metrics. */
 const char *error_code_name(int code);
 

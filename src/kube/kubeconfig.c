@@ -48,13 +48,13 @@ static int kc_read_file(const char *path, size_t max, struct buf *out, struct er
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return error_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		return error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
 	buf_init(out, max);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			error_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+			error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
 			goto fail;
 		}
 		if (buf_append(out, chunk, (size_t)n) < 0) {
@@ -222,7 +222,7 @@ static int kc_refresh_token_file(struct kube_config *cfg, bool force, struct err
 		/* keep a token we already have: a rotation may be in progress */
 		if (cfg->token)
 			return 0;
-		return error_set(err, ERR_IO, "token file %s: %s", cfg->token_file, strerror(errno));
+		return error_set(err, ERR_IO, "token file %s: %s", cfg->token_file, error_errno_text(errno));
 	}
 	mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	if (!force && cfg->token && mtime_ns == cfg->token_mtime_ns &&
@@ -397,13 +397,13 @@ static int kc_exec_run(struct kube_config *cfg, struct kube_exec *ex, struct err
 	}
 	envp = kc_exec_envp(ex, info);
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
-		rc = error_set(err, ERR_IO, "exec plugin %s: pipe: %s", ex->command, strerror(errno));
+		rc = error_set(err, ERR_IO, "exec plugin %s: pipe: %s", ex->command, error_errno_text(errno));
 		goto out;
 	}
 	ex->runs++;
 	pid = fork();
 	if (pid < 0) {
-		rc = error_set(err, ERR_IO, "exec plugin %s: fork: %s", ex->command, strerror(errno));
+		rc = error_set(err, ERR_IO, "exec plugin %s: fork: %s", ex->command, error_errno_text(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -428,7 +428,7 @@ static int kc_exec_run(struct kube_config *cfg, struct kube_exec *ex, struct err
 		;
 	if (n == (ssize_t)sizeof(child_errno)) {
 		waitpid(pid, &status, 0);
-		rc = error_set(err, ERR_IO, "exec plugin %s: %s%s%s", ex->command, strerror(child_errno),
+		rc = error_set(err, ERR_IO, "exec plugin %s: %s%s%s", ex->command, error_errno_text(child_errno),
 			       ex->install_hint ? "; " : "", ex->install_hint ? ex->install_hint : "");
 		goto out;
 	}

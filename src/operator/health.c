@@ -426,7 +426,7 @@ static int health_listen(const char *addr, int *out_fd, struct error *err)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
 	    listen(fd, HEALTH_LISTEN_BACKLOG) < 0) {
-		rc = error_set(err, ERR_IO, "health address \"%s\": %s", addr, strerror(errno));
+		rc = error_set(err, ERR_IO, "health address \"%s\": %s", addr, error_errno_text(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(res);
@@ -461,7 +461,7 @@ int health_start_with(const char *addr, const struct health_limits *lim, struct 
 							 : ((struct sockaddr_in *)&ss)->sin_port);
 	pthread_mutex_init(&h->mu, NULL);
 	if (pipe2(h->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-		rc = error_set(err, ERR_IO, "health server: pipe: %s", strerror(errno));
+		rc = error_set(err, ERR_IO, "health server: pipe: %s", error_errno_text(errno));
 		goto fail;
 	}
 	if (pthread_create(&h->thread, NULL, health_main, h) != 0) {

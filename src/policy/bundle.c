@@ -293,7 +293,7 @@ static int read_file(const char *fs_path, char **out, size_t *out_len, struct er
 	size_t got;
 
 	if (!f)
-		return error_set(err, ERR_IO, "%s: %s", fs_path, strerror(errno));
+		return error_set(err, ERR_IO, "%s: %s", fs_path, error_errno_text(errno));
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
 		fclose(f);
 		return error_set(err, ERR_IO, "%s: not a regular file", fs_path);
@@ -353,7 +353,7 @@ static int add_dir(struct policy_bundle *b, const char *fs_dir, const char *pref
 		return error_set(err, ERR_LIMIT, "%s: directories nested too deeply", fs_dir);
 	d = opendir(fs_dir);
 	if (!d)
-		return error_set(err, ERR_IO, "%s: %s", fs_dir, strerror(errno));
+		return error_set(err, ERR_IO, "%s: %s", fs_dir, error_errno_text(errno));
 	while (rc == 0 && (ent = readdir(d)) != NULL) {
 		char fs_path[4096], path[POLICY_PATH_MAX_BYTES];
 		struct stat st;

@@ -73,7 +73,7 @@ static int fixture_read(const struct fixture_source *src, const char *name, stru
 	if (!f) {
 		if (errno == ENOENT)
 			return ERR_NOT_FOUND;
-		return error_set(err, ERR_IO, "%s: %s", path, strerror(errno));
+		return error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(out, chunk, n) < 0) {
@@ -193,7 +193,7 @@ int policy_fixture_load_all(const char *root, struct policy_fixture **out, size_
 	*out = NULL;
 	*n = 0;
 	if (!d)
-		return error_set(err, ERR_IO, "%s: %s", root, strerror(errno));
+		return error_set(err, ERR_IO, "%s: %s", root, error_errno_text(errno));
 	while ((de = readdir(d))) {
 		char path[4096];
 		struct stat st;
