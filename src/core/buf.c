@@ -16,6 +16,7 @@ void buf_init(struct buf *b, size_t max_bytes)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max_bytes;
+	b->error = 0;
 }
 
 void buf_cleanup(struct buf *b)
@@ -25,21 +26,30 @@ void buf_cleanup(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->error = 0;
 }
 
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->error = 0;
 	if (b->data)
 		b->data[0] = '\0';
+}
+
+int buf_error(const struct buf *b)
+{
+	return b->error;
 }
 
 static int buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need, cap;
 
+	if (b->error)
+		return b->error;
 	if (extra > b->max - b->len)
-		return ERR_LIMIT;
+		return b->error = ERR_LIMIT;
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -55,8 +65,10 @@ static int buf_reserve(struct buf *b, size_t extra)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (buf_reserve(b, n) < 0)
-		return ERR_LIMIT;
+	int rc = buf_reserve(b, n);
+
+	if (rc < 0)
+		return rc;
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -77,15 +89,17 @@ int buf_append_char(struct buf *b, char c)
 int buf_vappendf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
-	int n;
+	int n, rc;
 
+	if (b->error)
+		return b->error;
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
-		return ERR_INVALID;
-	if (buf_reserve(b, (size_t)n) < 0)
-		return ERR_LIMIT;
+		return b->error = ERR_INVALID;
+	if ((rc = buf_reserve(b, (size_t)n)) < 0)
+		return rc;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 	return 0;
@@ -119,6 +133,7 @@ char *buf_take(struct buf *b)
 
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->error = 0;
 	return s;
 }
 

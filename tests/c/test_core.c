@@ -48,6 +48,30 @@ static void test_buf_ceiling_is_enforced(void **state)
 	buf_cleanup(&b);
 }
 
+/* After one failed append every later one fails, even one that would fit,
+ * so a cut-off text can never look complete; a reset starts over. */
+static void test_buf_errors_are_sticky(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_error(&b), 0);
+	assert_int_equal(buf_append_str(&b, "1234"), 0);
+	assert_int_equal(buf_append_str(&b, "56789"), ERR_LIMIT);
+	assert_int_equal(buf_error(&b), ERR_LIMIT);
+	assert_int_equal(buf_append_str(&b, "5"), ERR_LIMIT);   /* would fit: refused */
+	assert_int_equal(buf_appendf(&b, "%d", 5), ERR_LIMIT);
+	assert_int_equal(buf_append_char(&b, '5'), ERR_LIMIT);
+	assert_string_equal(buf_str(&b), "1234");
+	buf_reset(&b);
+	assert_int_equal(buf_error(&b), 0);
+	assert_int_equal(buf_append_str(&b, "5"), 0);
+	free(buf_take(&b));
+	assert_int_equal(buf_error(&b), 0);
+	buf_cleanup(&b);
+}
+
 static void test_buf_consume(void **state)
 {
 	struct buf b;
@@ -175,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_append_and_take),
 		cmocka_unit_test(test_buf_ceiling_is_enforced),
+		cmocka_unit_test(test_buf_errors_are_sticky),
 		cmocka_unit_test(test_buf_consume),
 		cmocka_unit_test(test_buf_grows_across_many_appends),
 		cmocka_unit_test(test_error_set_and_prefix),
