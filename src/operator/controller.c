@@ -724,7 +724,17 @@ int controller_run(struct controller *c, struct error *err)
 					enqueue_object(c, servers[i]);
 				free(servers);
 				snprintf(count, sizeof(count), "%zu", n);
-				log_msg(LOG_INFO, "resync", "devservers", count, NULL);
+				servers = NULL;
+				n = c->users.started ? cache_list(&c->users.cache, NULL, NULL, &servers) : 0;
+				for (size_t i = 0; i < n; i++)
+					on_user_add(c, servers[i]);
+				free(servers);
+				{
+					char users[24];
+
+					snprintf(users, sizeof(users), "%zu", n);
+					log_msg(LOG_INFO, "resync", "devservers", count, "users", users, NULL);
+				}
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
 			}
 			if (c->flavors_dirty && controller_may_reconcile(c))
