@@ -690,6 +690,7 @@ int controller_run(struct controller *c, struct error *err)
 	while (!c->stop) {
 		int64_t now = clock_mono_ms(), due;
 		const char *key;
+		bool trial_running = false;
 		int wait;
 
 		if (!c->synced) {
@@ -739,6 +740,7 @@ int controller_run(struct controller *c, struct error *err)
 			}
 			if (c->flavors_dirty && controller_may_reconcile(c))
 				flavor_status_sync(c);
+			trial_running = policy_source_step(c);
 			while (!c->stop && controller_may_reconcile(c) && (key = queue_get(c->queue, now)))
 				controller_dispatch(c, key);
 		}
@@ -749,6 +751,8 @@ int controller_run(struct controller *c, struct error *err)
 		if (controller_may_reconcile(c) && queue_ready_len(c->queue) > 0 &&
 		    queue_in_flight(c->queue) < (size_t)c->opt.concurrency)
 			wait = 0;
+		if (trial_running)
+			wait = 0; /* the next slice after this turn's I/O */
 		{
 			uint64_t marks;
 			size_t bytes = controller_cache_bytes(c, &marks);

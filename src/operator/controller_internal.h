@@ -31,6 +31,8 @@
 #define NAME_LABEL POLICY_LABEL_NAME
 #define HOME_LABEL "devserver.io/home"   /* set by the policy on a home PVC */
 
+struct policy_trial;                   /* policy_source.c */
+
 /* One watched resource: its reflector and the cache it feeds. */
 struct informer {
 	const char *what;                  /* for logs: "devservers", "pods", ... */
@@ -72,6 +74,7 @@ struct controller {
 	struct events *events;
 	struct policy_engine *engine;      /* the active policy */
 	struct policy_engine *builtin;     /* compiled from the embedded bundle */
+	struct policy_trial *trial;        /* a candidate policy on trial, or NULL */
 	char policy_rejected[512];         /* last rejection, "" if none */
 	char policy_rejected_revision[32];
 	bool synced;                       /* every informer has listed once */
@@ -100,8 +103,12 @@ void user_reconcile_start(struct controller *c, const char *key);
 /* policy_source.c */
 int policy_source_init(struct controller *c, struct error *err);
 void policy_source_cleanup(struct controller *c);
-/* The policy ConfigMap changed (obj NULL: it was deleted). */
+/* The policy ConfigMap changed (obj NULL: it was deleted): a new version
+ * goes on trial. */
 void policy_source_changed(struct controller *c, const struct json *obj);
+/* Runs one slice of a trial in progress; true while more remains (the loop
+ * then does not sleep). */
+bool policy_source_step(struct controller *c);
 
 /* controller.c */
 /* Enqueues every DevServer, spread over time at opt.policy_rate per second. */

@@ -6,9 +6,13 @@
  * new revision is compiled in a fresh state, must pass the fixtures the
  * ConfigMap bundles (fixture.<case>.<file> keys, see policy/fixture.h), and
  * is trial-rendered against every DevServer in the cache (each with its
- * resolved flavor), within
- * POLICY_TRIAL_BUDGET_MS; it goes live only if it renders, and passes the
- * host's checks, for every DevServer the active policy can render. Otherwise
+ * resolved flavor), within POLICY_TRIAL_BUDGET_MS of rendering; it goes
+ * live only if it renders, and passes the host's checks, for every
+ * DevServer the active policy can render. The trial runs in slices of
+ * POLICY_TRIAL_SLICE_MS between turns of the event loop (policy_source_step),
+ * so while it renders a thousand DevServers the operator goes on
+ * reconciling - new DevServers with the active policy - and answering its
+ * health checks; a newer ConfigMap abandons a trial in progress. Otherwise
  * the active policy keeps serving and the rejection is made visible: a log
  * line, a Warning Event and an annotation on the ConfigMap, and
  * `devctl policy status` (which reads that annotation). Deleting the
@@ -21,6 +25,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "operator/children.h"
 #include "operator/controller_internal.h"
 #include "policy/context.h"
@@ -28,7 +33,31 @@
 #include "policy/bundle.h"
 #include "policy/fixture.h"
 
-#define POLICY_TRIAL_BUDGET_MS 10000
+#define POLICY_TRIAL_BUDGET_MS 10000   /* rendering time a trial may spend, in all */
+#define POLICY_TRIAL_SLICE_MS 20       /* rendering per turn of the event loop */
+
+/* A candidate on trial: the DevServers to render (keys, looked up at each
+ * slice: the cache changes meanwhile) and what the outcome needs. */
+struct policy_trial {
+	struct policy_engine *candidate;
+	char revision[32];
+	struct json *cm;                 /* a copy: Events and the annotation */
+	char (*keys)[CACHE_MAX_KEY_BYTES];
+	size_t nkeys, next;
+	int fixtures, tried;
+	int64_t spent_ns;
+	int64_t started_ms;
+};
+
+static void policy_trial_free(struct policy_trial *t)
+{
+	if (!t)
+		return;
+	policy_engine_free(t->candidate);
+	json_free(t->cm);
+	free(t->keys);
+	free(t);
+}
 #define POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
 
 int policy_source_init(struct controller *c, struct error *err)
@@ -49,6 +78,8 @@ int policy_source_init(struct controller *c, struct error *err)
 
 void policy_source_cleanup(struct controller *c)
 {
+	policy_trial_free(c->trial);
+	c->trial = NULL;
 	if (c->engine != c->builtin)
 		policy_engine_free(c->engine);
 	policy_engine_free(c->builtin);
@@ -140,39 +171,122 @@ static int policy_fixtures(struct controller *c, struct policy_engine *candidate
 	return rc;
 }
 
-/* Trial-renders every DevServer; 0, or ERR_POLICY naming the first one the
- * candidate breaks. */
-static int policy_trial(struct controller *c, struct policy_engine *candidate, int *tried,
-			struct error *err)
+/* Renders the next DevServers of the trial for up to POLICY_TRIAL_SLICE_MS.
+ * 1: more to do; 0: all rendered; <0: ERR_POLICY naming the first DevServer
+ * the candidate breaks, or ERR_TIMEOUT past the budget. */
+static int policy_trial_slice(struct controller *c, struct policy_trial *t, struct error *err)
 {
-	const struct json **servers = NULL, **flavors = NULL;
-	size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
+	const struct json **flavors = NULL;
 	size_t nf = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
-	int64_t deadline = clock_mono_ms() + POLICY_TRIAL_BUDGET_MS;
-	int rc = 0;
+	int64_t slice_end = clock_mono_ns() + (int64_t)POLICY_TRIAL_SLICE_MS * 1000000;
+	int rc = 1;
 
-	*tried = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	while (rc == 1 && t->next < t->nkeys) {
+		const struct json *ds = cache_get_key(&c->devservers.cache, t->keys[t->next]);
 		const struct json *flavor;
 		struct error old_err, new_err;
-		char key[CACHE_MAX_KEY_BYTES];
+		int64_t t0 = clock_mono_ns();
 
-		if (flavor_resolve(servers[i], flavors, nf, &flavor, &old_err) < 0)
-			continue; /* nothing renders it today either */
-		if (policy_trial_one(c, c->engine, servers[i], flavor, &old_err) < 0)
+		t->next++;
+		if (!ds || flavor_resolve(ds, flavors, nf, &flavor, &old_err) < 0)
+			continue; /* gone, or nothing renders it today either */
+		if (policy_trial_one(c, c->engine, ds, flavor, &old_err) < 0)
 			continue; /* the active policy fails it too: not the candidate's fault */
-		(*tried)++;
-		if (policy_trial_one(c, candidate, servers[i], flavor, &new_err) < 0) {
-			cache_key(servers[i], key);
-			rc = error_set(err, ERR_POLICY, "fails on DevServer %s: %s", key, new_err.msg);
-		} else if (clock_mono_ms() > deadline) {
-			rc = error_set(err, ERR_TIMEOUT, "trial render of %zu DevServers exceeded %d ms", n,
+		t->tried++;
+		if (policy_trial_one(c, t->candidate, ds, flavor, &new_err) < 0)
+			rc = error_set(err, ERR_POLICY, "fails on DevServer %s: %s", t->keys[t->next - 1],
+				       new_err.msg);
+		t->spent_ns += clock_mono_ns() - t0;
+		if (rc == 1 && t->spent_ns > (int64_t)POLICY_TRIAL_BUDGET_MS * 1000000)
+			rc = error_set(err, ERR_TIMEOUT, "trial render of %zu DevServers exceeded %d ms", t->nkeys,
 				       POLICY_TRIAL_BUDGET_MS);
-		}
+		if (rc == 1 && clock_mono_ns() >= slice_end)
+			break;
 	}
-	free(servers);
 	free(flavors);
-	return rc;
+	return rc == 1 && t->next >= t->nkeys ? 0 : rc;
+}
+
+/* The candidate failed: the active policy keeps serving, and everyone is told. */
+static void policy_reject(struct controller *c, const struct json *cm, const char *revision,
+			  const struct error *err)
+{
+	char text[768];
+
+	c->m.policy_rejections++;
+	snprintf(c->policy_rejected, sizeof(c->policy_rejected), "%s", err->msg);
+	snprintf(c->policy_rejected_revision, sizeof(c->policy_rejected_revision), "%s",
+		 revision[0] ? revision : "invalid");
+	log_msg(LOG_WARN, "policy rejected; the active one keeps serving",
+		"rejected", c->policy_rejected_revision,
+		"active", policy_engine_revision(c->engine), "reason", err->msg, NULL);
+	events_record(c->events, cm, EVENT_WARNING, "PolicyRejected", err->msg, clock_mono_ms());
+	snprintf(text, sizeof(text), "rejected %s: %s (active: %s)", c->policy_rejected_revision,
+		 err->msg, policy_engine_revision(c->engine));
+	policy_annotate(c, cm, text);
+}
+
+/* The trial passed: the candidate goes live and every DevServer re-renders. */
+static void policy_activate(struct controller *c, struct policy_trial *t)
+{
+	char text[768], ms[24];
+
+	snprintf(ms, sizeof(ms), "%lld", (long long)(clock_mono_ms() - t->started_ms));
+	log_msg(LOG_INFO, "policy activated", "revision", t->revision,
+		"previous", policy_engine_revision(c->engine), "trialMs", ms, NULL);
+	snprintf(text, sizeof(text), "revision %s passed %d bundled fixtures and trial-rendered %d DevServers",
+		 t->revision, t->fixtures, t->tried);
+	events_record(c->events, t->cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
+	if (c->engine != c->builtin)
+		policy_engine_free(c->engine);
+	c->engine = t->candidate;
+	t->candidate = NULL;
+	c->policy_rejected[0] = '\0';
+	c->policy_rejected_revision[0] = '\0';
+	snprintf(text, sizeof(text), "active %s", t->revision);
+	policy_annotate(c, t->cm, text);
+	controller_enqueue_all_paced(c);
+}
+
+bool policy_source_step(struct controller *c)
+{
+	struct policy_trial *t = c->trial;
+	struct error err;
+	int rc;
+
+	if (!t)
+		return false;
+	rc = policy_trial_slice(c, t, &err);
+	if (rc == 1)
+		return true;
+	c->trial = NULL;
+	if (rc < 0)
+		policy_reject(c, t->cm, t->revision, &err);
+	else
+		policy_activate(c, t);
+	policy_trial_free(t);
+	return false;
+}
+
+/* Starts the trial of candidate (taken) against every cached DevServer. */
+static void policy_trial_start(struct controller *c, struct policy_engine *candidate, const char *revision,
+			       const struct json *cm, int fixtures)
+{
+	const struct json **servers = NULL;
+	size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
+	struct policy_trial *t = mem_calloc(1, sizeof(*t));
+
+	t->candidate = candidate;
+	snprintf(t->revision, sizeof(t->revision), "%s", revision);
+	t->cm = json_clone(cm);
+	t->fixtures = fixtures;
+	t->started_ms = clock_mono_ms();
+	t->keys = n ? mem_calloc(n, sizeof(*t->keys)) : NULL;
+	for (size_t i = 0; i < n; i++)
+		if (cache_key(servers[i], t->keys[t->nkeys]))
+			t->nkeys++;
+	free(servers);
+	c->trial = t;
 }
 
 void policy_source_changed(struct controller *c, const struct json *cm)
@@ -180,11 +294,12 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	struct policy_bundle b;
 	struct policy_engine *candidate = NULL;
 	const struct json *data = cm ? json_get(cm, "data") : NULL;
-	char text[768];
 	struct error err;
-	int tried = 0, fixtures = 0, rc;
+	int fixtures = 0, rc;
 
 	if (!cm || !data || data->type != JSON_OBJECT || data->u.obj.len == 0) {
+		policy_trial_free(c->trial); /* a trial of what is gone */
+		c->trial = NULL;
 		if (c->engine != c->builtin) {
 			log_msg(LOG_INFO, "policy ConfigMap gone or empty: back to the built-in policy",
 				"revision", policy_engine_revision(c->builtin), NULL);
@@ -198,6 +313,12 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	rc = policy_bundle_load_embedded(&b, &err);
 	if (rc == 0)
 		rc = policy_bundle_load_configmap(&b, data, &err);
+	if (rc == 0 && c->trial && strcmp(b.revision, c->trial->revision) == 0) {
+		policy_bundle_cleanup(&b);
+		return; /* on trial already */
+	}
+	policy_trial_free(c->trial); /* a newer version replaces the one on trial */
+	c->trial = NULL;
 	if (rc == 0 && strcmp(b.revision, policy_engine_revision(c->engine)) == 0) {
 		policy_bundle_cleanup(&b);
 		return; /* what runs already (for example our own annotation changed the object) */
@@ -210,36 +331,13 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 		rc = policy_engine_new(&b, NULL, &candidate, &err);
 	if (rc == 0)
 		rc = policy_fixtures(c, candidate, data, &fixtures, &err);
-	if (rc == 0)
-		rc = policy_trial(c, candidate, &tried, &err);
 	if (rc < 0) {
-		c->m.policy_rejections++;
-		snprintf(c->policy_rejected, sizeof(c->policy_rejected), "%s", err.msg);
-		snprintf(c->policy_rejected_revision, sizeof(c->policy_rejected_revision), "%s",
-			 b.revision[0] ? b.revision : "invalid");
-		log_msg(LOG_WARN, "policy rejected; the active one keeps serving",
-			"rejected", c->policy_rejected_revision,
-			"active", policy_engine_revision(c->engine), "reason", err.msg, NULL);
-		events_record(c->events, cm, EVENT_WARNING, "PolicyRejected", err.msg, clock_mono_ms());
-		snprintf(text, sizeof(text), "rejected %s: %s (active: %s)", c->policy_rejected_revision,
-			 err.msg, policy_engine_revision(c->engine));
-		policy_annotate(c, cm, text);
+		policy_reject(c, cm, b.revision, &err);
 		policy_engine_free(candidate);
 		policy_bundle_cleanup(&b);
 		return;
 	}
-	log_msg(LOG_INFO, "policy activated", "revision", b.revision,
-		"previous", policy_engine_revision(c->engine), NULL);
-	snprintf(text, sizeof(text), "revision %s passed %d bundled fixtures and trial-rendered %d DevServers",
-		 b.revision, fixtures, tried);
-	events_record(c->events, cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
-	if (c->engine != c->builtin)
-		policy_engine_free(c->engine);
-	c->engine = candidate;
-	c->policy_rejected[0] = '\0';
-	c->policy_rejected_revision[0] = '\0';
-	snprintf(text, sizeof(text), "active %s", b.revision);
-	policy_annotate(c, cm, text);
+	log_msg(LOG_INFO, "policy on trial", "revision", b.revision, NULL);
+	policy_trial_start(c, candidate, b.revision, cm, fixtures);
 	policy_bundle_cleanup(&b);
-	controller_enqueue_all_paced(c);
 }

@@ -108,6 +108,44 @@ YAML
 check "the operator keeps serving new DevServers with the good policy" \
   wait_until 60 jp_is deployment after '{.metadata.labels.example\.com/team}' platform
 
+# A slow policy on trial (each render burns ~10-20 ms) must not hold up the
+# loop: a DevServer created while the trial renders the others is
+# reconciled (with the active policy) before the trial ends - the operator's
+# log shows the order.
+for i in $(seq 1 60); do
+  printf 'apiVersion: devserver.io/v1\nkind: DevServer\nmetadata: {name: load-%d}\nspec: {flavor: %s, image: example.invalid/dev:1}\n---\n' "$i" "$f-small"
+done | kubectl -n "$ns" apply -f - >/dev/null
+check "60 more DevServers are rendered" wait_until 180 bash -c \
+  "[ \$(kubectl -n $ns get deployments -o name | grep -c load-) -eq 60 ]"
+policy_with 'o.metadata.labels = o.metadata.labels or {}; o.metadata.labels["example.com/team"] = "slow"' |
+  sed 's/^function policy.render(ds, flavor, ctx)$/&\n  local burn = 0\n  for i = 1, 1000000 do burn = burn + i end/' > "$tmp/slow.lua"
+trials=$(grep -c "policy on trial" "$operator_log" || true)
+activations=$(grep -c "policy activated" "$operator_log" || true)
+push "$tmp/slow.lua"
+trial_started() { [ "$(grep -c "policy on trial" "$operator_log")" -gt "$trials" ]; }
+trial_ended() { [ "$(grep -c "policy activated" "$operator_log")" -gt "$activations" ]; }
+check "the slow policy goes on trial" wait_until 30 trial_started
+t0=$(now_ms)
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServer
+metadata: {name: during}
+spec: {flavor: $f-small, image: example.invalid/dev:1}
+YAML
+wait_until 60 kubectl -n "$ns" get deployment during && created_ms=$(( $(now_ms) - t0 )) || created_ms=-1
+if wait_until 120 trial_ended; then
+  pass "then the slow policy went live"
+  echo "     trial of 63 DevServers: $(grep "policy activated" "$operator_log" | tail -1 | sed -n 's/.*trialMs=\([0-9]*\).*/\1/p') ms; a DevServer created meanwhile -> Deployment seen by kubectl: ${created_ms} ms"
+else
+  fail "then the slow policy went live"
+  grep -E "policy (rejected|activated)" "$operator_log" | tail -2 | sed 's/^/       /'
+fi
+# the log's order: the new DevServer's first reconcile, then the activation
+check "the DevServer created during the trial was reconciled before the trial ended" \
+  bash -c "[ -n \"\$(grep -n 'host key devserver=$ns/during' '$operator_log')\" ] &&
+           [ \$(grep -n 'host key devserver=$ns/during' '$operator_log' | head -1 | cut -d: -f1) -lt \$(grep -n 'policy activated' '$operator_log' | tail -1 | cut -d: -f1) ]"
+check "and renders the DevServers" wait_until 60 jp_is deployment box '{.metadata.labels.example\.com/team}' slow
+
 kubectl -n "$ns" delete configmap policy >/dev/null
 check "deleting the ConfigMap brings the built-in policy back" \
   wait_until 30 jp_is devserver box '{.status.policy.revision}' "$builtin"
