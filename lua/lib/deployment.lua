@@ -1,7 +1,8 @@
 -- deployment.lua - the Deployment running the development container.
 -- One replica (zero when stopped) with the Recreate strategy: a persistent
 -- home is ReadWriteOnce, so the old pod must be gone before the new one
--- mounts it. The selector uses only the name (selectors are immutable).
+-- mounts it. The selector uses only the name (selectors are immutable); the
+-- pod template adds the predecessor's `app: <name>` (lib/names.lua).
 -- The pod runs as user 1000 with every capability dropped (Pod Security
 -- "restricted"), which a non-root sshd on a port above 1024 needs nothing
 -- more than. The user's image is run as it is: two init containers bring
@@ -151,7 +152,7 @@ function deployment.build(req)
       strategy = { type = "Recreate" },
       selector = { matchLabels = names.selector(req.name) },
       template = {
-        metadata = { labels = names.selector(req.name) },
+        metadata = { labels = names.pod_labels(req.name) },
         spec = pod,
       },
     },
