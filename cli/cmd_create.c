@@ -22,7 +22,7 @@
 #define IMAGE_MAX_BYTES 512
 
 static const struct flag_spec create_flags[] = {
-	{ "name", 0, FLAG_STRING, 0, offsetof(struct create_opts, name_flag), "NAME" },
+	CMD_NAME_FLAG,
 	{ "flavor", 0, FLAG_STRING, 0, offsetof(struct create_opts, flavor), "FLAVOR" },
 	{ "image", 0, FLAG_STRING, 0, offsetof(struct create_opts, image), "IMAGE" },
 	{ "ttl", 0, FLAG_DURATION, 0, offsetof(struct create_opts, ttl), "DURATION" },
@@ -101,9 +101,8 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 	struct create_opts *o = p;
 	struct volume_spec vi, vj;
 
-	if (o->c.nargs == 1 && o->name_flag && strcmp(o->c.args[0], o->name_flag) != 0)
-		return error_set(err, ERR_INVALID, "give the name once, as NAME or --name");
-	o->name = o->c.nargs == 1 ? o->c.args[0] : o->name_flag;
+	/* cli_parse has made --name the argument (CMD_NAME_FLAG) */
+	o->name = o->c.nargs == 1 ? o->c.args[0] : NULL;
 	if (!o->name)
 		return error_set(err, ERR_INVALID, "missing NAME (devctl create NAME [flags])");
 	if (strlen(o->name) > DEVSERVER_NAME_MAX_BYTES || !name_is_dns1035_label(o->name, strlen(o->name)))

@@ -29,8 +29,7 @@
 
 struct create_opts {
 	struct cmd_common c;
-	const char *name_flag;        /* --name, the predecessor's spelling */
-	const char *name;             /* NAME or --name, after check */
+	const char *name;             /* NAME or --name (cmd_common), after check */
 	const char *namespace;        /* -n or the config's; NULL: the context's */
 	const char *flavor, *image, *home_size, *storage_class, *ssh_key_file;
 	struct flag_duration ttl;     /* --ttl / --time */

@@ -14,6 +14,7 @@
 #include "ssh.h"
 
 static const struct flag_spec ssh_flags[] = {
+	CMD_NAME_FLAG,
 	{ "identity-file", 'i', FLAG_STRING, 0, offsetof(struct ssh_opts, identity), "FILE" },
 	{ "tty", 't', FLAG_BOOL, 0, offsetof(struct ssh_opts, tty), NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
@@ -66,6 +67,8 @@ const struct command cmd_ssh = {
 	"same DevServer. The exit status is ssh's.\n"
 	"\n"
 	"Flags:\n"
+	"      --name NAME           the DevServer, instead of the NAME argument; every word given\n"
+	"                            is then the remote COMMAND\n"
 	"  -i, --identity-file FILE  the private key to log in with (default: ssh's own\n"
 	"                            choice, e.g. ~/.ssh/id_ed25519 or the agent)\n"
 	"  -t, --tty                 a terminal even for a COMMAND (ssh -tt), e.g. for htop\n"

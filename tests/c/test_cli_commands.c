@@ -594,6 +594,63 @@ static void test_name_arguments_are_checked(void **state)
 	}
 }
 
+/* --name NAME, the predecessor's spelling, works on every command that takes
+ * a DevServer name: it is that name; given with a different positional name
+ * it is a usage error; on ssh, the positional words are then the remote
+ * command. */
+static void test_name_flag_everywhere(void **state)
+{
+	struct name_opts o;
+	struct delete_opts d;
+	struct wait_opts w;
+	struct ssh_opts s;
+	struct cli_ctx ctx;
+	struct error err;
+
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct command *c = cli_commands[i];
+		bool found = false;
+
+		for (const struct flag_spec *f = c->flags; f && f->name; f++)
+			found = found || (strcmp(f->name, "name") == 0 && f->type == FLAG_STRING &&
+					  f->off == offsetof(struct cmd_common, name_flag));
+		if (c->name_args && !found)
+			fail_msg("devctl %s takes a NAME but not --name", c->name);
+	}
+	assert_int_equal(parse(&cmd_describe, &o, &ctx, &err, "describe", "--name", "box", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_string_equal(o.c.args[0], "box");
+	assert_int_equal(parse(&cmd_get, &o, &ctx, &err, "get", "--name=box", "-o", "yaml", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_string_equal(o.c.args[0], "box");
+	/* the same name both ways is fine */
+	assert_int_equal(parse(&cmd_stop, &o, &ctx, &err, "stop", "box", "--name", "box", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_int_equal(parse(&cmd_delete, &d, &ctx, &err, "delete", "--name", "box", "--wait", NULL), 0);
+	assert_int_equal(d.c.nargs, 1);
+	assert_string_equal(d.c.args[0], "box");
+	assert_true(d.wait);
+	assert_int_equal(parse(&cmd_wait, &w, &ctx, &err, "wait", "--name", "box", "--for", "ready", NULL), 0);
+	assert_string_equal(w.c.args[0], "box");
+	/* ssh: the name, then the remote command */
+	assert_int_equal(parse(&cmd_ssh, &s, &ctx, &err, "ssh", "--name", "box", "--", "ls", "-l", NULL), 0);
+	assert_int_equal(s.c.nargs, 3);
+	assert_string_equal(s.c.args[0], "box");
+	assert_string_equal(s.c.args[1], "ls");
+	assert_string_equal(s.c.args[2], "-l");
+
+	EXPECT_USAGE("devctl describe: give the name once, as NAME or --name (got \"a\" and --name \"b\")",
+		     "describe", "a", "--name", "b");
+	EXPECT_USAGE("devctl delete: give the name once, as NAME or --name", "delete", "a", "b", "--name", "a");
+	EXPECT_USAGE("devctl start: --name given more than once", "start", "--name", "a", "--name", "a");
+	EXPECT_USAGE("devctl logs: --name needs a value", "logs", "--name");
+	/* the name from --name is checked like a positional one */
+	EXPECT_USAGE("devctl describe: invalid name \"../x\"", "describe", "--name", "../x");
+	EXPECT_USAGE("devctl ssh: invalid name \"Box\"", "ssh", "--name", "Box", "--", "ls");
+	/* commands without a name do not take it */
+	EXPECT_USAGE("devctl list: unknown flag --name", "list", "--name", "a");
+}
+
 /* Errors quote user input; they stay one printable line whatever it holds:
  * a name with a newline used to print two lines, an escape sequence reached
  * the terminal raw. */
@@ -1246,6 +1303,7 @@ int main(void)
 		cmocka_unit_test(test_create_dry_run),
 		cmocka_unit_test(test_list_get_describe),
 		cmocka_unit_test(test_name_arguments_are_checked),
+		cmocka_unit_test(test_name_flag_everywhere),
 		cmocka_unit_test(test_errors_are_one_printable_line),
 		cmocka_unit_test(test_delete_start_stop),
 		cmocka_unit_test(test_wait),
