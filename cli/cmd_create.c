@@ -1,8 +1,9 @@
-/* cmd_create.c - `devctl create NAME`: build a DevServer and create it.
+/* cmd_create.c - `devctl create [NAME]`: build a DevServer and create it.
  *
  * The object is built by a pure function from the parsed options, so
  * --dry-run prints exactly what would be sent and the tests check it field by
- * field. The predecessor's flags keep working (--name, --time, -v, --wait).
+ * field. The predecessor's flags keep working (--name, --time, -v, --wait),
+ * and so does its default name: `devctl create` alone creates "dev".
  * The SSH key file is read during the check step, not while building: a
  * missing key is a usage error reported before anything else happens.
  */
@@ -102,9 +103,7 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 	struct volume_spec vi, vj;
 
 	/* cli_parse has made --name the argument (CMD_NAME_FLAG) */
-	o->name = o->c.nargs == 1 ? o->c.args[0] : NULL;
-	if (!o->name)
-		return error_set(err, ERR_INVALID, "missing NAME (devctl create NAME [flags])");
+	o->name = o->c.nargs == 1 ? o->c.args[0] : CREATE_DEFAULT_NAME;
 	if (strlen(o->name) > DEVSERVER_NAME_MAX_BYTES || !name_is_dns1035_label(o->name, strlen(o->name)))
 		return error_set(err, ERR_INVALID,
 				 "invalid name \"%s\" (lower-case letters, digits and '-', starting "
@@ -356,9 +355,9 @@ const struct command cmd_create = {
 	.name = "create",
 	.summary = "Create a DevServer",
 	.usage =
-	"Usage: devctl create NAME [flags]\n"
+	"Usage: devctl create [NAME] [flags]\n"
 	"\n"
-	"Create a DevServer named NAME (--name NAME also works).\n"
+	"Create a DevServer named NAME (--name NAME also works; default: dev).\n"
 	"\n"
 	"Flags:\n"
 	"      --name NAME                 the name, instead of the NAME argument\n"
@@ -378,6 +377,7 @@ const struct command cmd_create = {
 	"\n"
 	"Examples:\n"
 	"  devctl create mybox --flavor cpu-small --ttl 8h --home-size 20Gi\n"
+	"  devctl create --flavor cpu-small          # named dev\n"
 	"  devctl create mybox -v datasets:/data:ro --env HF_HOME=/data/hf --wait\n"
 	"  devctl create mybox --dry-run -o json\n",
 	.flags = create_flags,

@@ -24,6 +24,7 @@
 #define CREATE_SSH_KEYS_MAX 32                    /* keys in the file (spec.ssh.publicKeys) */
 #define CLI_PATH_MAX_BYTES 4096
 #define DEVSERVER_NAME_MAX_BYTES 58               /* <name>-home fits 63 */
+#define CREATE_DEFAULT_NAME "dev"                 /* create without a name: the predecessor's default */
 #define DEVSERVER_API_VERSION "devserver.io/v1"
 #define RENDER_MAX_INPUT_BYTES (4u * 1024 * 1024)
 

@@ -289,6 +289,10 @@ static void test_create_parse(void **state)
 	assert_false(o.wait);
 	/* the same name both ways is fine */
 	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "a", "--name", "a", NULL), 0);
+	/* no name at all: the predecessor's default */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "--flavor", "f", NULL), 0);
+	assert_string_equal(o.name, "dev");
+	assert_string_equal(o.name, CREATE_DEFAULT_NAME);
 }
 
 static void test_create_usage_errors(void **state)
@@ -296,7 +300,6 @@ static void test_create_usage_errors(void **state)
 	char missing[600];
 
 	path_in_tmp(missing, sizeof(missing), "nope.pub");
-	EXPECT_USAGE("devctl create: missing NAME (devctl create NAME [flags])", "create");
 	EXPECT_USAGE("devctl create: --ttl: invalid duration \"4x\" (use e.g. 4h, 1h30m, 2d)",
 		     "create", "box", "--ttl", "4x");
 	EXPECT_USAGE("devctl create: --time: invalid duration", "create", "box", "--time", "4");
