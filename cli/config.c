@@ -30,6 +30,7 @@ void cli_config_cleanup(struct cli_config *c)
 	mem_free_ptr(&c->flavor);
 	mem_free_ptr(&c->ssh_public_key_file);
 	mem_free_ptr(&c->ttl);
+	mem_free_ptr(&c->default_ttl);
 	mem_free_ptr(&c->output);
 }
 
@@ -90,9 +91,9 @@ static int set_key(struct cli_config *c, const char *key, const struct json *val
 
 	if (strcmp(key, "namespace") != 0 && strcmp(key, "flavor") != 0 &&
 	    strcmp(key, "sshPublicKeyFile") != 0 && strcmp(key, "ttl") != 0 &&
-	    strcmp(key, "output") != 0)
+	    strcmp(key, "defaultTTL") != 0 && strcmp(key, "output") != 0)
 		return error_set(err, ERR_INVALID,
-				 "unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, output)");
+				 "unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, defaultTTL, output)");
 	if (val->type != JSON_STRING || val->u.str.len == 0 || strlen(val->u.str.ptr) != val->u.str.len)
 		return error_set(err, ERR_INVALID, "must be a non-empty string");
 	v = val->u.str.ptr;
@@ -108,6 +109,18 @@ static int set_key(struct cli_config *c, const char *key, const struct json *val
 		if (flags_check_duration(v, &c->ttl_seconds, err) < 0)
 			return ERR_INVALID;
 		c->ttl = mem_strdup(v);
+	} else if (strcmp(key, "defaultTTL") == 0) {
+		if (strcmp(v, CLI_CONFIG_TTL_OFF) == 0) {
+			c->default_ttl_off = true;
+			return 0;
+		}
+		if (flags_check_duration(v, &c->default_ttl_seconds, NULL) < 0)
+			return error_set(err, ERR_INVALID, "invalid duration \"%s\" (use e.g. 4h, 1h30m, 2d, or %s)",
+					 v, CLI_CONFIG_TTL_OFF);
+		if (c->default_ttl_seconds == 0)
+			return error_set(err, ERR_INVALID, "must be longer than 0s (%s turns it off)",
+					 CLI_CONFIG_TTL_OFF);
+		c->default_ttl = mem_strdup(v);
 	} else if (strcmp(key, "output") == 0) {
 		if (cli_parse_format(v, OUT_TABLE | OUT_WIDE | OUT_JSON | OUT_YAML | OUT_NAME, &f,
 				     err) < 0)

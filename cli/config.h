@@ -6,6 +6,9 @@
  *   flavor: cpu-small           # create --flavor
  *   sshPublicKeyFile: ~/.ssh/work.pub   # create --ssh-public-key-file
  *   ttl: 8h                     # create --ttl
+ *   defaultTTL: 4h              # create, when neither --ttl, ttl nor the
+ *                               # flavor gives a time to live (default 4h,
+ *                               # the predecessor's); none: no such default
  *   output: wide                # -o, for commands that accept that format
  *
  * Its path is $DEVCTL_CONFIG when set (then the file must exist), otherwise
@@ -16,6 +19,7 @@
 #ifndef DEVCTL_CONFIG_H
 #define DEVCTL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +27,7 @@
 
 #define CLI_CONFIG_MAX_BYTES (64u * 1024)
 #define CLI_CONFIG_PATH_MAX_BYTES 4096
+#define CLI_CONFIG_TTL_OFF "none"   /* defaultTTL: none */
 
 struct cli_config {
 	char path[CLI_CONFIG_PATH_MAX_BYTES]; /* "" when no file was read */
@@ -31,6 +36,9 @@ struct cli_config {
 	char *ssh_public_key_file;  /* "~/" already expanded */
 	char *ttl;
 	int64_t ttl_seconds;
+	char *default_ttl;          /* NULL: not in the file (CREATE_DEFAULT_TTL) */
+	int64_t default_ttl_seconds;
+	bool default_ttl_off;       /* defaultTTL: none */
 	char *output;
 };
 

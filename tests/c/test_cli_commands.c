@@ -443,6 +443,87 @@ static void test_create_build(void **state)
 	json_free(ds);
 }
 
+/* The default time to live: the fallback (4h, or the config's defaultTTL)
+ * unless the flavor the DevServer will get sets defaultTimeToLive; at most
+ * that flavor's maxTimeToLive; the fallback too when the flavors are not
+ * known. */
+static void default_ttl_case(const char *flavor, const char *flavors_json, const char *fallback,
+			     const char *want)
+{
+	struct json *flavors = NULL;
+	struct error err;
+	char out[DURATION_TEXT_BYTES] = "unchanged";
+	int64_t fallback_s = 0;
+	bool set;
+
+	if (flavors_json) {
+		flavors = json_parse(flavors_json, strlen(flavors_json), &err);
+		assert_non_null(flavors);
+	}
+	if (fallback)
+		assert_int_equal(flags_check_duration(fallback, &fallback_s, &err), 0);
+	set = create_default_ttl(flavor, flavors, fallback, fallback_s, out);
+	if (!want) {
+		if (set)
+			fail_msg("flavor %s, %s: set %s, want none", flavor ? flavor : "(default)",
+				 flavors_json ? flavors_json : "no flavors", out);
+	} else {
+		assert_true(set);
+		assert_string_equal(out, want);
+	}
+	json_free(flavors);
+}
+
+#define FLAVOR(name, extra) "{\"metadata\":{\"name\":\"" name "\"},\"spec\":{" extra "}}"
+#define LC(x) "\"lifecycle\":{" x "}"
+
+static void test_create_default_ttl(void **state)
+{
+	const char *plain = "[" FLAVOR("small", "") "," FLAVOR("big", "\"default\":true") "]";
+	const char *dflt = "[" FLAVOR("small", LC("\"defaultTimeToLive\":\"8h\"")) ","
+		FLAVOR("big", "\"default\":true," LC("\"defaultTimeToLive\":\"1d\"")) "]";
+	const char *capped = "[" FLAVOR("short", LC("\"maxTimeToLive\":\"2h\"")) ","
+		FLAVOR("long", LC("\"maxTimeToLive\":\"7d\"")) "]";
+	const char *old = "[" FLAVOR("old", "\"replacedBy\":\"new\"") ","
+		FLAVOR("new", LC("\"defaultTimeToLive\":\"6h\"")) "]";
+
+	/* flavors unknown (not readable): the fallback */
+	default_ttl_case("small", NULL, "4h", "4h");
+	default_ttl_case(NULL, NULL, "4h", "4h");
+	/* no flavor sets one */
+	default_ttl_case("small", plain, "4h", "4h");
+	default_ttl_case(NULL, plain, "90m", "90m");
+	/* the named flavor, or the default one, sets one: the operator applies it */
+	default_ttl_case("small", dflt, "4h", NULL);
+	default_ttl_case(NULL, dflt, "4h", NULL);
+	/* ... through a deprecated flavor's replacement */
+	default_ttl_case("old", old, "4h", NULL);
+	/* capped by the flavor's maxTimeToLive, as the operator would */
+	default_ttl_case("short", capped, "4h", "2h");
+	default_ttl_case("long", capped, "4h", "4h");
+	/* a flavor that does not resolve: the fallback (the operator reports it) */
+	default_ttl_case("nope", plain, "4h", "4h");
+	/* turned off */
+	default_ttl_case("small", plain, NULL, NULL);
+	default_ttl_case("small", NULL, NULL, NULL);
+}
+
+/* create writes the default when no --ttl, ttl or flavor gave one; here the
+ * stub backend cannot list flavors, so it is the fallback. */
+static void test_create_dry_run_default_ttl(void **state)
+{
+	struct run r;
+
+	run(&r, "create", "box", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "  lifecycle:\n    timeToLive: 4h\n"));
+	run_free(&r);
+	run(&r, "create", "box", "--ttl", "30m", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "  lifecycle:\n    timeToLive: 30m\n"));
+	run_free(&r);
+}
+
 static void test_create_key_file_without_keys(void **state)
 {
 	char p[600];
@@ -1304,6 +1385,8 @@ int main(void)
 		cmocka_unit_test(test_create_build),
 		cmocka_unit_test(test_create_key_file_without_keys),
 		cmocka_unit_test(test_create_dry_run),
+		cmocka_unit_test(test_create_default_ttl),
+		cmocka_unit_test(test_create_dry_run_default_ttl),
 		cmocka_unit_test(test_list_get_describe),
 		cmocka_unit_test(test_name_arguments_are_checked),
 		cmocka_unit_test(test_name_flag_everywhere),

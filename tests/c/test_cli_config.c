@@ -95,7 +95,12 @@ static void test_config_errors(void **state)
 {
 	static const struct { const char *text, *msg; } cases[] = {
 		{ "namespcae: x\n",
-		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, output)" },
+		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, "
+		  "defaultTTL, output)" },
+		{ "defaultTTL: forever\n",
+		  "config /cfg.yaml: defaultTTL: invalid duration \"forever\" (use e.g. 4h, 1h30m, 2d, or none)" },
+		{ "defaultTTL: 0s\n",
+		  "config /cfg.yaml: defaultTTL: must be longer than 0s (none turns it off)" },
 		{ "namespace: Team_A\n", "config /cfg.yaml: namespace: \"Team_A\" is not a valid namespace name" },
 		{ "flavor: -x\n", "config /cfg.yaml: flavor: \"-x\" is not a valid flavor name" },
 		{ "ttl: 4x\n", "config /cfg.yaml: ttl: invalid duration \"4x\" (use e.g. 4h, 1h30m, 2d)" },
@@ -124,6 +129,40 @@ static void test_config_errors(void **state)
 	assert_int_equal(cli_config_parse(&c, "sshPublicKeyFile: ~/k\n", 21, "/c", NULL, &err),
 			 ERR_INVALID);
 	assert_string_equal(err.msg, "config /c: sshPublicKeyFile: \"~/\" needs $HOME to be set");
+	cli_config_cleanup(&c);
+}
+
+/* defaultTTL: the time to live create falls back to (4h unless set), or
+ * none to turn that off; ttl (like --ttl) always applies and wins. */
+static void test_config_default_ttl(void **state)
+{
+	struct cli_config c;
+	struct cli_ctx ctx = { .config = &c, .home = tmpdir };
+	struct create_opts o;
+	struct error err;
+	char *argv[] = { "create", "box" };
+
+	/* no file: 4h */
+	cli_config_init(&c);
+	assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+	assert_string_equal(o.default_ttl, "4h");
+	assert_int_equal(o.default_ttl_seconds, 4 * 3600);
+	assert_null(o.ttl.text);
+	cli_config_cleanup(&c);
+
+	assert_int_equal(parse_text(&c, "defaultTTL: 1d\n", &err), 0);
+	assert_string_equal(c.default_ttl, "1d");
+	memset(&ctx.g, 0, sizeof(ctx.g));
+	assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+	assert_string_equal(o.default_ttl, "1d");
+	assert_int_equal(o.default_ttl_seconds, 86400);
+	cli_config_cleanup(&c);
+
+	assert_int_equal(parse_text(&c, "defaultTTL: none\n", &err), 0);
+	assert_true(c.default_ttl_off);
+	memset(&ctx.g, 0, sizeof(ctx.g));
+	assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+	assert_null(o.default_ttl);
 	cli_config_cleanup(&c);
 }
 
@@ -330,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_default_ttl),
 		cmocka_unit_test(test_config_load),
 		cmocka_unit_test(test_config_defaults_and_flags),
 		cmocka_unit_test(test_config_namespace_and_output),
