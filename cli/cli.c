@@ -288,6 +288,11 @@ int cli_main_io(int argc, char **argv, FILE *out, FILE *errf, int64_t now)
 		/* --help must work with a broken config; cli_parse checks it first. */
 		cli_config_cleanup(&config);
 		cli_config_init(&config);
+	} else if (config.legacy) {
+		char notice[2 * CLI_CONFIG_PATH_MAX_BYTES];
+
+		cli_config_legacy_notice(&config, ctx.home, notice, sizeof(notice));
+		cli_fail(&ctx, NULL, "%s", notice);
 	}
 	opts = mem_calloc(1, cmd->opts_size);
 	{

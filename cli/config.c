@@ -1,8 +1,12 @@
-/* config.c - ~/.config/devctl/config.yaml (see config.h).
+/* config.c - ~/.config/devctl/config.yaml, and the predecessor's
+ * config.yml (see config.h).
  *
  * The values are checked with the same functions as the flags, so a value
  * that would be refused on the command line is refused in the file too, but
- * the message names the file and the key instead of the flag.
+ * the message names the file and the key instead of the flag. The
+ * predecessor's file has its own small reader: its layout differs (nested
+ * ssh keys) and it is lenient where ours is strict, so that a file that
+ * worked with the old devctl keeps working.
  */
 #include "config.h"
 
@@ -132,16 +136,14 @@ static int set_key(struct cli_config *c, const char *key, const struct json *val
 	return 0;
 }
 
-int cli_config_parse(struct cli_config *c, const char *text, size_t len, const char *path,
-		     const char *home, struct error *err)
+/* The file's mapping into *doc (caller frees), or NULL for an empty file
+ * (nothing, or only comments: an empty config, not an error). 0 or
+ * ERR_INVALID naming path. */
+static int config_read_mapping(const char *text, size_t len, const char *path, struct json **doc,
+			       struct error *err)
 {
-	struct json *doc;
-	int rc = 0;
-
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	/* A file with only comments is an empty config, not an error. */
-	doc = yaml_doc_parse(text, len, err);
-	if (!doc) {
+	*doc = yaml_doc_parse(text, len, err);
+	if (!*doc) {
 		struct json **docs = NULL;
 		size_t n = 0;
 
@@ -155,14 +157,30 @@ int cli_config_parse(struct cli_config *c, const char *text, size_t len, const c
 		error_prefix(err, "config %s", path);
 		return ERR_INVALID;
 	}
-	if (doc->type == JSON_NULL) {
-		json_free(doc);
+	if ((*doc)->type == JSON_NULL) {
+		json_free(*doc);
+		*doc = NULL;
 		return 0;
 	}
-	if (doc->type != JSON_OBJECT) {
-		json_free(doc);
+	if ((*doc)->type != JSON_OBJECT) {
+		json_free(*doc);
+		*doc = NULL;
 		return error_set(err, ERR_INVALID, "config %s: must be a mapping of key: value", path);
 	}
+	return 0;
+}
+
+int cli_config_parse(struct cli_config *c, const char *text, size_t len, const char *path,
+		     const char *home, struct error *err)
+{
+	struct json *doc;
+	int rc = 0;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (config_read_mapping(text, len, path, &doc, err) < 0)
+		return ERR_INVALID;
+	if (!doc)
+		return 0;
 	for (size_t i = 0; i < doc->u.obj.len && rc == 0; i++) {
 		const char *key = doc->u.obj.items[i].key;
 
@@ -174,11 +192,52 @@ int cli_config_parse(struct cli_config *c, const char *text, size_t len, const c
 	return rc < 0 ? ERR_INVALID : 0;
 }
 
+int cli_config_parse_legacy(struct cli_config *c, const char *text, size_t len, const char *path,
+			    const char *home, struct error *err)
+{
+	const struct json *ssh, *key;
+	struct json *doc;
+	int rc = 0;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->legacy = true;
+	if (config_read_mapping(text, len, path, &doc, err) < 0)
+		return ERR_INVALID;
+	if (!doc)
+		return 0;
+	ssh = json_get(doc, "ssh");
+	key = ssh && ssh->type == JSON_OBJECT ? json_get(ssh, "public_key_file") : NULL;
+	if (ssh && ssh->type != JSON_OBJECT && ssh->type != JSON_NULL)
+		rc = error_set(err, ERR_INVALID, "config %s: ssh: must be a mapping", path);
+	else if (key && key->type != JSON_STRING && key->type != JSON_NULL)
+		rc = error_set(err, ERR_INVALID, "config %s: ssh.public_key_file: must be a string", path);
+	else if (key && key->type == JSON_STRING && key->u.str.len > 0) {
+		if (strlen(key->u.str.ptr) != key->u.str.len)
+			rc = error_set(err, ERR_INVALID, "config %s: ssh.public_key_file: must be a string", path);
+		else if ((rc = set_ssh_key_file(c, key->u.str.ptr, home, err)) < 0)
+			error_prefix(err, "config %s: ssh.public_key_file", path);
+	}
+	json_free(doc);
+	return rc < 0 ? ERR_INVALID : 0;
+}
+
+void cli_config_legacy_notice(const struct cli_config *c, const char *home, char *out, size_t size)
+{
+	if (!c->legacy) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, size, "read the predecessor's config %s; devctl's own is %s/.config/devctl/%s "
+		 "(its ssh.public_key_file is sshPublicKeyFile there)", c->path, home ? home : "~",
+		 CLI_CONFIG_FILE);
+}
+
 int cli_config_load(struct cli_config *c, const char *env_path, const char *home,
 		    struct error *err)
 {
 	char path[CLI_CONFIG_PATH_MAX_BYTES];
 	struct stat st;
+	bool legacy = false;
 	char *text;
 	size_t len;
 	int rc;
@@ -188,14 +247,19 @@ int cli_config_load(struct cli_config *c, const char *env_path, const char *home
 	} else {
 		if (!home || !home[0])
 			return 0;
-		snprintf(path, sizeof(path), "%s/.config/devctl/config.yaml", home);
-		if (stat(path, &st) != 0 && errno == ENOENT)
-			return 0;
+		snprintf(path, sizeof(path), "%s/.config/devctl/" CLI_CONFIG_FILE, home);
+		if (stat(path, &st) != 0 && errno == ENOENT) {
+			snprintf(path, sizeof(path), "%s/.config/devctl/" CLI_CONFIG_LEGACY_FILE, home);
+			if (stat(path, &st) != 0 && errno == ENOENT)
+				return 0;
+			legacy = true;
+		}
 	}
 	rc = cli_read_file(path, CLI_CONFIG_MAX_BYTES, &text, &len, err);
 	if (rc < 0)
 		return error_prefix(err, "config");
-	rc = cli_config_parse(c, text, len, path, home, err);
+	rc = legacy ? cli_config_parse_legacy(c, text, len, path, home, err)
+		    : cli_config_parse(c, text, len, path, home, err);
 	free(text);
 	return rc;
 }

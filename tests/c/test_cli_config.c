@@ -312,6 +312,118 @@ static void test_config_namespace_and_output(void **state)
 	cli_config_cleanup(&c);
 }
 
+/* The predecessor's ~/.config/devctl/config.yml: read when devctl's own
+ * file is absent, for the keys devctl has equivalents of (its
+ * ssh.public_key_file is sshPublicKeyFile); its other keys (and any devctl
+ * does not know) are ignored, as the predecessor ignored them. */
+static void test_config_legacy_parse(void **state)
+{
+	struct cli_config c;
+	struct error err;
+	const char *text = "ssh:\n  public_key_file: ~/.ssh/id_ed25519.pub\n  private_key_file: ~/.ssh/id_ed25519\n"
+			   "  forward_agent: true\ndevctl-ssh-config-dir: ~/.config/devctl/ssh/\n";
+
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), 0);
+	assert_string_equal(c.ssh_public_key_file, "/home/me/.ssh/id_ed25519.pub");
+	assert_true(c.legacy);
+	assert_string_equal(c.path, "/old.yml");
+	assert_null(c.ttl);
+	assert_null(c.namespace);
+	cli_config_cleanup(&c);
+
+	/* the predecessor's own default file: an empty key file means "none" */
+	text = "ssh:\n  public_key_file: ''\n  private_key_file: ''\n  forward_agent: false\n";
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), 0);
+	assert_null(c.ssh_public_key_file);
+	cli_config_cleanup(&c);
+	/* empty file, only comments */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "", 0, "/old.yml", "/home/me", &err), 0);
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "# old\n", 6, "/old.yml", "/home/me", &err), 0);
+	assert_true(c.legacy);
+	cli_config_cleanup(&c);
+
+	/* values devctl would use are still checked */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "ssh: 5\n", 7, "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: ssh: must be a mapping");
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	text = "ssh:\n  public_key_file: [a]\n";
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: ssh.public_key_file: must be a string");
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "- a\n", 4, "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: must be a mapping of key: value");
+	cli_config_cleanup(&c);
+}
+
+static void test_config_legacy_load(void **state)
+{
+	char yaml[512], yml[512];
+	struct cli_config c;
+	struct error err;
+	struct run r;
+
+	snprintf(yml, sizeof(yml), "%s/.config/devctl/config.yml", tmpdir);
+	snprintf(yaml, sizeof(yaml), "%s/.config/devctl/config.yaml", tmpdir);
+	{
+		char text[700];
+
+		snprintf(text, sizeof(text), "ssh:\n  public_key_file: %s/work.pub\n", tmpdir);
+		write_file(yml, text);
+	}
+	/* only the predecessor's file: read */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
+	assert_true(c.legacy);
+	assert_string_equal(c.path, yml);
+	assert_non_null(strstr(c.ssh_public_key_file, "/work.pub"));
+	cli_config_cleanup(&c);
+	/* through devctl: its key is used, and one line says which file to move to */
+	unsetenv("DEVCTL_CONFIG");
+	{
+		char *argv[] = { "devctl", "create", "box", "--dry-run" };
+		char want[1200];
+
+		run(&r, 4, argv);
+		assert_int_equal(r.rc, EXIT_OK);
+		assert_non_null(strstr(r.out, "ssh-ed25519 AAAAwork me@work"));
+		snprintf(want, sizeof(want), "devctl: read the predecessor's config %s; devctl's own is %s "
+			 "(its ssh.public_key_file is sshPublicKeyFile there)\n", yml, yaml);
+		assert_string_equal(r.err, want);
+		run_free(&r);
+	}
+	/* devctl's own file wins, and then the old one is not read */
+	write_file(yaml, "flavor: mine\n");
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
+	assert_false(c.legacy);
+	assert_string_equal(c.path, yaml);
+	assert_null(c.ssh_public_key_file);
+	cli_config_cleanup(&c);
+	/* and $DEVCTL_CONFIG names the only file read */
+	unlink(yaml);
+	{
+		char other[600];
+
+		snprintf(other, sizeof(other), "%s/other.yaml", tmpdir);
+		write_file(other, "flavor: other\n");
+		cli_config_init(&c);
+		assert_int_equal(cli_config_load(&c, other, tmpdir, &err), 0);
+		assert_false(c.legacy);
+		assert_null(c.ssh_public_key_file);
+		cli_config_cleanup(&c);
+		unlink(other);
+	}
+	unlink(yml);
+}
+
 static void test_config_through_cli_main(void **state)
 {
 	char path[512];
@@ -373,6 +485,8 @@ int main(void)
 		cmocka_unit_test(test_config_load),
 		cmocka_unit_test(test_config_defaults_and_flags),
 		cmocka_unit_test(test_config_namespace_and_output),
+		cmocka_unit_test(test_config_legacy_parse),
+		cmocka_unit_test(test_config_legacy_load),
 		cmocka_unit_test(test_config_through_cli_main),
 	};
 
