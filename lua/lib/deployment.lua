@@ -26,7 +26,7 @@ local function env(req)
   if not req.env then
     return nil
   end
-  local out, names = {}, {}
+  local out, env_names = {}, {}
   for _, e in ipairs(req.env) do
     local item = { name = e.name }
     if e.value_from then
@@ -36,9 +36,9 @@ local function env(req)
       item.value = e.value
     end
     out[#out + 1] = item
-    names[#names + 1] = e.name
+    env_names[#env_names + 1] = e.name
   end
-  out[#out + 1] = { name = tools.SESSION_ENV_VAR, value = table.concat(names, " ") }
+  out[#out + 1] = { name = tools.SESSION_ENV_VAR, value = table.concat(env_names, " ") }
   return out
 end
 
