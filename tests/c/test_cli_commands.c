@@ -1352,6 +1352,10 @@ static void test_completion(void **state)
 			assert_non_null(strstr(r.out, arm));
 		}
 	}
+	/* --name completes DevServer names where it names one, not on create */
+	assert_non_null(strstr(r.out, "\tdescribe)\n\t\tcase \"$prev\" in\n"
+				      "\t\t--name) COMPREPLY=( $(compgen -W \"$(_devctl_names)\" -- \"$cur\") ); return 0 ;;\n"));
+	assert_non_null(strstr(r.out, "\tcreate)\n\t\tcase \"$prev\" in\n\t\t--name) return 0 ;;\n"));
 	path_in_tmp(script, sizeof(script), "devctl.bash");
 	f = fopen(script, "w");
 	assert_non_null(f);
