@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ void cli_config_cleanup(struct cli_config *c)
 	mem_free_ptr(&c->namespace);
 	mem_free_ptr(&c->flavor);
 	mem_free_ptr(&c->ssh_public_key_file);
+	mem_free_ptr(&c->ssh_identity_file);
 	mem_free_ptr(&c->ttl);
 	mem_free_ptr(&c->default_ttl);
 	mem_free_ptr(&c->output);
@@ -69,8 +71,8 @@ int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
 	return 0;
 }
 
-static int set_ssh_key_file(struct cli_config *c, const char *v, const char *home,
-			    struct error *err)
+/* *dst = v with a leading "~/" made home's. */
+static int set_path(char **dst, const char *v, const char *home, struct error *err)
 {
 	if (strncmp(v, "~/", 2) == 0) {
 		size_t n;
@@ -78,11 +80,11 @@ static int set_ssh_key_file(struct cli_config *c, const char *v, const char *hom
 		if (!home)
 			return error_set(err, ERR_INVALID, "\"~/\" needs $HOME to be set");
 		n = strlen(home) + strlen(v);
-		c->ssh_public_key_file = mem_alloc(n);
-		snprintf(c->ssh_public_key_file, n, "%s%s", home, v + 1);
+		*dst = mem_alloc(n);
+		snprintf(*dst, n, "%s%s", home, v + 1);
 		return 0;
 	}
-	c->ssh_public_key_file = mem_strdup(v);
+	*dst = mem_strdup(v);
 	return 0;
 }
 
@@ -94,10 +96,11 @@ static int set_key(struct cli_config *c, const char *key, const struct json *val
 	const char *v;
 
 	if (strcmp(key, "namespace") != 0 && strcmp(key, "flavor") != 0 &&
-	    strcmp(key, "sshPublicKeyFile") != 0 && strcmp(key, "ttl") != 0 &&
-	    strcmp(key, "defaultTTL") != 0 && strcmp(key, "output") != 0)
+	    strcmp(key, "sshPublicKeyFile") != 0 && strcmp(key, "sshIdentityFile") != 0 &&
+	    strcmp(key, "ttl") != 0 && strcmp(key, "defaultTTL") != 0 && strcmp(key, "output") != 0)
 		return error_set(err, ERR_INVALID,
-				 "unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, defaultTTL, output)");
+				 "unknown key (known: namespace, flavor, sshPublicKeyFile, sshIdentityFile, "
+				 "ttl, defaultTTL, output)");
 	if (val->type != JSON_STRING || val->u.str.len == 0 || strlen(val->u.str.ptr) != val->u.str.len)
 		return error_set(err, ERR_INVALID, "must be a non-empty string");
 	v = val->u.str.ptr;
@@ -130,8 +133,10 @@ static int set_key(struct cli_config *c, const char *key, const struct json *val
 				     err) < 0)
 			return ERR_INVALID;
 		c->output = mem_strdup(v);
+	} else if (strcmp(key, "sshIdentityFile") == 0) {
+		return set_path(&c->ssh_identity_file, v, home, err);
 	} else {
-		return set_ssh_key_file(c, v, home, err);
+		return set_path(&c->ssh_public_key_file, v, home, err);
 	}
 	return 0;
 }
@@ -195,7 +200,11 @@ int cli_config_parse(struct cli_config *c, const char *text, size_t len, const c
 int cli_config_parse_legacy(struct cli_config *c, const char *text, size_t len, const char *path,
 			    const char *home, struct error *err)
 {
-	const struct json *ssh, *key;
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "public_key_file", offsetof(struct cli_config, ssh_public_key_file) },
+		{ "private_key_file", offsetof(struct cli_config, ssh_identity_file) },
+	};
+	const struct json *ssh;
 	struct json *doc;
 	int rc = 0;
 
@@ -206,16 +215,18 @@ int cli_config_parse_legacy(struct cli_config *c, const char *text, size_t len, 
 	if (!doc)
 		return 0;
 	ssh = json_get(doc, "ssh");
-	key = ssh && ssh->type == JSON_OBJECT ? json_get(ssh, "public_key_file") : NULL;
 	if (ssh && ssh->type != JSON_OBJECT && ssh->type != JSON_NULL)
 		rc = error_set(err, ERR_INVALID, "config %s: ssh: must be a mapping", path);
-	else if (key && key->type != JSON_STRING && key->type != JSON_NULL)
-		rc = error_set(err, ERR_INVALID, "config %s: ssh.public_key_file: must be a string", path);
-	else if (key && key->type == JSON_STRING && key->u.str.len > 0) {
-		if (strlen(key->u.str.ptr) != key->u.str.len)
-			rc = error_set(err, ERR_INVALID, "config %s: ssh.public_key_file: must be a string", path);
-		else if ((rc = set_ssh_key_file(c, key->u.str.ptr, home, err)) < 0)
-			error_prefix(err, "config %s: ssh.public_key_file", path);
+	for (size_t i = 0; rc == 0 && ssh && ssh->type == JSON_OBJECT && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct json *v = json_get(ssh, keys[i].key);
+		char **dst = (char **)((char *)c + keys[i].off);
+
+		if (!v || v->type == JSON_NULL || (v->type == JSON_STRING && v->u.str.len == 0))
+			continue; /* "" is the predecessor's "not configured" */
+		if (v->type != JSON_STRING || strlen(v->u.str.ptr) != v->u.str.len)
+			rc = error_set(err, ERR_INVALID, "config %s: ssh.%s: must be a string", path, keys[i].key);
+		else if ((rc = set_path(dst, v->u.str.ptr, home, err)) < 0)
+			error_prefix(err, "config %s: ssh.%s", path, keys[i].key);
 	}
 	json_free(doc);
 	return rc < 0 ? ERR_INVALID : 0;
@@ -228,8 +239,8 @@ void cli_config_legacy_notice(const struct cli_config *c, const char *home, char
 		return;
 	}
 	snprintf(out, size, "read the predecessor's config %s; devctl's own is %s/.config/devctl/%s "
-		 "(its ssh.public_key_file is sshPublicKeyFile there)", c->path, home ? home : "~",
-		 CLI_CONFIG_FILE);
+		 "(its ssh.public_key_file and ssh.private_key_file are sshPublicKeyFile and "
+		 "sshIdentityFile there)", c->path, home ? home : "~", CLI_CONFIG_FILE);
 }
 
 int cli_config_load(struct cli_config *c, const char *env_path, const char *home,

@@ -5,6 +5,7 @@
  *   namespace: team-ml          # -n when not given
  *   flavor: cpu-small           # create --flavor
  *   sshPublicKeyFile: ~/.ssh/work.pub   # create --ssh-public-key-file
+ *   sshIdentityFile: ~/.ssh/work        # ssh -i
  *   ttl: 8h                     # create --ttl
  *   defaultTTL: 4h              # create, when neither --ttl, ttl nor the
  *                               # flavor gives a time to live (default 4h,
@@ -18,8 +19,9 @@
  *
  * The predecessor's file: when neither $DEVCTL_CONFIG nor config.yaml is
  * there, ~/.config/devctl/config.yml (the Python devctl's) is read for the
- * keys devctl has an equivalent of - its ssh.public_key_file is
- * sshPublicKeyFile - and the rest of it is ignored, as that devctl ignored
+ * keys devctl has an equivalent of - its ssh.public_key_file and
+ * ssh.private_key_file are sshPublicKeyFile and sshIdentityFile - and the
+ * rest of it is ignored, as that devctl ignored
  * keys it did not know; devctl then prints a one-line notice naming its own
  * file (cli_config_legacy_notice).
  */
@@ -43,6 +45,7 @@ struct cli_config {
 	char *namespace;
 	char *flavor;
 	char *ssh_public_key_file;  /* "~/" already expanded */
+	char *ssh_identity_file;    /* the same */
 	char *ttl;
 	int64_t ttl_seconds;
 	char *default_ttl;          /* NULL: not in the file (CREATE_DEFAULT_TTL) */
@@ -62,8 +65,9 @@ int cli_config_parse(struct cli_config *c, const char *text, size_t len, const c
 		     const char *home, struct error *err);
 
 /* The same for the predecessor's file (c->legacy set): ssh.public_key_file
- * ("~/" expanded; "" means none) is used, every other key ignored; a value
- * devctl would use must be valid. 0 or ERR_INVALID. */
+ * and ssh.private_key_file ("~/" expanded; "" means none) are used, every
+ * other key ignored; a value devctl would use must be valid. 0 or
+ * ERR_INVALID. */
 int cli_config_parse_legacy(struct cli_config *c, const char *text, size_t len, const char *path,
 			    const char *home, struct error *err);
 

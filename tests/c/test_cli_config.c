@@ -80,6 +80,10 @@ static void test_config_good(void **state)
 	assert_int_equal(parse_text(&c, "sshPublicKeyFile: /abs/key.pub\n", &err), 0);
 	assert_string_equal(c.ssh_public_key_file, "/abs/key.pub");
 	assert_null(c.namespace);
+	assert_null(c.ssh_identity_file);
+	cli_config_cleanup(&c);
+	assert_int_equal(parse_text(&c, "sshIdentityFile: ~/.ssh/work\n", &err), 0);
+	assert_string_equal(c.ssh_identity_file, "/home/me/.ssh/work");
 	cli_config_cleanup(&c);
 
 	/* empty, comments only, explicit null: no defaults, no error */
@@ -95,8 +99,8 @@ static void test_config_errors(void **state)
 {
 	static const struct { const char *text, *msg; } cases[] = {
 		{ "namespcae: x\n",
-		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, "
-		  "defaultTTL, output)" },
+		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, "
+		  "sshIdentityFile, ttl, defaultTTL, output)" },
 		{ "defaultTTL: forever\n",
 		  "config /cfg.yaml: defaultTTL: invalid duration \"forever\" (use e.g. 4h, 1h30m, 2d, or none)" },
 		{ "defaultTTL: 0s\n",
@@ -326,6 +330,7 @@ static void test_config_legacy_parse(void **state)
 	cli_config_init(&c);
 	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), 0);
 	assert_string_equal(c.ssh_public_key_file, "/home/me/.ssh/id_ed25519.pub");
+	assert_string_equal(c.ssh_identity_file, "/home/me/.ssh/id_ed25519");
 	assert_true(c.legacy);
 	assert_string_equal(c.path, "/old.yml");
 	assert_null(c.ttl);
@@ -337,6 +342,7 @@ static void test_config_legacy_parse(void **state)
 	cli_config_init(&c);
 	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), 0);
 	assert_null(c.ssh_public_key_file);
+	assert_null(c.ssh_identity_file);
 	cli_config_cleanup(&c);
 	/* empty file, only comments */
 	cli_config_init(&c);
@@ -356,6 +362,11 @@ static void test_config_legacy_parse(void **state)
 	text = "ssh:\n  public_key_file: [a]\n";
 	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), ERR_INVALID);
 	assert_string_equal(err.msg, "config /old.yml: ssh.public_key_file: must be a string");
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	text = "ssh:\n  private_key_file: 5\n";
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: ssh.private_key_file: must be a string");
 	cli_config_cleanup(&c);
 	cli_config_init(&c);
 	assert_int_equal(cli_config_parse_legacy(&c, "- a\n", 4, "/old.yml", "/home/me", &err), ERR_INVALID);
@@ -395,7 +406,8 @@ static void test_config_legacy_load(void **state)
 		assert_int_equal(r.rc, EXIT_OK);
 		assert_non_null(strstr(r.out, "ssh-ed25519 AAAAwork me@work"));
 		snprintf(want, sizeof(want), "devctl: read the predecessor's config %s; devctl's own is %s "
-			 "(its ssh.public_key_file is sshPublicKeyFile there)\n", yml, yaml);
+			 "(its ssh.public_key_file and ssh.private_key_file are sshPublicKeyFile and "
+			 "sshIdentityFile there)\n", yml, yaml);
 		assert_string_equal(r.err, want);
 		run_free(&r);
 	}
@@ -422,6 +434,40 @@ static void test_config_legacy_load(void **state)
 		unlink(other);
 	}
 	unlink(yml);
+}
+
+/* sshIdentityFile is devctl ssh's -i when -i is not given. */
+static void test_config_ssh_identity(void **state)
+{
+	struct cli_config c;
+	struct cli_ctx ctx = { .config = &c, .home = tmpdir };
+	struct ssh_opts o;
+	struct error err;
+
+	assert_int_equal(parse_text(&c, "sshIdentityFile: /keys/work\n", &err), 0);
+	{
+		char *argv[] = { "ssh", "box" };
+
+		assert_int_equal(cli_parse(&cmd_ssh, &ctx, 2, argv, &o, &err), 0);
+		assert_string_equal(o.identity, "/keys/work");
+	}
+	{
+		char *argv[] = { "ssh", "box", "-i", "/keys/mine" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_ssh, &ctx, 4, argv, &o, &err), 0);
+		assert_string_equal(o.identity, "/keys/mine");
+	}
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	{
+		char *argv[] = { "ssh", "box" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_ssh, &ctx, 2, argv, &o, &err), 0);
+		assert_null(o.identity);
+	}
+	cli_config_cleanup(&c);
 }
 
 static void test_config_through_cli_main(void **state)
@@ -485,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_config_load),
 		cmocka_unit_test(test_config_defaults_and_flags),
 		cmocka_unit_test(test_config_namespace_and_output),
+		cmocka_unit_test(test_config_ssh_identity),
 		cmocka_unit_test(test_config_legacy_parse),
 		cmocka_unit_test(test_config_legacy_load),
 		cmocka_unit_test(test_config_through_cli_main),
