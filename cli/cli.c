@@ -27,6 +27,11 @@ const struct command *const cli_commands[] = {
 	&cmd_render, &cmd_policy, &cmd_version, &cmd_completion, NULL,
 };
 
+const struct flag_spec cmd_name_only_flags[] = {
+	CMD_NAME_FLAG,
+	{ NULL, 0, 0, 0, 0, NULL },
+};
+
 const struct command *cli_find_command(const char *name)
 {
 	for (size_t k = 0; cli_commands[k]; k++)
@@ -154,6 +159,32 @@ static void devctl_usage(FILE *out)
 	      "Run 'devctl COMMAND --help' for a command's flags.\n", out);
 }
 
+/* Makes --name NAME the first positional argument (CMD_NAME_FLAG). ssh's
+ * positional words are its remote command, so there the name goes before
+ * them; elsewhere a positional name must be the same one. */
+static int cli_merge_name_flag(const struct command *cmd, struct cmd_common *c, struct error *err)
+{
+	const char *name = c->name_flag;
+
+	if (strcmp(cmd->name, "ssh") == 0) {
+		if (c->nargs >= CLI_MAX_ARGS)
+			return error_set(err, ERR_INVALID, "too many arguments (at most %d)", CLI_MAX_ARGS);
+		memmove(c->args + 1, c->args, (size_t)c->nargs * sizeof(c->args[0]));
+		c->args[0] = name;
+		c->nargs++;
+		return 0;
+	}
+	if (c->nargs == 0) {
+		c->args[0] = name;
+		c->nargs = 1;
+		return 0;
+	}
+	if (c->nargs == 1 && strcmp(c->args[0], name) == 0)
+		return 0;
+	return error_set(err, ERR_INVALID, "give the name once, as NAME or --name (got \"%s\" and --name \"%s\")",
+			 c->args[0], name);
+}
+
 int cli_parse(const struct command *cmd, struct cli_ctx *ctx, int argc, char **argv,
 	      void *opts, struct error *err)
 {
@@ -174,6 +205,9 @@ int cli_parse(const struct command *cmd, struct cli_ctx *ctx, int argc, char **a
 		return CLI_PARSE_HELP;
 	if (rc < 0)
 		return rc;
+	if (c->name_flag && (rc = cli_merge_name_flag(cmd, c, err)) < 0)
+		return rc;
+	npos = c->nargs;
 	if (npos < cmd->min_args)
 		return error_set(err, ERR_INVALID, "%s (see devctl %s --help)",
 				 cmd->min_args == 1 ? "missing argument" : "missing arguments",
@@ -255,6 +289,11 @@ int cli_main_io(int argc, char **argv, FILE *out, FILE *errf, int64_t now)
 		/* --help must work with a broken config; cli_parse checks it first. */
 		cli_config_cleanup(&config);
 		cli_config_init(&config);
+	} else if (config.legacy) {
+		char notice[2 * CLI_CONFIG_PATH_MAX_BYTES];
+
+		cli_config_legacy_notice(&config, ctx.home, notice, sizeof(notice));
+		cli_fail(&ctx, NULL, "%s", notice);
 	}
 	opts = mem_calloc(1, cmd->opts_size);
 	{

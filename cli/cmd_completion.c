@@ -20,8 +20,9 @@ static void flag_words(struct buf *out, const struct flag_spec *spec)
 	}
 }
 
-/* case arms for the values of spec's flags; free-form values complete nothing. */
-static void value_arms(struct buf *out, const struct flag_spec *spec)
+/* case arms for the values of spec's flags; free-form values complete
+ * nothing, except --name of a command taking existing names (names). */
+static void value_arms(struct buf *out, const struct flag_spec *spec, bool names)
 {
 	for (const struct flag_spec *f = spec; f && f->name; f++) {
 		const char *action = "return 0";
@@ -32,6 +33,8 @@ static void value_arms(struct buf *out, const struct flag_spec *spec)
 			action = "COMPREPLY=( $(compgen -f -- \"$cur\") ); return 0";
 		else if (f->metavar && strcmp(f->metavar, "DIR") == 0)
 			action = "COMPREPLY=( $(compgen -d -- \"$cur\") ); return 0";
+		else if (names && strcmp(f->name, "name") == 0)
+			action = "COMPREPLY=( $(compgen -W \"$(_devctl_names)\" -- \"$cur\") ); return 0";
 		else if (strcmp(f->name, "for") == 0)
 			action = "COMPREPLY=( $(compgen -W \"ready deleted phase=Pending phase=Running "
 				 "phase=Stopped phase=Failed phase=Unknown\" -- \"$cur\") ); return 0";
@@ -102,7 +105,7 @@ int completion_bash(struct buf *out)
 
 		buf_appendf(out, "\t%s)\n", c->name);
 		buf_append_str(out, "\t\tcase \"$prev\" in\n");
-		value_arms(out, c->flags);
+		value_arms(out, c->flags, c->name_args);
 		buf_append_str(out, "\t\tesac\n");
 		buf_append_str(out, "\t\tflags=\"--help");
 		flag_words(out, c->flags);

@@ -1,8 +1,11 @@
-/* cmd_create.c - `devctl create NAME`: build a DevServer and create it.
+/* cmd_create.c - `devctl create [NAME]`: build a DevServer and create it.
  *
  * The object is built by a pure function from the parsed options, so
  * --dry-run prints exactly what would be sent and the tests check it field by
- * field. The predecessor's flags keep working (--name, --time, -v, --wait).
+ * field. The predecessor's flags keep working (--name, --time, -v, --wait),
+ * and so do its defaults: `devctl create` alone creates "dev", and a
+ * DevServer whose flavor gives no time to live gets 4h (create_default_ttl;
+ * the flavors are read at run time, so the check step stays offline).
  * The SSH key file is read during the check step, not while building: a
  * missing key is a usage error reported before anything else happens.
  */
@@ -10,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/flavor.h"
 #include "backend.h"
 #include "cmd_opts.h"
 #include "config.h"
+#include "core/duration.h"
 #include "core/mem.h"
 #include "json/yaml_doc.h"
 #include "output.h"
@@ -22,7 +27,7 @@
 #define IMAGE_MAX_BYTES 512
 
 static const struct flag_spec create_flags[] = {
-	{ "name", 0, FLAG_STRING, 0, offsetof(struct create_opts, name_flag), "NAME" },
+	CMD_NAME_FLAG,
 	{ "flavor", 0, FLAG_STRING, 0, offsetof(struct create_opts, flavor), "FLAVOR" },
 	{ "image", 0, FLAG_STRING, 0, offsetof(struct create_opts, image), "IMAGE" },
 	{ "ttl", 0, FLAG_DURATION, 0, offsetof(struct create_opts, ttl), "DURATION" },
@@ -101,11 +106,8 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 	struct create_opts *o = p;
 	struct volume_spec vi, vj;
 
-	if (o->c.nargs == 1 && o->name_flag && strcmp(o->c.args[0], o->name_flag) != 0)
-		return error_set(err, ERR_INVALID, "give the name once, as NAME or --name");
-	o->name = o->c.nargs == 1 ? o->c.args[0] : o->name_flag;
-	if (!o->name)
-		return error_set(err, ERR_INVALID, "missing NAME (devctl create NAME [flags])");
+	/* cli_parse has made --name the argument (CMD_NAME_FLAG) */
+	o->name = o->c.nargs == 1 ? o->c.args[0] : CREATE_DEFAULT_NAME;
 	if (strlen(o->name) > DEVSERVER_NAME_MAX_BYTES || !name_is_dns1035_label(o->name, strlen(o->name)))
 		return error_set(err, ERR_INVALID,
 				 "invalid name \"%s\" (lower-case letters, digits and '-', starting "
@@ -120,6 +122,15 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 	if (!o->ttl.text && ctx->config->ttl) {
 		o->ttl.text = ctx->config->ttl;
 		o->ttl.seconds = ctx->config->ttl_seconds;
+	}
+	if (ctx->config->default_ttl_off) {
+		o->default_ttl = NULL;
+	} else if (ctx->config->default_ttl) {
+		o->default_ttl = ctx->config->default_ttl;
+		o->default_ttl_seconds = ctx->config->default_ttl_seconds;
+	} else {
+		o->default_ttl = CREATE_DEFAULT_TTL;
+		o->default_ttl_seconds = CREATE_DEFAULT_TTL_SECONDS;
 	}
 	if (o->image && (has_space(o->image) || strlen(o->image) > IMAGE_MAX_BYTES))
 		return error_set(err, ERR_INVALID, "--image: invalid image \"%s\"", o->image);
@@ -302,6 +313,62 @@ int create_build_devserver(const struct create_opts *o, struct json **out, struc
 	return 0;
 }
 
+bool create_default_ttl(const char *flavor, const struct json *flavors, const char *fallback,
+			int64_t fallback_s, char out[DURATION_TEXT_BYTES])
+{
+	const struct json **list = NULL, *f = NULL;
+	struct json *ds, *spec;
+	const char *s;
+	int64_t max;
+	size_t n = 0;
+	struct error ignored;
+
+	if (!fallback)
+		return false;
+	snprintf(out, DURATION_TEXT_BYTES, "%s", fallback);
+	if (!flavors || flavors->type != JSON_ARRAY)
+		return true;
+	/* the DevServer as the operator will see it, for flavor_resolve */
+	ds = json_new_object();
+	spec = json_new_object();
+	json_object_set_take(ds, "spec", spec);
+	if (flavor)
+		json_object_set_take(spec, "flavor", json_new_string(flavor));
+	list = mem_calloc(flavors->u.arr.len + 1, sizeof(*list));
+	for (size_t i = 0; i < flavors->u.arr.len; i++)
+		list[n++] = flavors->u.arr.items[i];
+	if (flavor_resolve(ds, list, n, &f, &ignored) < 0)
+		f = NULL; /* the operator reports it; the fallback stands meanwhile */
+	json_free(ds);
+	free(list);
+	if (!f)
+		return true;
+	if (json_get_string(json_path(f, "spec", "lifecycle", (char *)NULL), "defaultTimeToLive"))
+		return false;
+	s = json_get_string(json_path(f, "spec", "lifecycle", (char *)NULL), "maxTimeToLive");
+	if (s && duration_parse(s, &max) == 0 && max > 0 && max < fallback_s)
+		duration_format(max, out);
+	return true;
+}
+
+/* Sets o's time to live to create_default_ttl's when nothing else did,
+ * reading the flavors from the cluster (unreadable ones count as unknown). */
+static void create_apply_default_ttl(struct cli_ctx *ctx, struct create_opts *o)
+{
+	struct json *flavors = NULL;
+	struct error ignored;
+
+	if (o->ttl.text || !o->default_ttl)
+		return;
+	if (backend_list_flavors(&ctx->g, &flavors, &ignored) < 0)
+		flavors = NULL;
+	if (create_default_ttl(o->flavor, flavors, o->default_ttl, o->default_ttl_seconds, o->ttl_text)) {
+		o->ttl.text = o->ttl_text;
+		duration_parse(o->ttl_text, &o->ttl.seconds);
+	}
+	json_free(flavors);
+}
+
 static bool ready_done(const struct json *obj, void *arg)
 {
 	struct wait_for w = { .kind = WAIT_READY };
@@ -318,6 +385,7 @@ static int create_run(struct cli_ctx *ctx, void *p)
 	int rc;
 
 	buf_init(&b, OUTPUT_MAX_BYTES);
+	create_apply_default_ttl(ctx, o);
 	if (create_build_devserver(o, &ds, &err) < 0) {
 		buf_cleanup(&b);
 		return cli_fail_err(ctx, "create", &err);
@@ -357,15 +425,17 @@ const struct command cmd_create = {
 	.name = "create",
 	.summary = "Create a DevServer",
 	.usage =
-	"Usage: devctl create NAME [flags]\n"
+	"Usage: devctl create [NAME] [flags]\n"
 	"\n"
-	"Create a DevServer named NAME (--name NAME also works).\n"
+	"Create a DevServer named NAME (--name NAME also works; default: dev).\n"
 	"\n"
 	"Flags:\n"
 	"      --name NAME                 the name, instead of the NAME argument\n"
 	"      --flavor FLAVOR             DevServerFlavor to use (default: the cluster's default flavor)\n"
 	"      --image IMAGE               container image (default: the flavor's)\n"
-	"      --ttl DURATION              time to live, e.g. 4h, 1h30m, 2d (alias --time)\n"
+	"      --ttl DURATION              time to live, e.g. 4h, 1h30m, 2d (alias --time; default:\n"
+	"                                  the flavor's defaultTimeToLive, else 4h - defaultTTL in\n"
+	"                                  the config file changes that, defaultTTL: none drops it)\n"
 	"      --home-size SIZE            persistent home of this size, e.g. 20Gi\n"
 	"      --storage-class CLASS       storage class of the home (implies a persistent home)\n"
 	"  -v, --volume CLAIM:/path[:ro]   mount an existing PVC; repeatable\n"
@@ -379,6 +449,7 @@ const struct command cmd_create = {
 	"\n"
 	"Examples:\n"
 	"  devctl create mybox --flavor cpu-small --ttl 8h --home-size 20Gi\n"
+	"  devctl create --flavor cpu-small          # named dev\n"
 	"  devctl create mybox -v datasets:/data:ro --env HF_HOME=/data/hf --wait\n"
 	"  devctl create mybox --dry-run -o json\n",
 	.flags = create_flags,

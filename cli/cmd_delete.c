@@ -6,6 +6,7 @@
 #include "output.h"
 
 static const struct flag_spec delete_flags[] = {
+	CMD_NAME_FLAG,
 	{ "wait", 0, FLAG_BOOL, 0, offsetof(struct delete_opts, wait), NULL },
 	{ "timeout", 0, FLAG_DURATION, 0, offsetof(struct delete_opts, timeout), "DURATION" },
 	{ NULL, 0, 0, 0, 0, NULL },
@@ -52,6 +53,7 @@ const struct command cmd_delete = {
 	"Delete one or more DevServers. The home volume is deleted with its DevServer.\n"
 	"\n"
 	"Flags:\n"
+	"      --name NAME          the DevServer, instead of the NAME argument\n"
 	"      --wait               wait until every DevServer is gone\n"
 	"      --timeout DURATION   how long --wait waits (default 5m)\n"
 	"  -o, --output name        print only resource/name\n"

@@ -35,8 +35,12 @@ const struct command cmd_describe = {
 	"Show the DevServer's spec and status, its conditions and the recent events of\n"
 	"the DevServer and its pod.\n"
 	"\n"
+	"Flags:\n"
+	"      --name NAME   the DevServer, instead of the NAME argument\n"
+	"\n"
 	"Examples:\n"
 	"  devctl describe mybox\n",
+	.flags = cmd_name_only_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.name_args = true,

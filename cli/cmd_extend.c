@@ -95,6 +95,7 @@ int extend_check_max(const struct json *ds, const struct json *flavors, const st
 }
 
 static const struct flag_spec extend_flags[] = {
+	CMD_NAME_FLAG,
 	{ "by", 0, FLAG_DURATION, 0, offsetof(struct extend_opts, by), "DURATION" },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
@@ -159,6 +160,7 @@ const struct command cmd_extend = {
 	"operator's ExpiringSoon warning.\n"
 	"\n"
 	"Flags:\n"
+	"      --name NAME     the DevServer, instead of the NAME argument\n"
 	"      --by DURATION   how much longer, e.g. 2h, 1d; required\n"
 	"\n"
 	"Examples:\n"

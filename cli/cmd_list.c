@@ -110,8 +110,11 @@ const struct command cmd_get = {
 	"\n"
 	LIST_FLAGS_HELP
 	"\n"
+	"      --name NAME        the DevServer, instead of the NAME argument\n"
+	"\n"
 	"Examples:\n"
 	"  devctl get mybox -o yaml\n",
+	.flags = cmd_name_only_flags,
 	.max_args = 1,
 	.name_args = true,
 	.formats = OUT_TABLE | OUT_WIDE | OUT_JSON | OUT_YAML | OUT_NAME,

@@ -4,6 +4,7 @@
 #include "cmd_opts.h"
 
 static const struct flag_spec logs_flags[] = {
+	CMD_NAME_FLAG,
 	{ "follow", 'f', FLAG_BOOL, 0, offsetof(struct logs_opts, follow), NULL },
 	{ "tail", 0, FLAG_INT, 0, offsetof(struct logs_opts, tail), "LINES" },
 	{ NULL, 0, 0, 0, 0, NULL },
@@ -33,6 +34,7 @@ const struct command cmd_logs = {
 	"Print the log of the DevServer's container.\n"
 	"\n"
 	"Flags:\n"
+	"      --name NAME    the DevServer, instead of the NAME argument\n"
 	"  -f, --follow       keep streaming new lines\n"
 	"      --tail LINES   only the last LINES lines\n"
 	"\n"

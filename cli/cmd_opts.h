@@ -14,6 +14,7 @@
 
 #include "command.h"
 #include "core/buf.h"
+#include "core/duration.h"
 #include "core/error.h"
 #include "flags.h"
 #include "json/json.h"
@@ -24,16 +25,21 @@
 #define CREATE_SSH_KEYS_MAX 32                    /* keys in the file (spec.ssh.publicKeys) */
 #define CLI_PATH_MAX_BYTES 4096
 #define DEVSERVER_NAME_MAX_BYTES 58               /* <name>-home fits 63 */
+#define CREATE_DEFAULT_NAME "dev"                 /* create without a name: the predecessor's default */
+#define CREATE_DEFAULT_TTL "4h"                   /* the predecessor's default time to live */
+#define CREATE_DEFAULT_TTL_SECONDS (4 * 3600)
 #define DEVSERVER_API_VERSION "devserver.io/v1"
 #define RENDER_MAX_INPUT_BYTES (4u * 1024 * 1024)
 
 struct create_opts {
 	struct cmd_common c;
-	const char *name_flag;        /* --name, the predecessor's spelling */
-	const char *name;             /* NAME or --name, after check */
+	const char *name;             /* NAME or --name (cmd_common), after check */
 	const char *namespace;        /* -n or the config's; NULL: the context's */
 	const char *flavor, *image, *home_size, *storage_class, *ssh_key_file;
-	struct flag_duration ttl;     /* --ttl / --time */
+	struct flag_duration ttl;     /* --ttl / --time, or the config's ttl */
+	const char *default_ttl;      /* when nothing gives one (create_default_ttl); NULL: off */
+	int64_t default_ttl_seconds;
+	char ttl_text[DURATION_TEXT_BYTES]; /* the default applied, when ttl.text points here */
 	struct flag_list volumes, env;
 	bool wait, dry_run;
 	struct flag_duration timeout;
@@ -46,6 +52,17 @@ struct create_opts {
  * lifecycle.timeToLive, home, volumes, ssh.publicKeys (one per non-empty,
  * non-comment line of the key file), env. 0 and *out, or ERR_INVALID. */
 int create_build_devserver(const struct create_opts *o, struct json **out, struct error *err);
+
+/* The time to live create writes when neither --ttl/--time nor the config's
+ * ttl gave one: fallback (fallback_s seconds; the config's defaultTTL, else
+ * CREATE_DEFAULT_TTL; NULL: turned off), unless the flavor the DevServer
+ * will get - flavor (NULL: the cluster's default) resolved among flavors
+ * (an array; NULL when unknown) as the operator resolves it - sets
+ * defaultTimeToLive (the operator applies that), and at most that flavor's
+ * maxTimeToLive (the operator would cap it there anyway). True with the
+ * duration in out when one applies. */
+bool create_default_ttl(const char *flavor, const struct json *flavors, const char *fallback,
+			int64_t fallback_s, char out[DURATION_TEXT_BYTES]);
 
 /* list, get [NAME], describe, start, stop, ssh-config, flavors */
 struct name_opts {

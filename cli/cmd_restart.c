@@ -21,8 +21,12 @@ const struct command cmd_restart = {
 	"\"Pending restart\"); restart applies it. A stopped DevServer is not\n"
 	"restarted: devctl start brings it up with the current flavor and policy.\n"
 	"\n"
+	"Flags:\n"
+	"      --name NAME   the DevServer, instead of the NAME argument\n"
+	"\n"
 	"Examples:\n"
 	"  devctl restart mybox\n",
+	.flags = cmd_name_only_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.name_args = true,

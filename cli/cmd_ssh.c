@@ -10,14 +10,26 @@
 
 #include "backend.h"
 #include "cmd_opts.h"
+#include "config.h"
 #include "known_hosts.h"
 #include "ssh.h"
 
 static const struct flag_spec ssh_flags[] = {
+	CMD_NAME_FLAG,
 	{ "identity-file", 'i', FLAG_STRING, 0, offsetof(struct ssh_opts, identity), "FILE" },
 	{ "tty", 't', FLAG_BOOL, 0, offsetof(struct ssh_opts, tty), NULL },
 	{ NULL, 0, 0, 0, 0, NULL },
 };
+
+/* -i, else the config's sshIdentityFile, else ssh's own choice. */
+static int ssh_check(struct cli_ctx *ctx, void *p, struct error *err)
+{
+	struct ssh_opts *o = p;
+
+	if (!o->identity)
+		o->identity = ctx->config->ssh_identity_file;
+	return 0;
+}
 
 static int ssh_run(struct cli_ctx *ctx, void *p)
 {
@@ -66,8 +78,11 @@ const struct command cmd_ssh = {
 	"same DevServer. The exit status is ssh's.\n"
 	"\n"
 	"Flags:\n"
-	"  -i, --identity-file FILE  the private key to log in with (default: ssh's own\n"
-	"                            choice, e.g. ~/.ssh/id_ed25519 or the agent)\n"
+	"      --name NAME           the DevServer, instead of the NAME argument; every word given\n"
+	"                            is then the remote COMMAND\n"
+	"  -i, --identity-file FILE  the private key to log in with (default: sshIdentityFile\n"
+	"                            in the config file, else ssh's own choice, e.g.\n"
+	"                            ~/.ssh/id_ed25519 or the agent)\n"
 	"  -t, --tty                 a terminal even for a COMMAND (ssh -tt), e.g. for htop\n"
 	"\n"
 	"Examples:\n"
@@ -80,5 +95,6 @@ const struct command cmd_ssh = {
 	.max_args = -1,
 	.name_args = true,
 	.opts_size = sizeof(struct ssh_opts),
+	.check = ssh_check,
 	.run = ssh_run,
 };

@@ -46,8 +46,12 @@ const struct command cmd_ssh_config = {
 	"~/.config/devctl/known_hosts now and the block makes ssh check it strictly.\n"
 	"The Host name is NAME.NAMESPACE.devserver.\n"
 	"\n"
+	"Flags:\n"
+	"      --name NAME   the DevServer, instead of the NAME argument\n"
+	"\n"
 	"Examples:\n"
 	"  devctl ssh-config mybox >> ~/.ssh/config && ssh mybox.default.devserver\n",
+	.flags = cmd_name_only_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.name_args = true,

@@ -17,8 +17,12 @@ const struct command cmd_start = {
 	"Start a DevServer stopped with devctl stop, or by the operator after its idle\n"
 	"timeout. Its home is as it was left.\n"
 	"\n"
+	"Flags:\n"
+	"      --name NAME   the DevServer, instead of the NAME argument\n"
+	"\n"
 	"Examples:\n"
 	"  devctl start mybox\n",
+	.flags = cmd_name_only_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.name_args = true,

@@ -17,8 +17,12 @@ const struct command cmd_stop = {
 	"Scale the DevServer to zero. The home volume and the SSH Service stay; the\n"
 	"time to live keeps counting. devctl start brings it back.\n"
 	"\n"
+	"Flags:\n"
+	"      --name NAME   the DevServer, instead of the NAME argument\n"
+	"\n"
 	"Examples:\n"
 	"  devctl stop mybox\n",
+	.flags = cmd_name_only_flags,
 	.min_args = 1,
 	.max_args = 1,
 	.name_args = true,

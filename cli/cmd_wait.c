@@ -53,6 +53,7 @@ bool wait_is_met(const struct wait_for *w, const struct json *obj)
 }
 
 static const struct flag_spec wait_flags[] = {
+	CMD_NAME_FLAG,
 	{ "for", 0, FLAG_STRING, 0, offsetof(struct wait_opts, for_text), "CONDITION" },
 	{ "timeout", 0, FLAG_DURATION, 0, offsetof(struct wait_opts, timeout), "DURATION" },
 	{ NULL, 0, 0, 0, 0, NULL },
@@ -100,6 +101,7 @@ const struct command cmd_wait = {
 	"Wait until the DevServer meets CONDITION; exit status 1 on timeout.\n"
 	"\n"
 	"Flags:\n"
+	"      --name NAME          the DevServer, instead of the NAME argument\n"
 	"      --for CONDITION      ready, deleted or phase=PHASE (Pending, Running,\n"
 	"                           Stopped, Failed, Unknown); required\n"
 	"      --timeout DURATION   give up after this long (default 5m)\n"

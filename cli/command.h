@@ -21,6 +21,7 @@
 #define DEVCTL_COMMAND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -64,8 +65,17 @@ struct cli_ctx {
 struct cmd_common {
 	const char *args[CLI_MAX_ARGS];
 	int nargs;
+	const char *name_flag;   /* --name NAME, before cli_parse merges it into args */
 	bool help;
 };
+
+/* --name NAME: the predecessor's spelling of the NAME argument, in the flag
+ * table of every command that takes a name (a unit test checks). cli_parse
+ * makes it args[0]: given with a different positional name it is a usage
+ * error; on ssh the positional words are then the remote command. */
+#define CMD_NAME_FLAG { "name", 0, FLAG_STRING, 0, offsetof(struct cmd_common, name_flag), "NAME" }
+/* The table of a command whose only flag is --name. */
+extern const struct flag_spec cmd_name_only_flags[];
 
 struct command {
 	const char *name;

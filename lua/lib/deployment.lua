@@ -1,7 +1,8 @@
 -- deployment.lua - the Deployment running the development container.
 -- One replica (zero when stopped) with the Recreate strategy: a persistent
 -- home is ReadWriteOnce, so the old pod must be gone before the new one
--- mounts it. The selector uses only the name (selectors are immutable).
+-- mounts it. The selector uses only the name (selectors are immutable); the
+-- pod template adds the predecessor's `app: <name>` (lib/names.lua).
 -- The pod runs as user 1000 with every capability dropped (Pod Security
 -- "restricted"), which a non-root sshd on a port above 1024 needs nothing
 -- more than. The user's image is run as it is: two init containers bring
@@ -25,7 +26,7 @@ local function env(req)
   if not req.env then
     return nil
   end
-  local out, names = {}, {}
+  local out, env_names = {}, {}
   for _, e in ipairs(req.env) do
     local item = { name = e.name }
     if e.value_from then
@@ -35,9 +36,9 @@ local function env(req)
       item.value = e.value
     end
     out[#out + 1] = item
-    names[#names + 1] = e.name
+    env_names[#env_names + 1] = e.name
   end
-  out[#out + 1] = { name = tools.SESSION_ENV_VAR, value = table.concat(names, " ") }
+  out[#out + 1] = { name = tools.SESSION_ENV_VAR, value = table.concat(env_names, " ") }
   return out
 end
 
@@ -151,7 +152,7 @@ function deployment.build(req)
       strategy = { type = "Recreate" },
       selector = { matchLabels = names.selector(req.name) },
       template = {
-        metadata = { labels = names.selector(req.name) },
+        metadata = { labels = names.pod_labels(req.name) },
         spec = pod,
       },
     },

@@ -7,6 +7,11 @@ local names = {}
 names.MAX_CHILD_LEN = 63
 names.NAME_LABEL = "devserver.io/name"
 names.HOME_LABEL = "devserver.io/home"
+-- The predecessor (the Python/kopf operator) labelled its pods `app: <name>`
+-- and its CLI and library find pods by that label; ours carry it too so
+-- they keep working during a migration (issue 18). Pod template only: the
+-- selector is immutable and stays on NAME_LABEL.
+names.APP_LABEL = "app"
 
 local suffixes = {
   deployment = "",
@@ -72,6 +77,14 @@ end
 -- The labels selectors match on; a fresh table on every call.
 function names.selector(name)
   return { [names.NAME_LABEL] = name }
+end
+
+-- The pod template's labels: the selector's plus APP_LABEL; a fresh table
+-- on every call.
+function names.pod_labels(name)
+  local labels = names.selector(name)
+  labels[names.APP_LABEL] = name
+  return labels
 end
 
 return names

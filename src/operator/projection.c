@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "operator/finalizer.h"
 #include "operator/hostkey.h"
 #include "policy/validate.h"
 
@@ -54,16 +55,28 @@ static const char *const meta_resource[] = {
 	"deletionTimestamp", "labels", "annotations", NULL,
 };
 
+/* A DevServer's finalizers are kept, whole, only while kopf's is among
+ * them: reconcile takes that one off by its index (operator/finalizer.h),
+ * and no other finalizer is the operator's business. */
 void projection_devserver(struct json *obj)
 {
+	static const char *const meta_kopf[] = {
+		"name", "namespace", "uid", "generation", "resourceVersion", "creationTimestamp",
+		"deletionTimestamp", "labels", "annotations", "finalizers", NULL,
+	};
+
 	keep_only(obj, top_resource);
-	keep_only(json_get(obj, "metadata"), meta_resource);
+	keep_only(json_get(obj, "metadata"), finalizer_has_predecessor(obj) ? meta_kopf : meta_resource);
 	drop_last_applied(obj);
 }
 
 void projection_flavor(struct json *obj)
 {
-	projection_devserver(obj); /* the same reads: name, generation, spec, status */
+	/* the same reads as a DevServer's (name, generation, spec, status),
+	 * without finalizers: the operator takes none off a flavor */
+	keep_only(obj, top_resource);
+	keep_only(json_get(obj, "metadata"), meta_resource);
+	drop_last_applied(obj);
 }
 
 void projection_user(struct json *obj)

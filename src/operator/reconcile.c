@@ -1,6 +1,8 @@
 /* reconcile.c - bring one DevServer's children and status in line.
  *
- * Steps: read the DevServer from the cache -> TTL (delete when expired, else
+ * Steps: read the DevServer from the cache -> take the predecessor's (kopf's)
+ * finalizer off, if it has one (finalizer.h; that write ends the round and
+ * the next one goes on) -> TTL (delete when expired, else
  * a queue timer for the expiry) -> resolve the flavor -> render with the
  * active policy -> stamp and validate (children.c) -> server-side apply each
  * child that changed or drifted -> delete owned children that were not
@@ -27,6 +29,7 @@
 #include "operator/children.h"
 #include "operator/controller_internal.h"
 #include "operator/drift.h"
+#include "operator/finalizer.h"
 #include "operator/rollout.h"
 #include "operator/flavor.h"
 #include "kube/cache.h"
@@ -1042,6 +1045,67 @@ static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
 	json_free(opts);
 }
 
+/* --- the predecessor's finalizer -------------------------------------------- */
+
+static void reconcile_finalizer_done(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+	struct controller *c = t->c;
+
+	metrics_count_request(&c->m, "PATCH", rc);
+	if (rc == 0) {
+		log_msg(LOG_INFO, "removed the predecessor's finalizer", "devserver", t->key, NULL);
+		if (obj)
+			events_record(c->events, obj, EVENT_NORMAL, FINALIZER_REMOVED_REASON,
+				      "removed the finalizer of the predecessor (kopf) operator: "
+				      "devserver-operator has taken this DevServer over and needs no "
+				      "finalizer, so it can be deleted", clock_mono_ms());
+		cache_store_newer(&c->devservers.cache, obj);
+		queue_add(c->queue, t->key); /* go on with the object as it is now */
+	} else {
+		json_free(obj);
+		/* 422 from a failed test: the list changed meanwhile; the watch
+		 * brings the newer object and the retry patches that */
+		log_msg(LOG_WARN, "could not remove the predecessor's finalizer", "devserver", t->key,
+			"error", err->msg, NULL);
+		reconcile_note_error(t, rc);
+	}
+	reconcile_end(t);
+}
+
+/* Takes kopf's finalizer off ds (finalizer.h), whether or not it is being
+ * deleted: a DevServer deleted while it carried that finalizer waits for
+ * this. Returns true when the call is under way; the task then ends in its
+ * callback and the next reconcile sees the result. */
+static bool reconcile_release_finalizer(struct reconcile_task *t, const struct json *ds)
+{
+	struct controller *c = t->c;
+	struct json *patch = finalizer_removal_patch(ds);
+	char names[FINALIZER_NAMES_MAX_BYTES];
+	struct error err;
+	uint64_t id;
+	struct kube_call_spec call = {
+		.method = "PATCH", .res = c->devservers.res, .ns = t->ns, .name = t->name,
+		.content_type = FINALIZER_PATCH_CONTENT_TYPE,
+	};
+
+	if (!patch)
+		return false;
+	finalizer_predecessor_names(ds, names);
+	log_msg(LOG_INFO, "removing the predecessor's finalizer", "devserver", t->key, "finalizers", names, NULL);
+	call.body = patch;
+	c->m.writes++;
+	id = kube_call_submit(&c->client, &call, reconcile_finalizer_done, t, &err);
+	json_free(patch);
+	if (id == 0) {
+		log_msg(LOG_WARN, "could not remove the predecessor's finalizer", "devserver", t->key,
+			"error", err.msg, NULL);
+		reconcile_note_error(t, err.code);
+		reconcile_end(t);
+	}
+	return true;
+}
+
 /* --- the entry point ------------------------------------------------------- */
 
 void reconcile_start(struct controller *c, const char *key)
@@ -1067,11 +1131,15 @@ void reconcile_start(struct controller *c, const char *key)
 	memcpy(t->ns, key, (size_t)(slash - key));
 	snprintf(t->name, sizeof(t->name), "%s", slash + 1);
 	ds = cache_get(&c->devservers.cache, t->ns, t->name);
+	if (ds) {
+		snprintf(t->uid, sizeof(t->uid), "%s", json_get_string(json_get(ds, "metadata"), "uid") ?: "");
+		if (reconcile_release_finalizer(t, ds))
+			return;
+	}
 	if (!ds || json_path(ds, "metadata", "deletionTimestamp", NULL)) {
 		reconcile_end(t); /* gone or going: garbage collection removes the children */
 		return;
 	}
-	snprintf(t->uid, sizeof(t->uid), "%s", json_get_string(json_get(ds, "metadata"), "uid") ?: "");
 	spec = json_get(ds, "spec");
 
 	/* flavor */

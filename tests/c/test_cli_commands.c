@@ -289,6 +289,10 @@ static void test_create_parse(void **state)
 	assert_false(o.wait);
 	/* the same name both ways is fine */
 	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "a", "--name", "a", NULL), 0);
+	/* no name at all: the predecessor's default */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "--flavor", "f", NULL), 0);
+	assert_string_equal(o.name, "dev");
+	assert_string_equal(o.name, CREATE_DEFAULT_NAME);
 }
 
 static void test_create_usage_errors(void **state)
@@ -296,7 +300,6 @@ static void test_create_usage_errors(void **state)
 	char missing[600];
 
 	path_in_tmp(missing, sizeof(missing), "nope.pub");
-	EXPECT_USAGE("devctl create: missing NAME (devctl create NAME [flags])", "create");
 	EXPECT_USAGE("devctl create: --ttl: invalid duration \"4x\" (use e.g. 4h, 1h30m, 2d)",
 		     "create", "box", "--ttl", "4x");
 	EXPECT_USAGE("devctl create: --time: invalid duration", "create", "box", "--time", "4");
@@ -438,6 +441,87 @@ static void test_create_build(void **state)
 	assert_string_equal(json_get_string(json_path(ds, "spec", "home", (char *)NULL),
 					    "storageClassName"), "x");
 	json_free(ds);
+}
+
+/* The default time to live: the fallback (4h, or the config's defaultTTL)
+ * unless the flavor the DevServer will get sets defaultTimeToLive; at most
+ * that flavor's maxTimeToLive; the fallback too when the flavors are not
+ * known. */
+static void default_ttl_case(const char *flavor, const char *flavors_json, const char *fallback,
+			     const char *want)
+{
+	struct json *flavors = NULL;
+	struct error err;
+	char out[DURATION_TEXT_BYTES] = "unchanged";
+	int64_t fallback_s = 0;
+	bool set;
+
+	if (flavors_json) {
+		flavors = json_parse(flavors_json, strlen(flavors_json), &err);
+		assert_non_null(flavors);
+	}
+	if (fallback)
+		assert_int_equal(flags_check_duration(fallback, &fallback_s, &err), 0);
+	set = create_default_ttl(flavor, flavors, fallback, fallback_s, out);
+	if (!want) {
+		if (set)
+			fail_msg("flavor %s, %s: set %s, want none", flavor ? flavor : "(default)",
+				 flavors_json ? flavors_json : "no flavors", out);
+	} else {
+		assert_true(set);
+		assert_string_equal(out, want);
+	}
+	json_free(flavors);
+}
+
+#define FLAVOR(name, extra) "{\"metadata\":{\"name\":\"" name "\"},\"spec\":{" extra "}}"
+#define LC(x) "\"lifecycle\":{" x "}"
+
+static void test_create_default_ttl(void **state)
+{
+	const char *plain = "[" FLAVOR("small", "") "," FLAVOR("big", "\"default\":true") "]";
+	const char *dflt = "[" FLAVOR("small", LC("\"defaultTimeToLive\":\"8h\"")) ","
+		FLAVOR("big", "\"default\":true," LC("\"defaultTimeToLive\":\"1d\"")) "]";
+	const char *capped = "[" FLAVOR("short", LC("\"maxTimeToLive\":\"2h\"")) ","
+		FLAVOR("long", LC("\"maxTimeToLive\":\"7d\"")) "]";
+	const char *old = "[" FLAVOR("old", "\"replacedBy\":\"new\"") ","
+		FLAVOR("new", LC("\"defaultTimeToLive\":\"6h\"")) "]";
+
+	/* flavors unknown (not readable): the fallback */
+	default_ttl_case("small", NULL, "4h", "4h");
+	default_ttl_case(NULL, NULL, "4h", "4h");
+	/* no flavor sets one */
+	default_ttl_case("small", plain, "4h", "4h");
+	default_ttl_case(NULL, plain, "90m", "90m");
+	/* the named flavor, or the default one, sets one: the operator applies it */
+	default_ttl_case("small", dflt, "4h", NULL);
+	default_ttl_case(NULL, dflt, "4h", NULL);
+	/* ... through a deprecated flavor's replacement */
+	default_ttl_case("old", old, "4h", NULL);
+	/* capped by the flavor's maxTimeToLive, as the operator would */
+	default_ttl_case("short", capped, "4h", "2h");
+	default_ttl_case("long", capped, "4h", "4h");
+	/* a flavor that does not resolve: the fallback (the operator reports it) */
+	default_ttl_case("nope", plain, "4h", "4h");
+	/* turned off */
+	default_ttl_case("small", plain, NULL, NULL);
+	default_ttl_case("small", NULL, NULL, NULL);
+}
+
+/* create writes the default when no --ttl, ttl or flavor gave one; here the
+ * stub backend cannot list flavors, so it is the fallback. */
+static void test_create_dry_run_default_ttl(void **state)
+{
+	struct run r;
+
+	run(&r, "create", "box", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "  lifecycle:\n    timeToLive: 4h\n"));
+	run_free(&r);
+	run(&r, "create", "box", "--ttl", "30m", "--dry-run", NULL);
+	assert_int_equal(r.rc, EXIT_OK);
+	assert_non_null(strstr(r.out, "  lifecycle:\n    timeToLive: 30m\n"));
+	run_free(&r);
 }
 
 static void test_create_key_file_without_keys(void **state)
@@ -592,6 +676,63 @@ static void test_name_arguments_are_checked(void **state)
 		assert_string_equal(r.err, "devctl ssh: not connected to a cluster yet\n");
 		run_free(&r);
 	}
+}
+
+/* --name NAME, the predecessor's spelling, works on every command that takes
+ * a DevServer name: it is that name; given with a different positional name
+ * it is a usage error; on ssh, the positional words are then the remote
+ * command. */
+static void test_name_flag_everywhere(void **state)
+{
+	struct name_opts o;
+	struct delete_opts d;
+	struct wait_opts w;
+	struct ssh_opts s;
+	struct cli_ctx ctx;
+	struct error err;
+
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct command *c = cli_commands[i];
+		bool found = false;
+
+		for (const struct flag_spec *f = c->flags; f && f->name; f++)
+			found = found || (strcmp(f->name, "name") == 0 && f->type == FLAG_STRING &&
+					  f->off == offsetof(struct cmd_common, name_flag));
+		if (c->name_args && !found)
+			fail_msg("devctl %s takes a NAME but not --name", c->name);
+	}
+	assert_int_equal(parse(&cmd_describe, &o, &ctx, &err, "describe", "--name", "box", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_string_equal(o.c.args[0], "box");
+	assert_int_equal(parse(&cmd_get, &o, &ctx, &err, "get", "--name=box", "-o", "yaml", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_string_equal(o.c.args[0], "box");
+	/* the same name both ways is fine */
+	assert_int_equal(parse(&cmd_stop, &o, &ctx, &err, "stop", "box", "--name", "box", NULL), 0);
+	assert_int_equal(o.c.nargs, 1);
+	assert_int_equal(parse(&cmd_delete, &d, &ctx, &err, "delete", "--name", "box", "--wait", NULL), 0);
+	assert_int_equal(d.c.nargs, 1);
+	assert_string_equal(d.c.args[0], "box");
+	assert_true(d.wait);
+	assert_int_equal(parse(&cmd_wait, &w, &ctx, &err, "wait", "--name", "box", "--for", "ready", NULL), 0);
+	assert_string_equal(w.c.args[0], "box");
+	/* ssh: the name, then the remote command */
+	assert_int_equal(parse(&cmd_ssh, &s, &ctx, &err, "ssh", "--name", "box", "--", "ls", "-l", NULL), 0);
+	assert_int_equal(s.c.nargs, 3);
+	assert_string_equal(s.c.args[0], "box");
+	assert_string_equal(s.c.args[1], "ls");
+	assert_string_equal(s.c.args[2], "-l");
+
+	EXPECT_USAGE("devctl describe: give the name once, as NAME or --name (got \"a\" and --name \"b\")",
+		     "describe", "a", "--name", "b");
+	EXPECT_USAGE("devctl delete: give the name once, as NAME or --name", "delete", "a", "b", "--name", "a");
+	EXPECT_USAGE("devctl start: --name given more than once", "start", "--name", "a", "--name", "a");
+	EXPECT_USAGE("devctl logs: --name needs a value", "logs", "--name");
+	/* the name from --name is checked like a positional one */
+	EXPECT_USAGE("devctl describe: invalid name \"../x\"", "describe", "--name", "../x");
+	EXPECT_USAGE("devctl ssh: invalid name \"Box\"", "ssh", "--name", "Box", "--", "ls");
+	/* commands without a name do not take it */
+	EXPECT_USAGE("devctl list: unknown flag --name", "list", "--name", "a");
 }
 
 /* Errors quote user input; they stay one printable line whatever it holds:
@@ -1211,6 +1352,10 @@ static void test_completion(void **state)
 			assert_non_null(strstr(r.out, arm));
 		}
 	}
+	/* --name completes DevServer names where it names one, not on create */
+	assert_non_null(strstr(r.out, "\tdescribe)\n\t\tcase \"$prev\" in\n"
+				      "\t\t--name) COMPREPLY=( $(compgen -W \"$(_devctl_names)\" -- \"$cur\") ); return 0 ;;\n"));
+	assert_non_null(strstr(r.out, "\tcreate)\n\t\tcase \"$prev\" in\n\t\t--name) return 0 ;;\n"));
 	path_in_tmp(script, sizeof(script), "devctl.bash");
 	f = fopen(script, "w");
 	assert_non_null(f);
@@ -1244,8 +1389,11 @@ int main(void)
 		cmocka_unit_test(test_create_build),
 		cmocka_unit_test(test_create_key_file_without_keys),
 		cmocka_unit_test(test_create_dry_run),
+		cmocka_unit_test(test_create_default_ttl),
+		cmocka_unit_test(test_create_dry_run_default_ttl),
 		cmocka_unit_test(test_list_get_describe),
 		cmocka_unit_test(test_name_arguments_are_checked),
+		cmocka_unit_test(test_name_flag_everywhere),
 		cmocka_unit_test(test_errors_are_one_printable_line),
 		cmocka_unit_test(test_delete_start_stop),
 		cmocka_unit_test(test_wait),

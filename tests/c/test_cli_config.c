@@ -80,6 +80,10 @@ static void test_config_good(void **state)
 	assert_int_equal(parse_text(&c, "sshPublicKeyFile: /abs/key.pub\n", &err), 0);
 	assert_string_equal(c.ssh_public_key_file, "/abs/key.pub");
 	assert_null(c.namespace);
+	assert_null(c.ssh_identity_file);
+	cli_config_cleanup(&c);
+	assert_int_equal(parse_text(&c, "sshIdentityFile: ~/.ssh/work\n", &err), 0);
+	assert_string_equal(c.ssh_identity_file, "/home/me/.ssh/work");
 	cli_config_cleanup(&c);
 
 	/* empty, comments only, explicit null: no defaults, no error */
@@ -95,7 +99,12 @@ static void test_config_errors(void **state)
 {
 	static const struct { const char *text, *msg; } cases[] = {
 		{ "namespcae: x\n",
-		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, ttl, output)" },
+		  "config /cfg.yaml: namespcae: unknown key (known: namespace, flavor, sshPublicKeyFile, "
+		  "sshIdentityFile, ttl, defaultTTL, output)" },
+		{ "defaultTTL: forever\n",
+		  "config /cfg.yaml: defaultTTL: invalid duration \"forever\" (use e.g. 4h, 1h30m, 2d, or none)" },
+		{ "defaultTTL: 0s\n",
+		  "config /cfg.yaml: defaultTTL: must be longer than 0s (none turns it off)" },
 		{ "namespace: Team_A\n", "config /cfg.yaml: namespace: \"Team_A\" is not a valid namespace name" },
 		{ "flavor: -x\n", "config /cfg.yaml: flavor: \"-x\" is not a valid flavor name" },
 		{ "ttl: 4x\n", "config /cfg.yaml: ttl: invalid duration \"4x\" (use e.g. 4h, 1h30m, 2d)" },
@@ -124,6 +133,40 @@ static void test_config_errors(void **state)
 	assert_int_equal(cli_config_parse(&c, "sshPublicKeyFile: ~/k\n", 21, "/c", NULL, &err),
 			 ERR_INVALID);
 	assert_string_equal(err.msg, "config /c: sshPublicKeyFile: \"~/\" needs $HOME to be set");
+	cli_config_cleanup(&c);
+}
+
+/* defaultTTL: the time to live create falls back to (4h unless set), or
+ * none to turn that off; ttl (like --ttl) always applies and wins. */
+static void test_config_default_ttl(void **state)
+{
+	struct cli_config c;
+	struct cli_ctx ctx = { .config = &c, .home = tmpdir };
+	struct create_opts o;
+	struct error err;
+	char *argv[] = { "create", "box" };
+
+	/* no file: 4h */
+	cli_config_init(&c);
+	assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+	assert_string_equal(o.default_ttl, "4h");
+	assert_int_equal(o.default_ttl_seconds, 4 * 3600);
+	assert_null(o.ttl.text);
+	cli_config_cleanup(&c);
+
+	assert_int_equal(parse_text(&c, "defaultTTL: 1d\n", &err), 0);
+	assert_string_equal(c.default_ttl, "1d");
+	memset(&ctx.g, 0, sizeof(ctx.g));
+	assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+	assert_string_equal(o.default_ttl, "1d");
+	assert_int_equal(o.default_ttl_seconds, 86400);
+	cli_config_cleanup(&c);
+
+	assert_int_equal(parse_text(&c, "defaultTTL: none\n", &err), 0);
+	assert_true(c.default_ttl_off);
+	memset(&ctx.g, 0, sizeof(ctx.g));
+	assert_int_equal(cli_parse(&cmd_create, &ctx, 2, argv, &o, &err), 0);
+	assert_null(o.default_ttl);
 	cli_config_cleanup(&c);
 }
 
@@ -273,6 +316,160 @@ static void test_config_namespace_and_output(void **state)
 	cli_config_cleanup(&c);
 }
 
+/* The predecessor's ~/.config/devctl/config.yml: read when devctl's own
+ * file is absent, for the keys devctl has equivalents of (its
+ * ssh.public_key_file is sshPublicKeyFile); its other keys (and any devctl
+ * does not know) are ignored, as the predecessor ignored them. */
+static void test_config_legacy_parse(void **state)
+{
+	struct cli_config c;
+	struct error err;
+	const char *text = "ssh:\n  public_key_file: ~/.ssh/id_ed25519.pub\n  private_key_file: ~/.ssh/id_ed25519\n"
+			   "  forward_agent: true\ndevctl-ssh-config-dir: ~/.config/devctl/ssh/\n";
+
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), 0);
+	assert_string_equal(c.ssh_public_key_file, "/home/me/.ssh/id_ed25519.pub");
+	assert_string_equal(c.ssh_identity_file, "/home/me/.ssh/id_ed25519");
+	assert_true(c.legacy);
+	assert_string_equal(c.path, "/old.yml");
+	assert_null(c.ttl);
+	assert_null(c.namespace);
+	cli_config_cleanup(&c);
+
+	/* the predecessor's own default file: an empty key file means "none" */
+	text = "ssh:\n  public_key_file: ''\n  private_key_file: ''\n  forward_agent: false\n";
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), 0);
+	assert_null(c.ssh_public_key_file);
+	assert_null(c.ssh_identity_file);
+	cli_config_cleanup(&c);
+	/* empty file, only comments */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "", 0, "/old.yml", "/home/me", &err), 0);
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "# old\n", 6, "/old.yml", "/home/me", &err), 0);
+	assert_true(c.legacy);
+	cli_config_cleanup(&c);
+
+	/* values devctl would use are still checked */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "ssh: 5\n", 7, "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: ssh: must be a mapping");
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	text = "ssh:\n  public_key_file: [a]\n";
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: ssh.public_key_file: must be a string");
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	text = "ssh:\n  private_key_file: 5\n";
+	assert_int_equal(cli_config_parse_legacy(&c, text, strlen(text), "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: ssh.private_key_file: must be a string");
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse_legacy(&c, "- a\n", 4, "/old.yml", "/home/me", &err), ERR_INVALID);
+	assert_string_equal(err.msg, "config /old.yml: must be a mapping of key: value");
+	cli_config_cleanup(&c);
+}
+
+static void test_config_legacy_load(void **state)
+{
+	char yaml[512], yml[512];
+	struct cli_config c;
+	struct error err;
+	struct run r;
+
+	snprintf(yml, sizeof(yml), "%s/.config/devctl/config.yml", tmpdir);
+	snprintf(yaml, sizeof(yaml), "%s/.config/devctl/config.yaml", tmpdir);
+	{
+		char text[700];
+
+		snprintf(text, sizeof(text), "ssh:\n  public_key_file: %s/work.pub\n", tmpdir);
+		write_file(yml, text);
+	}
+	/* only the predecessor's file: read */
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
+	assert_true(c.legacy);
+	assert_string_equal(c.path, yml);
+	assert_non_null(strstr(c.ssh_public_key_file, "/work.pub"));
+	cli_config_cleanup(&c);
+	/* through devctl: its key is used, and one line says which file to move to */
+	unsetenv("DEVCTL_CONFIG");
+	{
+		char *argv[] = { "devctl", "create", "box", "--dry-run" };
+		char want[1200];
+
+		run(&r, 4, argv);
+		assert_int_equal(r.rc, EXIT_OK);
+		assert_non_null(strstr(r.out, "ssh-ed25519 AAAAwork me@work"));
+		snprintf(want, sizeof(want), "devctl: read the predecessor's config %s; devctl's own is %s "
+			 "(its ssh.public_key_file and ssh.private_key_file are sshPublicKeyFile and "
+			 "sshIdentityFile there)\n", yml, yaml);
+		assert_string_equal(r.err, want);
+		run_free(&r);
+	}
+	/* devctl's own file wins, and then the old one is not read */
+	write_file(yaml, "flavor: mine\n");
+	cli_config_init(&c);
+	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
+	assert_false(c.legacy);
+	assert_string_equal(c.path, yaml);
+	assert_null(c.ssh_public_key_file);
+	cli_config_cleanup(&c);
+	/* and $DEVCTL_CONFIG names the only file read */
+	unlink(yaml);
+	{
+		char other[600];
+
+		snprintf(other, sizeof(other), "%s/other.yaml", tmpdir);
+		write_file(other, "flavor: other\n");
+		cli_config_init(&c);
+		assert_int_equal(cli_config_load(&c, other, tmpdir, &err), 0);
+		assert_false(c.legacy);
+		assert_null(c.ssh_public_key_file);
+		cli_config_cleanup(&c);
+		unlink(other);
+	}
+	unlink(yml);
+}
+
+/* sshIdentityFile is devctl ssh's -i when -i is not given. */
+static void test_config_ssh_identity(void **state)
+{
+	struct cli_config c;
+	struct cli_ctx ctx = { .config = &c, .home = tmpdir };
+	struct ssh_opts o;
+	struct error err;
+
+	assert_int_equal(parse_text(&c, "sshIdentityFile: /keys/work\n", &err), 0);
+	{
+		char *argv[] = { "ssh", "box" };
+
+		assert_int_equal(cli_parse(&cmd_ssh, &ctx, 2, argv, &o, &err), 0);
+		assert_string_equal(o.identity, "/keys/work");
+	}
+	{
+		char *argv[] = { "ssh", "box", "-i", "/keys/mine" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_ssh, &ctx, 4, argv, &o, &err), 0);
+		assert_string_equal(o.identity, "/keys/mine");
+	}
+	cli_config_cleanup(&c);
+	cli_config_init(&c);
+	{
+		char *argv[] = { "ssh", "box" };
+
+		memset(&ctx.g, 0, sizeof(ctx.g));
+		assert_int_equal(cli_parse(&cmd_ssh, &ctx, 2, argv, &o, &err), 0);
+		assert_null(o.identity);
+	}
+	cli_config_cleanup(&c);
+}
+
 static void test_config_through_cli_main(void **state)
 {
 	char path[512];
@@ -330,9 +527,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_good),
 		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_default_ttl),
 		cmocka_unit_test(test_config_load),
 		cmocka_unit_test(test_config_defaults_and_flags),
 		cmocka_unit_test(test_config_namespace_and_output),
+		cmocka_unit_test(test_config_ssh_identity),
+		cmocka_unit_test(test_config_legacy_parse),
+		cmocka_unit_test(test_config_legacy_load),
 		cmocka_unit_test(test_config_through_cli_main),
 	};
 

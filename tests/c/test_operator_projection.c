@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "operator/finalizer.h"
 #include "operator/projection.h"
 
 static struct json *parse(const char *s)
@@ -79,6 +80,12 @@ static void test_devserver_keeps_what_reconcile_reads(void **state)
 	ds = parse("{\"metadata\":{\"name\":\"a\",\"annotations\":{\"" PROJECTION_LAST_APPLIED "\":\"x\"}}}");
 	project(projection_devserver, ds);
 	assert_null(json_path(ds, "metadata", "annotations", NULL));
+	json_free(ds);
+	/* finalizers stay, whole, only while kopf's is among them: reconcile
+	 * removes it by index (operator/finalizer.h) */
+	ds = parse("{\"metadata\":{\"name\":\"a\",\"finalizers\":[\"x\",\"" FINALIZER_KOPF "\"]}}");
+	project(projection_devserver, ds);
+	assert_int_equal(json_path(ds, "metadata", "finalizers", NULL)->u.arr.len, 2);
 	json_free(ds);
 }
 

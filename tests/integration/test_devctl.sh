@@ -2,7 +2,10 @@
 # devctl against the real control plane with the operator running: create
 # --wait, list in every output format, describe, stop/start, wait, extend,
 # delete --wait, render and render --check, policy push (good, bad locally,
-# bad on the operator's trial) and policy status, completion; and the
+# bad on the operator's trial) and policy status, completion; the
+# predecessor's forms (pods labelled app=<name>, --name on commands, create's
+# default name dev and default time to live 4h, defaultTTL: none, its
+# config.yml); and the
 # timings the issue asks for (list over 10 and 1,000 DevServers, create
 # --wait, describe).
 . "$(dirname "$0")/lib/common.sh"
@@ -63,6 +66,53 @@ check "extend --by 1h" dc extend box --by 1h
 check "the TTL grew to 3h" jp_is devserver box '{.spec.lifecycle.timeToLive}' 3h
 check "wait times out with exit 1 and says so" \
   bash -c "out=\$('$devctl' -n $ns wait box --for=phase=Stopped --timeout 1s 2>&1); [ \$? -eq 1 ] && grep -q 'timed out' <<<\"\$out\""
+
+# --- the predecessor's forms (issue 18) ---------------------------------------
+check "pods carry app=<name>, the predecessor's label" \
+  wait_until 30 bash -c "kubectl -n $ns get pods -l app=box -o name | grep -q ."
+check "  ... outside the Deployment's selector, which is unchanged" \
+  jp_is deployment box '{.spec.selector.matchLabels.devserver\.io/name}/{.spec.selector.matchLabels.app}' "box/"
+check "describe --name" bash -c "'$devctl' -n $ns describe --name box | grep -q 'Ready *True'"
+check "get --name=NAME -o name" bash -c "[ \"\$('$devctl' -n $ns get --name=box -o name)\" = devserver.devserver.io/box ]"
+check "wait --name" dc wait --name box --for=ready --timeout 30s
+check "a NAME and a different --name: usage error (exit 2), one line" \
+  bash -c "out=\$('$devctl' -n $ns describe box --name other 2>&1); [ \$? -eq 2 ] && [ \$(wc -l <<<\"\$out\") -eq 1 ] && grep -q 'give the name once' <<<\"\$out\""
+check "create without a name creates dev" \
+  dc create --flavor "$f-small" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub"
+check "  ... with the default time to live 4h (the flavor sets none)" \
+  jp_is devserver dev '{.spec.lifecycle.timeToLive}' 4h
+check "  ... which the operator counts (status.expiresAt)" \
+  wait_until 30 bash -c "[ -n \"\$(kubectl -n $ns get devserver dev -o jsonpath='{.status.expiresAt}')\" ]"
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-ttl, labels: {test: "$f"}}
+spec:
+  resources: {requests: {cpu: 100m, memory: 128Mi}}
+$kwok_placement
+  lifecycle: {defaultTimeToLive: 8h}
+YAML
+check "create --name with a flavor that has a defaultTimeToLive" \
+  dc create --name byflavor --flavor "$f-ttl" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub"
+check "  ... leaves the time to live to the flavor" \
+  jp_is devserver byflavor '{.spec.lifecycle.timeToLive}' ""
+printf 'defaultTTL: none\n' > "$tmp/config.yaml"
+check "defaultTTL: none in the config turns the default off" \
+  env DEVCTL_CONFIG="$tmp/config.yaml" "$devctl" -n "$ns" create nottl --flavor "$f-small" \
+    --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub"
+check "  ... no time to live" jp_is devserver nottl '{.spec.lifecycle.timeToLive}' ""
+mkdir -p "$tmp/.config/devctl"
+printf 'ssh:\n  public_key_file: ~/key.pub\n  private_key_file: ~/key\n  forward_agent: false\n' \
+  > "$tmp/.config/devctl/config.yml"
+check "the predecessor's config.yml gives the key file, with a one-line notice naming config.yaml" \
+  bash -c "err=\$('$devctl' -n $ns create fromyml --flavor $f-small --image example.invalid/dev:1 2>&1 >/dev/null) &&
+    [ \$(wc -l <<<\"\$err\") -eq 1 ] && grep -q 'config.yml; .*/.config/devctl/config.yaml' <<<\"\$err\""
+check "  ... its key reached the spec" jp_is devserver fromyml '{.spec.ssh.publicKeys[0]}' \
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBt9 dev@laptop"
+rm -r "$tmp/.config"
+check "delete --name dev --wait" dc delete --name dev --wait --timeout 60s
+check "delete --name byflavor, nottl and fromyml" \
+  bash -c "'$devctl' -n $ns delete --name byflavor && '$devctl' -n $ns delete nottl fromyml"
 
 # render, offline
 dc create offline --flavor "$f-small" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub" --dry-run > "$tmp/ds.yaml"

@@ -3,7 +3,10 @@
 #   - expiry you can see coming: condition ExpiringSoon and a Warning Event
 #     --expiry-warning before the TTL runs out, shown by devctl list ("!")
 #     and devctl describe; devctl extend clears it; the flavor's
-#     maxTimeToLive refuses a longer extension with a clear error.
+#     maxTimeToLive refuses a longer extension with a clear error;
+#   - the predecessor's (kopf's) finalizer: taken off a DevServer the
+#     operator takes over (others' finalizers kept), and a DevServer deleted
+#     while it carried it goes once the operator runs.
 # Prints the detection delay of the warning.
 . "$(dirname "$0")/lib/common.sh"
 install_crds
@@ -76,4 +79,40 @@ check "  ... naming the GPU" bash -c \
   "kubectl get devserverflavor $f-gpu -o jsonpath='{.status.conditions[?(@.type==\"Schedulable\")].message}' | grep -q 'nvidia.com/gpu: 1 requested, none allocatable'"
 check "devctl flavors shows the SCHEDULABLE column" bash -c \
   "'$devctl' flavors | grep -Eq '^$f-huge +.* No ' && '$devctl' flavors | grep -Eq '^$f-small +.* Yes '"
+
+# --- the predecessor's (kopf's) finalizer (issue 18) ----------------------------
+kopf=kopf.zalando.org/KopfFinalizerMarker
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServer
+metadata: {name: kopfbox, finalizers: [test.devserver.io/keep, $kopf]}
+spec: {flavor: $f-small, image: example.invalid/dev:1}
+YAML
+finalizers() { jp devserver "$1" '{.metadata.finalizers[*]}'; }
+check "the operator takes kopf's finalizer off a DevServer it takes over" \
+  wait_until 30 bash -c "[ \"\$(kubectl -n $ns get devserver kopfbox -o jsonpath='{.metadata.finalizers[*]}')\" = test.devserver.io/keep ]"
+check "  ... and leaves every other finalizer" bash -c "[ \"$(finalizers kopfbox)\" = test.devserver.io/keep ]"
+check "  ... with a PredecessorFinalizerRemoved Event" wait_until 30 bash -c \
+  "kubectl -n $ns get events --field-selector reason=PredecessorFinalizerRemoved,involvedObject.name=kopfbox -o name | grep -q ."
+check "  ... and goes on reconciling it (its Deployment exists)" \
+  wait_until 30 bash -c "kubectl -n $ns get deployment kopfbox >/dev/null 2>&1"
+kubectl -n "$ns" patch devserver kopfbox --type=json \
+  -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
+kubectl -n "$ns" delete devserver kopfbox --wait=false >/dev/null
+# deleted while the predecessor's finalizer holds it and no operator runs:
+# the operator, once it runs, lets it go
+stop_operator
+kubectl -n "$ns" apply -f - >/dev/null <<YAML
+apiVersion: devserver.io/v1
+kind: DevServer
+metadata: {name: kopfgone, finalizers: [$kopf]}
+spec: {flavor: $f-small, image: example.invalid/dev:1}
+YAML
+kubectl -n "$ns" delete devserver kopfgone --wait=false >/dev/null
+check "a DevServer deleted with kopf's finalizer is held without an operator" \
+  bash -c "[ -n \"\$(kubectl -n $ns get devserver kopfgone -o jsonpath='{.metadata.deletionTimestamp}')\" ]"
+start_operator --expiry-warning ${warning_s}s
+gone() { ! kubectl -n "$ns" get devserver "$1" >/dev/null 2>&1; }
+check "  ... and gone once the operator runs" wait_until 30 gone kopfgone
+check "the DevServer taken over is gone too" wait_until 30 gone kopfbox
 finish

@@ -22,7 +22,15 @@ describe("lib.deployment", function()
     local b = build({ stopped = true, image = "other", node_selector = { x = "y" }, home = {} })
     assert.are.same({ matchLabels = { ["devserver.io/name"] = "box" } }, a.spec.selector)
     assert.are.same(a.spec.selector, b.spec.selector)
-    assert.are.same(a.spec.selector.matchLabels, a.spec.template.metadata.labels)
+    for k, v in pairs(a.spec.selector.matchLabels) do
+      assert.are.equal(v, a.spec.template.metadata.labels[k])
+    end
+  end)
+
+  it("labels the pod app=<name> for the predecessor's tools, outside the selector", function()
+    local d = build()
+    assert.are.same({ ["devserver.io/name"] = "box", app = "box" }, d.spec.template.metadata.labels)
+    assert.is_nil(d.spec.selector.matchLabels.app)
   end)
 
   it("runs as a non-root user with no privileges", function()

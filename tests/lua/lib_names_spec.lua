@@ -15,6 +15,13 @@ describe("lib.names", function()
     assert.are_not.equal(a, b)
   end)
 
+  it("labels pods with the selector plus app=<name>, a fresh table each call", function()
+    local a, b = names.pod_labels("box"), names.pod_labels("box")
+    assert.are.same({ ["devserver.io/name"] = "box", app = "box" }, a)
+    assert.are_not.equal(a, b)
+    assert.are.same({ ["devserver.io/name"] = "box" }, names.selector("box"))
+  end)
+
   it("allows names whose longest child is exactly 63 characters", function()
     assert.are.equal(58, names.MAX_NAME_LEN)
     local name = "a" .. string.rep("b", 57)
