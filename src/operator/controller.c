@@ -67,7 +67,10 @@ static void on_devserver_add(void *ud, const struct json *obj)
 }
 
 /* Status-only updates (our own status writes among them) change nothing the
- * reconcile reads from the DevServer itself, so they do not enqueue. */
+ * reconcile reads from the DevServer itself, so they do not enqueue. A
+ * change of finalizers does (the cache keeps them only while the
+ * predecessor's is among them, finalizer.h): kopf re-adding its finalizer
+ * bumps no generation. */
 static void on_devserver_update(void *ud, const struct json *old_obj, const struct json *obj)
 {
 	const struct json *om = json_get(old_obj, "metadata"), *nm = json_get(obj, "metadata");
@@ -75,6 +78,7 @@ static void on_devserver_update(void *ud, const struct json *old_obj, const stru
 	if (json_get_int(om, "generation", -1) == json_get_int(nm, "generation", -2) &&
 	    !json_get(nm, "deletionTimestamp") == !json_get(om, "deletionTimestamp") &&
 	    json_equal(json_get(om, "labels"), json_get(nm, "labels")) &&
+	    json_equal(json_get(om, "finalizers"), json_get(nm, "finalizers")) &&
 	    json_equal(json_get(om, "annotations"), json_get(nm, "annotations")))
 		return;
 	enqueue_object(ud, obj);

@@ -96,6 +96,11 @@ check "  ... with a PredecessorFinalizerRemoved Event" wait_until 30 bash -c \
   "kubectl -n $ns get events --field-selector reason=PredecessorFinalizerRemoved,involvedObject.name=kopfbox -o name | grep -q ."
 check "  ... and goes on reconciling it (its Deployment exists)" \
   wait_until 30 bash -c "kubectl -n $ns get deployment kopfbox >/dev/null 2>&1"
+# a kopf still running somewhere adds it back: no generation changes, yet it goes
+kubectl -n "$ns" patch devserver kopfbox --type=json \
+  -p "[{\"op\":\"add\",\"path\":\"/metadata/finalizers/-\",\"value\":\"$kopf\"}]" >/dev/null
+check "  ... and again when kopf re-adds it (a finalizer change alone is seen)" \
+  wait_until 15 bash -c "[ \"\$(kubectl -n $ns get devserver kopfbox -o jsonpath='{.metadata.finalizers[*]}')\" = test.devserver.io/keep ]"
 kubectl -n "$ns" patch devserver kopfbox --type=json \
   -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
 kubectl -n "$ns" delete devserver kopfbox --wait=false >/dev/null
