@@ -2,8 +2,11 @@
  *
  * One entry per known key in a chained hash table; an entry is freed as soon
  * as it is neither ready, in flight, waiting on a timer, nor carrying
- * failures, so the table tracks live work only. Ready keys form a FIFO linked
- * through the entries; timers are a binary min-heap of entries (each entry at
+ * failures, so the table tracks live work only. Ready keys form two FIFOs
+ * linked through the entries - the first lane (queue_add_first: work nobody
+ * has waited on yet) is always served before the other - and an entry
+ * promoted to the first lane while linked in the other keeps that stale
+ * link, which queue_get skips; timers are a binary min-heap of entries (each entry at
  * most once, its heap position stored in it so an earlier add can move it up).
  */
 #include "kube/queue.h"
@@ -18,8 +21,10 @@
 struct queue_entry {
 	char *key;
 	struct queue_entry *hash_next;
-	struct queue_entry *ready_next;
-	bool ready;
+	struct queue_entry *lane_next[2];   /* links in each ready lane */
+	bool linked[2];      /* linked in lane i (maybe stale: see ready) */
+	bool ready;          /* waiting to be handed out */
+	bool dirty_first;    /* the add while in flight asked for the first lane */
 	bool in_flight;
 	bool dirty;          /* added while in flight */
 	int failures;
@@ -27,12 +32,14 @@ struct queue_entry {
 	ptrdiff_t heap_index; /* -1 when not in the timer heap */
 };
 
+enum { QUEUE_LANE_FIRST, QUEUE_LANE_NORMAL };
+
 struct queue {
 	struct queue_config cfg;
 	struct queue_entry **buckets;
 	size_t nbuckets;
 	size_t size;
-	struct queue_entry *ready_head, *ready_tail;
+	struct queue_entry *lane_head[2], *lane_tail[2];   /* QUEUE_LANE_FIRST, QUEUE_LANE_NORMAL */
 	size_t ready_len;
 	size_t in_flight;
 	struct queue_entry **heap;
@@ -137,7 +144,8 @@ static void queue_release_if_idle(struct queue *q, struct queue_entry *e)
 {
 	struct queue_entry **pp;
 
-	if (e->ready || e->in_flight || e->heap_index >= 0 || e->failures > 0)
+	if (e->ready || e->in_flight || e->heap_index >= 0 || e->failures > 0 || e->linked[0] ||
+	    e->linked[1])
 		return;
 	pp = &q->buckets[queue_hash(e->key) & (q->nbuckets - 1)];
 	while (*pp != e)
@@ -220,29 +228,45 @@ static void queue_schedule(struct queue *q, struct queue_entry *e, int64_t due_m
 
 /* --- ready list --- */
 
-static void queue_make_ready(struct queue *q, struct queue_entry *e)
+static void queue_link(struct queue *q, struct queue_entry *e, int lane)
+{
+	e->linked[lane] = true;
+	e->lane_next[lane] = NULL;
+	if (q->lane_tail[lane])
+		q->lane_tail[lane]->lane_next[lane] = e;
+	else
+		q->lane_head[lane] = e;
+	q->lane_tail[lane] = e;
+}
+
+static void queue_make_ready(struct queue *q, struct queue_entry *e, int lane)
 {
 	if (e->heap_index >= 0)
 		queue_heap_remove(q, e);
 	if (e->in_flight) {
 		e->dirty = true;
+		e->dirty_first = e->dirty_first || lane == QUEUE_LANE_FIRST;
 		return;
 	}
-	if (e->ready)
+	if (e->ready) {
+		if (lane == QUEUE_LANE_FIRST && !e->linked[QUEUE_LANE_FIRST])
+			queue_link(q, e, lane); /* promoted; its other link goes stale */
 		return;
+	}
 	e->ready = true;
-	e->ready_next = NULL;
-	if (q->ready_tail)
-		q->ready_tail->ready_next = e;
-	else
-		q->ready_head = e;
-	q->ready_tail = e;
 	q->ready_len++;
+	if (!e->linked[lane])
+		queue_link(q, e, lane);
 }
 
 void queue_add(struct queue *q, const char *key)
 {
-	queue_make_ready(q, queue_intern(q, key));
+	queue_make_ready(q, queue_intern(q, key), QUEUE_LANE_NORMAL);
+}
+
+void queue_add_first(struct queue *q, const char *key)
+{
+	queue_make_ready(q, queue_intern(q, key), QUEUE_LANE_FIRST);
 }
 
 void queue_add_after(struct queue *q, const char *key, int64_t delay_ms, int64_t now_ms)
@@ -302,18 +326,27 @@ const char *queue_get(struct queue *q, int64_t now_ms)
 	struct queue_entry *e;
 
 	while (q->heap_len > 0 && q->heap[0]->due_ms <= now_ms)
-		queue_make_ready(q, q->heap[0]);
-	if (!q->ready_head || q->in_flight >= (size_t)q->cfg.max_in_flight)
+		queue_make_ready(q, q->heap[0], QUEUE_LANE_NORMAL);
+	if (q->in_flight >= (size_t)q->cfg.max_in_flight)
 		return NULL;
-	e = q->ready_head;
-	q->ready_head = e->ready_next;
-	if (!q->ready_head)
-		q->ready_tail = NULL;
-	q->ready_len--;
-	e->ready = false;
-	e->in_flight = true;
-	q->in_flight++;
-	return e->key;
+	for (int lane = QUEUE_LANE_FIRST; lane <= QUEUE_LANE_NORMAL; lane++) {
+		while ((e = q->lane_head[lane])) {
+			q->lane_head[lane] = e->lane_next[lane];
+			if (!q->lane_head[lane])
+				q->lane_tail[lane] = NULL;
+			e->linked[lane] = false;
+			if (!e->ready) { /* a stale link: handed out from the other lane */
+				queue_release_if_idle(q, e);
+				continue;
+			}
+			q->ready_len--;
+			e->ready = false;
+			e->in_flight = true;
+			q->in_flight++;
+			return e->key;
+		}
+	}
+	return NULL;
 }
 
 void queue_done(struct queue *q, const char *key)
@@ -325,8 +358,10 @@ void queue_done(struct queue *q, const char *key)
 	e->in_flight = false;
 	q->in_flight--;
 	if (e->dirty) {
-		e->dirty = false;
-		queue_make_ready(q, e);
+		int lane = e->dirty_first ? QUEUE_LANE_FIRST : QUEUE_LANE_NORMAL;
+
+		e->dirty = e->dirty_first = false;
+		queue_make_ready(q, e, lane);
 		return;
 	}
 	queue_release_if_idle(q, e);

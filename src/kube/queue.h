@@ -36,6 +36,12 @@ void queue_free(struct queue *q);
 /* Makes key ready now (no-op if already ready; marks dirty if in flight).
  * Keys longer than QUEUE_KEY_MAX_BYTES are a programmer error (asserted). */
 void queue_add(struct queue *q, const char *key);
+/* As queue_add, but in the first lane: every key added this way is handed
+ * out before any key of the other lane (timers, backoff and queue_add), so
+ * work nobody has waited on yet - a DevServer never reconciled, a spec a
+ * user just changed - does not queue behind a rollout's re-renders. A key
+ * already ready in the other lane moves up. */
+void queue_add_first(struct queue *q, const char *key);
 /* Makes key ready at now_ms + delay_ms, unless it will be ready sooner anyway. */
 void queue_add_after(struct queue *q, const char *key, int64_t delay_ms, int64_t now_ms);
 /* Counts a failure of key and schedules it after base * 2^(failures-1),

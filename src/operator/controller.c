@@ -61,9 +61,25 @@ static void enqueue_object(struct controller *c, const struct json *obj)
 		queue_add(c->queue, key);
 }
 
+/* Work a user waits on goes ahead of re-renders (queue_add_first): a
+ * DevServer the operator has never reconciled (no status.observedGeneration
+ * yet) and a spec that changed since (devctl start, stop, restart, an
+ * edit). Events of children and pods, resyncs and rollouts go behind. */
+static void enqueue_devserver(struct controller *c, const struct json *obj, bool user_waits)
+{
+	char key[CACHE_MAX_KEY_BYTES];
+
+	if (!cache_key(obj, key))
+		return;
+	if (user_waits || json_get_int(json_get(obj, "status"), "observedGeneration", -1) < 0)
+		queue_add_first(c->queue, key);
+	else
+		queue_add(c->queue, key);
+}
+
 static void on_devserver_add(void *ud, const struct json *obj)
 {
-	enqueue_object(ud, obj);
+	enqueue_devserver(ud, obj, false);
 }
 
 /* Status-only updates (our own status writes among them) change nothing the
@@ -81,7 +97,8 @@ static void on_devserver_update(void *ud, const struct json *old_obj, const stru
 	    json_equal(json_get(om, "finalizers"), json_get(nm, "finalizers")) &&
 	    json_equal(json_get(om, "annotations"), json_get(nm, "annotations")))
 		return;
-	enqueue_object(ud, obj);
+	enqueue_devserver(ud, obj,
+			  json_get_int(om, "generation", -1) != json_get_int(nm, "generation", -2));
 }
 
 static void enqueue_owner(struct controller *c, const struct json *obj)

@@ -1,6 +1,7 @@
 /* test_queue.c - src/kube/queue: dedupe, in-flight exclusion, dirty re-adds,
  * timers (earliest wins), backoff growth and cap, concurrency cap, memory
- * released when keys go idle. Time is simulated. */
+ * released when keys go idle, and the first lane (queue_add_first) served
+ * before re-adds, timers and backoff. Time is simulated. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -183,6 +184,101 @@ static void test_queue_many_keys(void **state)
 	queue_free(q);
 }
 
+/* Take the next key and finish it at once; its name, or "" when none. */
+static const char *take(struct queue *q, int64_t now, char *out)
+{
+	const char *k = queue_get(q, now);
+
+	out[0] = '\0';
+	if (k) {
+		snprintf(out, QUEUE_KEY_MAX_BYTES, "%s", k);
+		queue_done(q, k);
+	}
+	return out;
+}
+
+/* A rollout re-adds a thousand keys; a new one still goes next. */
+static void test_queue_first_lane_goes_ahead(void **state)
+{
+	struct queue *q = new_queue(4);
+	char key[QUEUE_KEY_MAX_BYTES], k[QUEUE_KEY_MAX_BYTES];
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "ns/old-%d", i);
+		queue_add(q, key);
+	}
+	queue_add_first(q, "ns/new");
+	assert_int_equal(queue_ready_len(q), 1001);
+	assert_string_equal(take(q, 0, k), "ns/new");
+	assert_string_equal(take(q, 0, k), "ns/old-0");
+	/* due timers and backoff land in the other lane */
+	queue_add_after(q, "ns/timer", 5, 0);
+	queue_add_first(q, "ns/new2");
+	assert_string_equal(take(q, 10, k), "ns/new2");
+	assert_string_equal(take(q, 10, k), "ns/old-1");
+	for (int i = 2; i < 1000; i++)
+		take(q, 10, k);
+	assert_string_equal(take(q, 10, k), "ns/timer");
+	assert_string_equal(take(q, 10, k), "");
+	assert_int_equal(queue_ready_len(q), 0);
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
+/* A key waiting in the normal lane moves up, once, and is handed out once. */
+static void test_queue_first_lane_promotes(void **state)
+{
+	struct queue *q = new_queue(4);
+	char k[QUEUE_KEY_MAX_BYTES];
+
+	(void)state;
+	queue_add(q, "ns/a");
+	queue_add(q, "ns/b");
+	queue_add(q, "ns/c");
+	queue_add_first(q, "ns/c");
+	queue_add_first(q, "ns/c");
+	assert_int_equal(queue_ready_len(q), 3);
+	assert_string_equal(take(q, 0, k), "ns/c");
+	assert_string_equal(take(q, 0, k), "ns/a");
+	assert_string_equal(take(q, 0, k), "ns/b");
+	assert_string_equal(take(q, 0, k), ""); /* c's stale link is skipped */
+	assert_int_equal(queue_size(q), 0);
+	/* re-added while its stale link is still queued: handed out once */
+	queue_add(q, "ns/x");
+	queue_add(q, "ns/y");
+	queue_add_first(q, "ns/y");
+	assert_string_equal(take(q, 0, k), "ns/y");
+	queue_add(q, "ns/y");
+	assert_string_equal(take(q, 0, k), "ns/x");
+	assert_string_equal(take(q, 0, k), "ns/y");
+	assert_string_equal(take(q, 0, k), "");
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
+/* An add_first while the key is in flight brings it back in the first lane. */
+static void test_queue_first_lane_dirty(void **state)
+{
+	struct queue *q = new_queue(4);
+	const char *k;
+	char out[QUEUE_KEY_MAX_BYTES];
+
+	(void)state;
+	queue_add(q, "ns/a");
+	k = queue_get(q, 0);
+	assert_string_equal(k, "ns/a");
+	queue_add_first(q, "ns/a"); /* in flight: marked dirty, for the first lane */
+	queue_add(q, "ns/b");
+	queue_done(q, k);
+	assert_int_equal(queue_ready_len(q), 2);
+	assert_string_equal(take(q, 0, out), "ns/a");
+	assert_string_equal(take(q, 0, out), "ns/b");
+	assert_string_equal(take(q, 0, out), "");
+	assert_int_equal(queue_size(q), 0);
+	queue_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +290,9 @@ int main(void)
 		cmocka_unit_test(test_queue_backoff_jitter_stays_in_range),
 		cmocka_unit_test(test_queue_concurrency_cap),
 		cmocka_unit_test(test_queue_many_keys),
+		cmocka_unit_test(test_queue_first_lane_goes_ahead),
+		cmocka_unit_test(test_queue_first_lane_promotes),
+		cmocka_unit_test(test_queue_first_lane_dirty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
