@@ -216,7 +216,7 @@ void user_reconcile_start(struct controller *c, const char *key)
 {
 	struct user_task *t = mem_calloc(1, sizeof(*t));
 	const struct json *user, *ns = NULL, *sa = NULL, *rb = NULL;
-	char ns_name[64];
+	char ns_name[64], sa_name[64];
 
 	c->m.reconciles++;
 	t->c = c;
@@ -227,14 +227,10 @@ void user_reconcile_start(struct controller *c, const char *key)
 		user_end(t);
 		return;
 	}
-	if (users_namespace_of(json_get_string(json_get(user, "spec"), "username"), ns_name, sizeof(ns_name))) {
-		char sa_name[64];
-
+	if (users_names(json_get_string(json_get(user, "spec"), "username"), ns_name, sizeof(ns_name), sa_name,
+			sizeof(sa_name))) {
 		ns = cache_get(&c->namespaces.cache, NULL, ns_name);
 		rb = cache_get(&c->user_rbs.cache, ns_name, API_USER_ROLE);
-		snprintf(sa_name, sizeof(sa_name), "%s", ns_name + strlen(API_USER_NAMESPACE_PREFIX));
-		if (strlen(sa_name) + strlen(API_USER_SA_SUFFIX) < sizeof(sa_name))
-			memcpy(sa_name + strlen(sa_name), API_USER_SA_SUFFIX, sizeof(API_USER_SA_SUFFIX));
 		sa = cache_get(&c->user_sas.cache, ns_name, sa_name);
 	}
 	users_plan(user, ns, sa, rb, &t->plan);

@@ -12,9 +12,16 @@
 #define USERS_PSS_LEVEL "restricted"
 #define RBAC_GROUP "rbac.authorization.k8s.io"
 
-bool users_namespace_of(const char *username, char *out, size_t size)
+bool users_names(const char *username, char *ns, size_t ns_size, char *sa, size_t sa_size)
 {
-	return api_user_namespace(username, out, size);
+	size_t n = username ? strlen(username) : 0;
+
+	if (!api_user_namespace(username, ns, ns_size) || n + sizeof(API_USER_SA_SUFFIX) > sa_size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		sa[i] = (char)tolower((unsigned char)username[i]);
+	memcpy(sa + n, API_USER_SA_SUFFIX, sizeof(API_USER_SA_SUFFIX));
+	return true;
 }
 
 static const char *label_of(const struct json *obj, const char *key)
@@ -131,7 +138,7 @@ void users_plan(const struct json *user, const struct json *existing_ns, const s
 
 	memset(p, 0, sizeof(*p));
 	p->suspended = json_get_bool(spec, "suspended", false);
-	if (!users_namespace_of(username, p->ns, sizeof(p->ns))) {
+	if (!users_names(username, p->ns, sizeof(p->ns), p->sa, sizeof(p->sa))) {
 		p->verdict = USER_INVALID;
 		snprintf(p->message, sizeof(p->message),
 			 "spec.username must be a DNS label (letters, digits, '-') of at most %d characters",
@@ -139,13 +146,6 @@ void users_plan(const struct json *user, const struct json *existing_ns, const s
 		return;
 	}
 	snprintf(p->username, sizeof(p->username), "%s", username);
-	{
-		size_t n = strlen(username); /* <= API_USERNAME_MAX: users_namespace_of checked */
-
-		for (size_t i = 0; i < n; i++)
-			p->sa[i] = (char)tolower((unsigned char)username[i]);
-		memcpy(p->sa + n, API_USER_SA_SUFFIX, sizeof(API_USER_SA_SUFFIX));
-	}
 	if (existing_ns) {
 		const char *owner = annotation_of(existing_ns, API_ANNOTATION_USER_OBJECT);
 		/* the predecessor's namespace: its labels, no annotation of ours */

@@ -48,9 +48,11 @@ struct user_plan {
 	char message[256];          /* USER_INVALID, USER_NAMESPACE_TAKEN */
 };
 
-/* The namespace of username: "dev-" + username in lower case. False when
- * username is no DNS label of at most API_USERNAME_MAX characters. */
-bool users_namespace_of(const char *username, char *out, size_t size);
+/* The names a user's objects take: the namespace "dev-" + username in lower
+ * case, and the ServiceAccount username in lower case + "-sa". False when
+ * username is no DNS label of at most API_USERNAME_MAX characters (or a
+ * name does not fit). One place, for the plan and for the cache lookups. */
+bool users_names(const char *username, char *ns, size_t ns_size, char *sa, size_t sa_size);
 
 /* existing_*: the cached Namespace, ServiceAccount and RoleBinding (NULL:
  * not there). Free the plan with users_plan_free. */

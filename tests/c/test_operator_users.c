@@ -33,21 +33,22 @@ static struct json *J(const char *text)
 
 static void test_namespace_rule(void **state)
 {
-	char ns[64];
+	char ns[64], sa[64];
 
 	(void)state;
-	assert_true(users_namespace_of("Alice", ns, sizeof(ns)));
+	assert_true(users_names("Alice", ns, sizeof(ns), sa, sizeof(sa)));
 	assert_string_equal(ns, "dev-alice");
-	assert_true(users_namespace_of("a-1", ns, sizeof(ns)));
-	assert_false(users_namespace_of("", ns, sizeof(ns)));
-	assert_false(users_namespace_of("-a", ns, sizeof(ns)));
-	assert_false(users_namespace_of("a-", ns, sizeof(ns)));
-	assert_false(users_namespace_of("a.b", ns, sizeof(ns)));
-	assert_false(users_namespace_of("alice@example.com", ns, sizeof(ns)));
-	assert_false(users_namespace_of(NULL, ns, sizeof(ns)));
-	assert_true(users_namespace_of("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ns, sizeof(ns))); /* 59 */
-	assert_false(users_namespace_of("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ns, sizeof(ns))); /* 60 */
-	assert_false(users_namespace_of("alice", ns, 6)); /* does not fit */
+	assert_string_equal(sa, "alice-sa");
+	assert_true(users_names("a-1", ns, sizeof(ns), sa, sizeof(sa)));
+	assert_false(users_names("", ns, sizeof(ns), sa, sizeof(sa)));
+	assert_false(users_names("-a", ns, sizeof(ns), sa, sizeof(sa)));
+	assert_false(users_names("a-", ns, sizeof(ns), sa, sizeof(sa)));
+	assert_false(users_names("a.b", ns, sizeof(ns), sa, sizeof(sa)));
+	assert_false(users_names("alice@example.com", ns, sizeof(ns), sa, sizeof(sa)));
+	assert_false(users_names(NULL, ns, sizeof(ns), sa, sizeof(sa)));
+	assert_true(users_names("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ns, sizeof(ns), sa, sizeof(sa))); /* 59 */
+	assert_false(users_names("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ns, sizeof(ns), sa, sizeof(sa))); /* 60 */
+	assert_false(users_names("alice", ns, 6, sa, sizeof(sa))); /* does not fit */
 }
 
 static void test_new_user_applies_three_objects(void **state)

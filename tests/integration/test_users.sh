@@ -129,7 +129,9 @@ kubectl patch devserveruser "ann-$$" --type merge -p '{"spec":{"suspended":true}
 check "suspended: the RoleBinding goes" wait_until 60 bash -c "! kubectl -n $user_ns get rolebinding devserver-user >/dev/null 2>&1"
 check "suspended: status says so" wait_until 30 user_ready Suspended
 check "suspended: the user may no longer create DevServers" bash -c "! kubectl auth can-i --as '$user' create devservers.devserver.io -n '$user_ns' >/dev/null 2>&1"
-check "suspended: the namespace and the DevServer stay" bash -c "kubectl -n $user_ns get devserver box >/dev/null 2>&1 || ! [ -f '$pki/ca.key' ]"
+check "suspended: the namespace stays" bash -c "kubectl get namespace $user_ns >/dev/null"
+[ ! -f "$pki/ca.key" ] || check "suspended: the developer's DevServer stays" \
+  bash -c "kubectl -n $user_ns get devserver box >/dev/null"
 kubectl patch devserveruser "ann-$$" --type merge -p '{"spec":{"suspended":false}}' >/dev/null
 check "resumed: the RoleBinding is back" wait_until 60 kubectl -n "$user_ns" get rolebinding devserver-user
 check "resumed: Active again" wait_until 30 user_ready Active
