@@ -407,17 +407,30 @@ int kube_patch_status(struct kube_client *c, const struct kube_resource *r, cons
 	return kube_call(c, &s, out, err);
 }
 
-int kube_delete(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
-		const char *propagation, struct error *err)
+struct json *kube_delete_options(const char *uid, const char *propagation)
 {
 	struct json *opts = json_new_object();
-	struct kube_call_spec s = {.method = "DELETE", .res = r, .ns = ns, .name = name, .body = opts};
-	int rc;
 
 	json_object_set_take(opts, "apiVersion", json_new_string("v1"));
 	json_object_set_take(opts, "kind", json_new_string("DeleteOptions"));
+	if (uid) {
+		struct json *pre = json_new_object();
+
+		json_object_set_take(pre, "uid", json_new_string(uid));
+		json_object_set_take(opts, "preconditions", pre);
+	}
 	if (propagation)
 		json_object_set_take(opts, "propagationPolicy", json_new_string(propagation));
+	return opts;
+}
+
+int kube_delete(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+		const char *propagation, struct error *err)
+{
+	struct json *opts = kube_delete_options(NULL, propagation);
+	struct kube_call_spec s = {.method = "DELETE", .res = r, .ns = ns, .name = name, .body = opts};
+	int rc;
+
 	rc = kube_call(c, &s, NULL, err);
 	json_free(opts);
 	return rc;

@@ -148,6 +148,10 @@ int kube_patch_merge(struct kube_client *c, const struct kube_resource *r, const
 int kube_patch_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
 		      const char *name, const struct json *patch, struct json **out, struct error *err);
 /* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
+/* A DeleteOptions body (caller frees): preconditions.uid when uid is not
+ * NULL (never delete a namesake created since), propagationPolicy when
+ * propagation is not NULL ("Background", "Foreground", "Orphan"). */
+struct json *kube_delete_options(const char *uid, const char *propagation);
 int kube_delete(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
 		const char *propagation, struct error *err);
 

@@ -31,6 +31,7 @@
 #define HOSTKEY_ROLE_VALUE "ssh-host-key"
 #define HOSTKEY_PRIVATE_FILE "ssh_host_ed25519_key"
 #define HOSTKEY_PUBLIC_FILE "ssh_host_ed25519_key.pub"
+#define HOSTKEY_OPENSSH_PRIVATE_BEGIN "-----BEGIN OPENSSH PRIVATE KEY-----"
 
 /* Writes "<name>-hostkey" into out[HOSTKEY_SECRET_NAME_MAX_BYTES]. */
 void hostkey_secret_name(const char *ds_name, char *out);
@@ -39,6 +40,14 @@ void hostkey_secret_name(const char *ds_name, char *out);
  * .uid), holding a freshly generated key, in *out (caller frees with
  * hostkey_secret_free). 0, or ERR_IO / ERR_INVALID. */
 int hostkey_secret_new(const struct json *ds, struct json **out, struct error *err);
+
+/* The host-key Secret for ds made from the predecessor's Secret old
+ * (<name>-host-keys, adopt.h): its ed25519 pair, the same base64 values, so
+ * the key users pinned stays the DevServer's. ERR_INVALID when old has no
+ * usable pair (no such keys, not base64, not an OpenSSH private key, not an
+ * ed25519 public key); the caller then generates a new one. */
+int hostkey_secret_from_predecessor(const struct json *ds, const struct json *old, struct json **out,
+				    struct error *err);
 
 /* Wipes the private key's text before freeing the object (NULL is fine). */
 void hostkey_secret_free(struct json *secret);

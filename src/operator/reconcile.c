@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "operator/adopt.h"
 #include "operator/children.h"
 #include "operator/controller_internal.h"
 #include "operator/drift.h"
@@ -62,6 +63,14 @@ struct reconcile_task {
 	struct json *desired;      /* the stamped render, owned until the task ends */
 	int checks;                /* ownership lookups not answered yet */
 	bool hostkey_missing;      /* the host-key Secret must be created first */
+	/* taking over from the predecessor (adopt.h) */
+	bool marked;               /* the DevServer carries kopf's annotations */
+	int leftovers;             /* the predecessor's objects found, owned by this DevServer */
+	char leftover_uid[ADOPT_LEFTOVER_COUNT][64]; /* each one's uid, "" when absent */
+	struct json *pred_hostkeys; /* the predecessor's host-key Secret, when one was found */
+	bool replace_deployment;   /* a Deployment it controls has another selector */
+	bool deployment_replaced;  /* ...and was deleted this round: the apply creates it */
+	char replace_name[254], replace_uid[64];
 	bool idle_enabled;         /* an idle timeout applies (spec or flavor) */
 	int64_t idle_timeout_s;
 	bool idle_done;            /* the activity was read (or not due) this round */
@@ -128,6 +137,7 @@ static void reconcile_end(struct reconcile_task *t)
 	queue_done(c->queue, t->key);
 	json_free(t->desired);
 	json_free(t->flavor_claims);
+	hostkey_secret_free(t->pred_hostkeys); /* wipes its private key */
 	free(t);
 }
 
@@ -574,7 +584,8 @@ static void reconcile_apply(struct reconcile_task *t, const struct json *desired
 		const char *kind = json_get_string(d, "kind");
 		const char *name = json_get_string(json_get(d, "metadata"), "name");
 		struct informer *inf = controller_child_informer(c, json_get_string(d, "apiVersion"), kind);
-		const struct json *observed = inf ? cache_get(&inf->cache, t->ns, name) : NULL;
+		const struct json *observed = inf && !(t->deployment_replaced && strcmp(kind, "Deployment") == 0)
+			? cache_get(&inf->cache, t->ns, name) : NULL;
 		const char *old_hash = observed ? children_render_hash(observed) : NULL;
 		char drift_path[DRIFT_PATH_MAX_BYTES], what[160];
 
@@ -624,7 +635,7 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 			const struct json *meta = json_get(objs[i], "metadata");
 			const char *name = json_get_string(meta, "name");
 			const char *home = json_get_string(json_get(meta, "labels"), HOME_LABEL);
-			struct json *opts, *pre;
+			struct json *opts;
 			char what[160];
 
 			if (reconcile_is_desired(desired, objs[i]) || json_get(meta, "deletionTimestamp"))
@@ -634,13 +645,7 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 			if (k == CHILD_SECRET && hostkey_is_secret(objs[i]))
 				continue; /* the host's own, not the policy's: see hostkey.h */
 			/* precondition on the uid: never delete a namesake created since */
-			opts = json_new_object();
-			pre = json_new_object();
-			json_object_set_take(opts, "apiVersion", json_new_string("v1"));
-			json_object_set_take(opts, "kind", json_new_string("DeleteOptions"));
-			json_object_set_take(pre, "uid", json_new_string(json_get_string(meta, "uid") ?: ""));
-			json_object_set_take(opts, "preconditions", pre);
-			json_object_set_take(opts, "propagationPolicy", json_new_string("Background"));
+			opts = kube_delete_options(json_get_string(meta, "uid") ?: "", "Background");
 			{
 				struct kube_call_spec spec = {
 					.method = "DELETE",
@@ -677,6 +682,8 @@ struct reconcile_check {
 	char what[160];           /* "ConfigMap web-ssh" */
 	bool hostkey;             /* the host-key Secret, not a rendered child */
 	bool claim;               /* a PVC the pod mounts but this render does not create */
+	int leftover;             /* an index in adopt_leftovers, or -1 */
+	const struct json *desired; /* the rendered child (in t->desired), or NULL */
 	char name[254];
 };
 
@@ -711,13 +718,55 @@ static void reconcile_not_owned(struct reconcile_task *t, const char *what, cons
 
 static void reconcile_apply_phase(struct reconcile_task *t);
 
+/* A Deployment this DevServer controls whose selector is not the rendered
+ * one: the predecessor's (adopt.h), or a policy's that changed it. */
+static void reconcile_note_selector(struct reconcile_task *t, const struct json *desired,
+				    const struct json *observed)
+{
+	const struct json *meta = json_get(observed, "metadata");
+
+	if (!desired || !adopt_selector_differs(desired, observed))
+		return;
+	t->replace_deployment = true;
+	snprintf(t->replace_name, sizeof(t->replace_name), "%s", json_get_string(meta, "name") ?: "");
+	snprintf(t->replace_uid, sizeof(t->replace_uid), "%s", json_get_string(meta, "uid") ?: "");
+}
+
+/* The answer to a leftover's lookup: one owned by this DevServer is
+ * remembered (its uid guards the delete); the predecessor's host-key
+ * Secret is kept whole until the task ends, for reconcile_create_hostkey. */
+static void reconcile_leftover_found(struct reconcile_task *t, int i, int rc, struct json *obj,
+				     const struct error *err)
+{
+	if (rc == 0 && adopt_owned_by(obj, t->uid)) {
+		snprintf(t->leftover_uid[i], sizeof(t->leftover_uid[i]), "%s",
+			 json_get_string(json_get(obj, "metadata"), "uid") ?: "");
+		t->leftovers++;
+		if (i == ADOPT_LEFTOVER_HOSTKEYS) {
+			t->pred_hostkeys = obj;
+			return;
+		}
+	} else if (rc < 0 && rc != ERR_NOT_FOUND) {
+		log_msg(LOG_WARN, "cannot look up the predecessor's object", "devserver", t->key,
+			"error", err->msg, NULL);
+		reconcile_note_error(t, rc); /* not in the way of the apply: retried with backoff */
+	}
+	if (i == ADOPT_LEFTOVER_HOSTKEYS)
+		hostkey_secret_free(obj);
+	else
+		json_free(obj);
+}
+
 static void reconcile_check_done(void *ud, int rc, struct json *obj, const struct error *err)
 {
 	struct reconcile_check *chk = ud;
 	struct reconcile_task *t = chk->t;
 
 	metrics_count_request(&t->c->m, "GET", rc);
-	if (chk->claim) {
+	if (chk->leftover >= 0) {
+		reconcile_leftover_found(t, chk->leftover, rc, obj, err);
+		obj = NULL;
+	} else if (chk->claim) {
 		if (rc == 0 || rc == ERR_NOT_FOUND)
 			reconcile_judge_claim(t, chk->name, rc == 0 ? obj : NULL);
 		else if (t->apply_err.code == 0)
@@ -726,6 +775,8 @@ static void reconcile_check_done(void *ud, int rc, struct json *obj, const struc
 			reconcile_note_error(t, rc);
 	} else if (rc == 0 && !cache_controlled_by(obj, t->uid)) {
 		reconcile_not_owned(t, chk->what, cache_controller_uid(obj));
+	} else if (rc == 0) {
+		reconcile_note_selector(t, chk->desired, obj);
 	} else if (rc == ERR_NOT_FOUND && chk->hostkey) {
 		t->hostkey_missing = true;
 	} else if (rc < 0 && rc != ERR_NOT_FOUND) {
@@ -739,9 +790,12 @@ static void reconcile_check_done(void *ud, int rc, struct json *obj, const struc
 		reconcile_apply_phase(t);
 }
 
-/* Checks one name: from the cache when it is there, else with a GET. */
+/* Checks one name: from the cache when it is there, else with a GET.
+ * desired is the rendered child of that name (NULL for the host key, a
+ * claim or a leftover); leftover is an index in adopt_leftovers or -1. */
 static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, const char *kind,
-				const char *name, bool hostkey, bool claim)
+				const char *name, bool hostkey, bool claim, const struct json *desired,
+				int leftover)
 {
 	const struct json *observed = cache_get(&inf->cache, t->ns, name);
 	struct kube_call_spec spec = { .method = "GET", .res = inf->res, .ns = t->ns, .name = name };
@@ -754,15 +808,19 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 		reconcile_judge_claim(t, name, observed);
 		return;
 	}
-	if (observed) {
+	if (observed && leftover < 0) {
 		if (!cache_controlled_by(observed, t->uid))
 			reconcile_not_owned(t, what, cache_controller_uid(observed));
+		else
+			reconcile_note_selector(t, desired, observed);
 		return;
 	}
 	chk = mem_calloc(1, sizeof(*chk));
 	chk->t = t;
 	chk->hostkey = hostkey;
 	chk->claim = claim;
+	chk->leftover = leftover;
+	chk->desired = desired;
 	snprintf(chk->name, sizeof(chk->name), "%s", name);
 	snprintf(chk->what, sizeof(chk->what), "%s", what);
 	t->checks++;
@@ -862,8 +920,27 @@ static void reconcile_check_claims(struct reconcile_task *t)
 
 			if (claim && !reconcile_desired_pvc(desired, claim))
 				reconcile_check_one(t, &t->c->children[CHILD_PVC], "PersistentVolumeClaim", claim,
-						    false, true);
+						    false, true, NULL, -1);
 		}
+	}
+}
+
+/* While the DevServer carries the predecessor's marks, each of its
+ * leftover names is looked up (adopt.h); afterwards none is. */
+static void reconcile_check_leftovers(struct reconcile_task *t)
+{
+	static const int informer_of[] = {
+		[ADOPT_CONFIGMAP] = CHILD_CONFIGMAP, [ADOPT_SERVICE] = CHILD_SERVICE, [ADOPT_SECRET] = CHILD_SECRET,
+	};
+	const struct json *ds = reconcile_current_ds(t);
+
+	t->marked = ds && adopt_is_marked(ds);
+	for (int i = 0; t->marked && i < ADOPT_LEFTOVER_COUNT; i++) {
+		struct informer *inf = &t->c->children[informer_of[adopt_leftovers[i].kind]];
+		char name[320];
+
+		snprintf(name, sizeof(name), "%s%s", t->name, adopt_leftovers[i].suffix);
+		reconcile_check_one(t, inf, inf->res->kind, name, false, false, NULL, i);
 	}
 }
 
@@ -882,13 +959,68 @@ static void reconcile_check_ownership(struct reconcile_task *t)
 		/* policy_finish_render allows only kinds with an informer */
 		if (inf)
 			reconcile_check_one(t, inf, kind, json_get_string(json_get(d, "metadata"), "name"),
-					    false, false);
+					    false, false, d, -1);
 	}
 	hostkey_secret_name(t->name, hostkey);
-	reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false);
+	reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false, NULL, -1);
 	reconcile_check_claims(t);
+	reconcile_check_leftovers(t);
 	if (--t->checks == 0)
 		reconcile_apply_phase(t);
+}
+
+/* The predecessor's objects found this round are deleted, each guarded by
+ * its uid, and the key comes back right after this round; a round that
+ * finds none takes the marks off (adopt.h). */
+static void reconcile_adopt_leftovers(struct reconcile_task *t, const struct json *ds)
+{
+	static const int informer_of[] = {
+		[ADOPT_CONFIGMAP] = CHILD_CONFIGMAP, [ADOPT_SERVICE] = CHILD_SERVICE, [ADOPT_SECRET] = CHILD_SECRET,
+	};
+	struct controller *c = t->c;
+
+	if (!t->marked)
+		return;
+	if (t->leftovers == 0 && !t->replace_deployment) {
+		struct json *patch = adopt_unmark_patch(ds);
+		struct kube_call_spec spec = {
+			.method = "PATCH", .res = c->devservers.res, .ns = t->ns, .name = t->name,
+			.body = patch, .content_type = ADOPT_PATCH_CONTENT_TYPE,
+		};
+
+		if (!patch)
+			return;
+		log_msg(LOG_INFO, "taken over from the predecessor: removing its annotations", "devserver",
+			t->key, NULL);
+		reconcile_submit(t, &c->devservers, &spec, "remove the predecessor's annotations");
+		json_free(patch);
+		return;
+	}
+	for (int i = 0; i < ADOPT_LEFTOVER_COUNT; i++) {
+		const struct kube_resource *res = c->children[informer_of[adopt_leftovers[i].kind]].res;
+		char name[320], what[400];
+		struct json *opts;
+		struct kube_call_spec spec = { .method = "DELETE", .res = res, .ns = t->ns, .name = name };
+
+		if (!t->leftover_uid[i][0])
+			continue;
+		snprintf(name, sizeof(name), "%s%s", t->name, adopt_leftovers[i].suffix);
+		snprintf(what, sizeof(what), "delete %s %s", res->kind, name);
+		opts = kube_delete_options(t->leftover_uid[i], "Background");
+		spec.body = opts;
+		log_msg(LOG_INFO, "removing the predecessor's object", "devserver", t->key, "object", what + 7, NULL);
+		t->deleted++;
+		reconcile_submit(t, NULL, &spec, what);
+		json_free(opts);
+	}
+	if (t->leftovers) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "removed %d object%s the predecessor (kopf) operator made for this "
+			 "DevServer", t->leftovers, t->leftovers == 1 ? "" : "s");
+		events_record(c->events, ds, EVENT_NORMAL, ADOPT_LEFTOVER_REMOVED_REASON, msg, clock_mono_ms());
+	}
+	queue_add(c->queue, t->key); /* the next round finds none and takes the marks off */
 }
 
 static void reconcile_apply_all(struct reconcile_task *t)
@@ -900,6 +1032,7 @@ static void reconcile_apply_all(struct reconcile_task *t)
 		return; /* deleted or replaced meanwhile */
 	reconcile_apply(t, t->desired);
 	reconcile_prune(t, t->desired);
+	reconcile_adopt_leftovers(t, ds);
 	if (t->applied || t->deleted) {
 		char msg[160];
 
@@ -908,6 +1041,75 @@ static void reconcile_apply_all(struct reconcile_task *t)
 		events_record(c->events, ds, EVENT_NORMAL, t->created ? "Created" : "Updated", msg,
 			      clock_mono_ms());
 	}
+}
+
+/* --- a Deployment whose selector cannot change -------------------------------- */
+
+static void reconcile_replaced(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+	struct controller *c = t->c;
+
+	json_free(obj);
+	metrics_count_request(&c->m, "DELETE", rc);
+	if (rc == 0 || rc == ERR_NOT_FOUND) {
+		const struct json *ds = reconcile_current_ds(t);
+		char msg[600];
+
+		t->deployment_replaced = true;
+		snprintf(msg, sizeof(msg), "Deployment %s had another selector (it was made by the predecessor "
+			 "operator or an earlier policy) and a selector cannot change: it was deleted and is "
+			 "created anew, so the pod restarts once", t->replace_name);
+		log_msg(LOG_INFO, "replacing a Deployment whose selector cannot change", "devserver", t->key,
+			"deployment", t->replace_name, NULL);
+		if (ds)
+			events_record(c->events, ds, EVENT_NORMAL, ADOPT_REPLACED_REASON, msg, clock_mono_ms());
+		reconcile_apply_all(t);
+	} else {
+		/* 409: a namesake with another uid; the next round looks again */
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, rc, "delete Deployment %s: %s", t->replace_name, err->msg);
+		reconcile_note_error(t, rc);
+	}
+	if (--t->pending == 0)
+		reconcile_finish(t);
+}
+
+/* Deletes the Deployment noted by reconcile_note_selector (guarded by its
+ * uid) before anything is applied; the apply then creates it. Takes a task
+ * reference while the call is under way. */
+static void reconcile_replace_deployment(struct reconcile_task *t)
+{
+	struct controller *c = t->c;
+	struct json *opts = kube_delete_options(t->replace_uid, "Background");
+	struct kube_call_spec spec = {
+		.method = "DELETE", .res = c->children[CHILD_DEPLOYMENT].res, .ns = t->ns,
+		.name = t->replace_name, .body = opts,
+	};
+	struct error err;
+	uint64_t id;
+
+	c->m.writes++;
+	t->pending++;
+	id = kube_call_submit(&c->client, &spec, reconcile_replaced, t, &err);
+	json_free(opts);
+	if (id == 0) {
+		t->pending--;
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, err.code, "delete Deployment %s: %s", t->replace_name, err.msg);
+		reconcile_note_error(t, err.code);
+	}
+}
+
+/* Applies, unless a Deployment must first be replaced (that step applies
+ * when it is done). */
+static void reconcile_write(struct reconcile_task *t)
+{
+	if (t->replace_deployment && !t->deployment_replaced) {
+		reconcile_replace_deployment(t);
+		return;
+	}
+	reconcile_apply_all(t);
 }
 
 static void reconcile_create_hostkey(struct reconcile_task *t);
@@ -929,7 +1131,7 @@ static void reconcile_apply_phase(struct reconcile_task *t)
 		reconcile_create_hostkey(t); /* continues with reconcile_apply_all */
 		return;
 	} else if (t->apply_err.code == 0) {
-		reconcile_apply_all(t);
+		reconcile_write(t);
 	}
 	if (--t->pending == 0)
 		reconcile_finish(t);
@@ -951,7 +1153,7 @@ static void reconcile_hostkey_created(void *ud, int rc, struct json *obj, const 
 	metrics_count_request(&t->c->m, "POST", rc);
 	if (rc == 0) {
 		cache_store_newer(&t->c->children[CHILD_SECRET].cache, obj); /* write-through */
-		reconcile_apply_all(t);
+		reconcile_write(t);
 	} else {
 		json_free(obj);
 		snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
@@ -977,7 +1179,15 @@ static void reconcile_create_hostkey(struct reconcile_task *t)
 		.method = "POST", .res = c->children[CHILD_SECRET].res, .ns = t->ns,
 	};
 
-	if (ds && hostkey_secret_new(ds, &secret, &err) < 0) {
+	if (ds && t->pred_hostkeys) {
+		/* the key users pinned while the predecessor ran stays valid */
+		if (hostkey_secret_from_predecessor(ds, t->pred_hostkeys, &secret, &err) == 0)
+			log_msg(LOG_INFO, "reusing the predecessor's SSH host key", "devserver", t->key, NULL);
+		else
+			log_msg(LOG_WARN, "the predecessor's host key is not usable; generating a new one",
+				"devserver", t->key, "error", err.msg, NULL);
+	}
+	if (ds && !secret && hostkey_secret_new(ds, &secret, &err) < 0) {
 		if (t->apply_err.code == 0)
 			error_set(&t->apply_err, err.code, "%s", err.msg);
 		reconcile_note_error(t, err.code);
@@ -1020,7 +1230,7 @@ static void reconcile_expired_done(void *ud, int rc, struct json *obj, const str
 static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
 {
 	struct controller *c = t->c;
-	struct json *opts = json_new_object(), *pre = json_new_object();
+	struct json *opts = kube_delete_options(t->uid, "Background");
 	char at[CLOCK_RFC3339_BYTES], msg[160];
 	struct error err;
 	struct kube_call_spec spec = {
@@ -1031,11 +1241,6 @@ static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
 	snprintf(msg, sizeof(msg), "time-to-live ran out at %s; deleting", at);
 	log_msg(LOG_INFO, "expired", "devserver", t->key, "expiresAt", at, NULL);
 	events_record(c->events, ds, EVENT_NORMAL, "Expired", msg, clock_mono_ms());
-	json_object_set_take(opts, "apiVersion", json_new_string("v1"));
-	json_object_set_take(opts, "kind", json_new_string("DeleteOptions"));
-	json_object_set_take(pre, "uid", json_new_string(t->uid));
-	json_object_set_take(opts, "preconditions", pre);
-	json_object_set_take(opts, "propagationPolicy", json_new_string("Background"));
 	c->m.expired++;
 	c->m.writes++;
 	if (kube_call_submit(&c->client, &spec, reconcile_expired_done, t, &err) == 0) {

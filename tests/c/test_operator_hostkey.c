@@ -1,7 +1,9 @@
 /* test_operator_hostkey.c - src/operator/hostkey: the Secret the operator
  * creates for a DevServer's SSH host key (shape, ownership, a private key
  * sshd can read, the public half and fingerprint read back), the cache
- * projection that keeps only the public half, and malformed Secrets. */
+ * projection that keeps only the public half, malformed Secrets, and the
+ * Secret made from the predecessor's host keys (the same bytes, or a refusal
+ * the caller answers by generating a new key). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -142,12 +144,76 @@ static void test_hostkey_bad_secrets(void **state)
 	hostkey_secret_free(NULL);
 }
 
+/* A predecessor-shaped Secret <name>-host-keys holding data values. */
+static struct json *predecessor_secret(const char *priv_b64, const char *pub_b64)
+{
+	struct json *old = J("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"box-host-keys\","
+			     "\"ownerReferences\":[{\"uid\":\"u-1\",\"controller\":true}]},\"data\":{}}");
+	struct json *data = json_get(old, "data");
+
+	if (priv_b64)
+		json_object_set_take(data, HOSTKEY_PRIVATE_FILE, json_new_string(priv_b64));
+	if (pub_b64)
+		json_object_set_take(data, HOSTKEY_PUBLIC_FILE, json_new_string(pub_b64));
+	json_object_set_take(data, "ssh_host_rsa_key", json_new_string("aWdub3JlZA=="));
+	return old;
+}
+
+static void test_hostkey_from_predecessor(void **state)
+{
+	struct json *ds = J(ds_text), *donor = NULL, *old, *secret = NULL;
+	const char *priv, *pub;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(hostkey_secret_new(ds, &donor, &err), 0); /* any valid ed25519 pair */
+	priv = json_get_string(json_get(donor, "data"), HOSTKEY_PRIVATE_FILE);
+	pub = json_get_string(json_get(donor, "data"), HOSTKEY_PUBLIC_FILE);
+	old = predecessor_secret(priv, pub);
+	assert_int_equal(hostkey_secret_from_predecessor(ds, old, &secret, &err), 0);
+	assert_string_equal(json_get_string(json_get(secret, "metadata"), "name"), "box-hostkey");
+	assert_true(hostkey_is_secret(secret));
+	assert_true(cache_controlled_by(secret, "u-1"));
+	assert_true(json_get_bool(secret, "immutable", false));
+	/* the same bytes, and only the ed25519 pair */
+	assert_string_equal(json_get_string(json_get(secret, "data"), HOSTKEY_PRIVATE_FILE), priv);
+	assert_string_equal(json_get_string(json_get(secret, "data"), HOSTKEY_PUBLIC_FILE), pub);
+	assert_int_equal(json_get(secret, "data")->u.obj.len, 2);
+	hostkey_secret_free(secret);
+	json_free(old);
+
+	/* unusable pairs: the caller generates a new key */
+	{
+		const char *bad[][2] = {
+			{ NULL, NULL },                     /* no keys at all (an rsa-only Secret) */
+			{ priv, NULL },                     /* no public half */
+			{ NULL, pub },                      /* no private half */
+			{ priv, "c3NoLXJzYSBBQUFBQjNOemFDMXljMkUgbWVAaG9zdAo=" }, /* ssh-rsa ... */
+			{ "bm90IGEga2V5Cg==", pub },        /* "not a key" */
+			{ "!!!not base64!!!", pub },
+			{ priv, "" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			old = predecessor_secret(bad[i][0], bad[i][1]);
+			secret = (struct json *)1;
+			assert_true(hostkey_secret_from_predecessor(ds, old, &secret, &err) < 0);
+			assert_null(secret);
+			assert_non_null(strstr(err.msg, "predecessor's host key"));
+			json_free(old);
+		}
+	}
+	hostkey_secret_free(donor);
+	json_free(ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostkey_secret_shape),
 		cmocka_unit_test(test_hostkey_projection_drops_the_private_key),
 		cmocka_unit_test(test_hostkey_bad_secrets),
+		cmocka_unit_test(test_hostkey_from_predecessor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
