@@ -40,10 +40,10 @@ function volumes.tools_mount()
 end
 
 -- A user PVC (a validated volume record) as the volume named name and its
--- mount at mount_path.
-local function claim(name, v, mount_path)
+-- mount.
+local function claim(name, v)
   local pvc = { claimName = v.claim_name }
-  local mount = { name = name, mountPath = mount_path }
+  local mount = { name = name, mountPath = v.mount_path }
   if v.read_only then
     pvc.readOnly = true
     mount.readOnly = true
@@ -73,7 +73,7 @@ function volumes.build(req)
     }
     mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
   elseif home_vol then
-    vols[#vols + 1], mounts[#mounts + 1] = claim("home", home_vol, volumes.HOME_PATH)
+    vols[#vols + 1], mounts[#mounts + 1] = claim("home", home_vol)
   else
     vols[#vols + 1] = { name = "home", emptyDir = {} }
     mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
@@ -108,7 +108,7 @@ function volumes.build(req)
   }
 
   for i, v in ipairs(extra) do
-    vols[#vols + 1], mounts[#mounts + 1] = claim(string.format("vol-%d", i), v, v.mount_path)
+    vols[#vols + 1], mounts[#mounts + 1] = claim(string.format("vol-%d", i), v)
   end
 
   return vols, mounts
