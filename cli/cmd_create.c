@@ -141,6 +141,11 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 		return error_set(err, ERR_INVALID, "--volume: at most %d volumes", CREATE_MAX_VOLUMES);
 	for (size_t i = 0; i < o->volumes.n; i++) {
 		flags_parse_volume(o->volumes.items[i], &vi, NULL);
+		/* the operator would refuse the DevServer for asking for two homes */
+		if ((o->home_size || o->storage_class) && volume_path_is_home(vi.path))
+			return error_set(err, ERR_INVALID,
+					 "--volume: %s is the home, which %s already provides; remove one "
+					 "of them", vi.path, o->home_size ? "--home-size" : "--storage-class");
 		for (size_t j = 0; j < i; j++) {
 			flags_parse_volume(o->volumes.items[j], &vj, NULL);
 			if (strcmp(vi.path, vj.path) == 0)

@@ -50,7 +50,8 @@ const struct command cmd_delete = {
 	.usage =
 	"Usage: devctl delete NAME... [flags]\n"
 	"\n"
-	"Delete one or more DevServers. The home volume is deleted with its DevServer.\n"
+	"Delete one or more DevServers. The home volume the operator made (spec.home)\n"
+	"is deleted with its DevServer; a PVC of your own mounted at /home/dev is not.\n"
 	"\n"
 	"Flags:\n"
 	"      --name NAME          the DevServer, instead of the NAME argument\n"

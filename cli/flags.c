@@ -181,6 +181,15 @@ int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err)
 	return 0;
 }
 
+bool volume_path_is_home(const char *path)
+{
+	size_t n = strlen(path), home = sizeof(VOLUME_HOME_PATH) - 1;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return n == home && memcmp(path, VOLUME_HOME_PATH, home) == 0;
+}
+
 static int check_int(const char *s, int64_t *out, struct error *err)
 {
 	char *end;

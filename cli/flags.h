@@ -88,6 +88,14 @@ int flags_check_quantity(const char *s, struct error *err);
 int flags_check_env_name(const char *s, size_t len, struct error *err);
 int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err);
 
+/* The login user's home (lua/lib/tools.lua's tools.HOME): a volume mounted
+ * there is the home, unless spec.home is set (lua/lib/volumes.lua). */
+#define VOLUME_HOME_PATH "/home/dev"
+
+/* Whether a mount path is the home, trailing slashes ignored as the default
+ * policy ignores them ("/home/dev/" is the home, "/home/dev/data" is not). */
+bool volume_path_is_home(const char *path);
+
 /* Kubernetes name rules: a DNS-1123 label (namespace), a DNS-1123 subdomain
  * (PVC, flavor) and a DNS-1035 label (a DevServer: it names a Service). */
 bool name_is_dns1123_label(const char *s, size_t len);

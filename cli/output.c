@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/mem.h"
 #include "json/yaml_doc.h"
+#include "flags.h"
 
 #define TABLE_GAP "   "
 
@@ -371,11 +372,25 @@ static void time_line(struct buf *out, const char *label, const struct json *obj
 	buf_appendf(out, t <= now ? "%-18s%s (%s ago)\n" : "%-18s%s (in %s)\n", label, s, age);
 }
 
+/* The spec.volumes entry that is the home when spec.home is not set, or
+ * NULL. A flavor's volume at the home is not known here. */
+static const struct json *describe_home_volume(const struct json *vols)
+{
+	for (size_t i = 0; vols && vols->type == JSON_ARRAY && i < vols->u.arr.len; i++) {
+		const char *path = json_get_string(vols->u.arr.items[i], "mountPath");
+
+		if (path && volume_path_is_home(path))
+			return vols->u.arr.items[i];
+	}
+	return NULL;
+}
+
 static void describe_spec(const struct json *ds, struct buf *out)
 {
 	const struct json *spec = json_get(ds, "spec");
 	const struct json *home = json_get(spec, "home");
 	const struct json *vols = json_get(spec, "volumes");
+	const struct json *hv;
 	const struct json *env = json_get(spec, "env");
 	const struct json *keys = json_path(spec, "ssh", "publicKeys", (char *)NULL);
 	size_t nkeys = (keys && keys->type == JSON_ARRAY ? keys->u.arr.len : 0) +
@@ -391,6 +406,10 @@ static void describe_spec(const struct json *ds, struct buf *out)
 
 		buf_appendf(out, "%-18s%s, storage class %s\n", "Home:", size ? size : "10Gi",
 			    sc ? sc : "(cluster default)");
+	} else if ((hv = describe_home_volume(vols)) != NULL) {
+		buf_appendf(out, "%-18sclaim %s (spec.volumes)%s\n", "Home:",
+			    json_get_string(hv, "claimName") ? json_get_string(hv, "claimName") : "<none>",
+			    json_get_bool(hv, "readOnly", false) ? ", read-only" : "");
 	} else {
 		field(out, "Home:", "ephemeral");
 	}

@@ -35,8 +35,10 @@ tools.SESSION_ENV_VAR = "DEVSERVER_SESSION_ENV"
 tools.PASSWD = "etc/passwd"
 tools.GROUP = "etc/group"
 
--- The login user every DevServer has, whatever its image.
+-- The login user every DevServer has, whatever its image, and its home
+-- (prepare-login writes it into the passwd entry).
 tools.USER = "dev"
 tools.USER_ID = 1000
+tools.HOME = "/home/dev"
 
 return tools

@@ -5,6 +5,7 @@
 -- Opaque Kubernetes structures (affinity, tolerations, env valueFrom) are
 -- passed through by reference, unchanged, so the host's array markers survive.
 local names = require("lib.names")
+local tools = require("lib.tools")
 
 local validate = {}
 
@@ -100,9 +101,9 @@ validate.opt_list = opt_list
 validate.opt_quantity = opt_quantity
 
 -- Paths reserved by the policy; a volume may not be mounted on them (nor,
--- for RESERVED_TREES, below them).
+-- for RESERVED_TREES, below them). The home (tools.HOME) is not reserved: a
+-- volume mounted there is the home (lib/volumes.lua says which one wins).
 validate.RESERVED_PATHS = {
-  ["/home/dev"] = true,
   ["/etc/passwd"] = true,
   ["/etc/group"] = true,
 }
@@ -121,7 +122,9 @@ local function reserved(mount)
 end
 
 -- Checks a volume list ({claimName, mountPath, readOnly}) and returns
--- normalized records {claim_name, mount_path, read_only}, or nil when empty.
+-- normalized records {claim_name, mount_path, read_only}, or nil when empty,
+-- and a map from each normalized mount_path to the entry's path in the input
+-- ("spec.volumes[2]"), for messages about a later conflict.
 -- where is the prefix of error messages ("spec.volumes").
 function validate.volumes(list, where, null)
   list = opt_list(list, where, null)
@@ -166,7 +169,7 @@ function validate.volumes(list, where, null)
       read_only = opt_bool(v.readOnly, path .. ".readOnly", null) or false,
     }
   end
-  return out
+  return out, seen
 end
 
 local function env_list(list, null)
@@ -301,16 +304,31 @@ function validate.request(ds, flavor, ctx)
     error("no image: set spec.image, the flavor's spec.defaultImage or the operator's default image", 0)
   end
 
+  -- read in the order the fields were always checked, so a spec with two
+  -- errors reports the same one
+  local stopped = opt_bool(spec.stopped, "spec.stopped", null) or false
+  local env = env_list(spec.env, null)
+  local keys = key_list(spec.ssh, null)
+  local vols, vol_paths = validate.volumes(spec.volumes, "spec.volumes", null)
+  local flavor_vols = validate.volumes(fspec.volumes, "flavor spec.volumes", null)
+  local home_req = home(spec.home, null)
+  -- The server asking for two homes; the flavor's volume at the home is only
+  -- a default, which spec.home overrides (lib/volumes.lua).
+  if home_req and vol_paths and vol_paths[tools.HOME] then
+    fail("%s.mountPath %q is the home, which spec.home already provides; remove one of them",
+      vol_paths[tools.HOME], tools.HOME)
+  end
+
   return {
     name = name,
     image = image,
     tools_image = tools_image,
-    stopped = opt_bool(spec.stopped, "spec.stopped", null) or false,
-    env = env_list(spec.env, null),
-    keys = key_list(spec.ssh, null),
-    volumes = validate.volumes(spec.volumes, "spec.volumes", null),
-    flavor_volumes = validate.volumes(fspec.volumes, "flavor spec.volumes", null),
-    home = home(spec.home, null),
+    stopped = stopped,
+    env = env,
+    keys = keys,
+    volumes = vols,
+    flavor_volumes = flavor_vols,
+    home = home_req,
     resources = resources(fspec.resources, null),
     node_selector = opt_map(fspec.nodeSelector, "flavor spec.nodeSelector", null),
     tolerations = opt_list(fspec.tolerations, "flavor spec.tolerations", null),

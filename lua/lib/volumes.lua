@@ -1,11 +1,25 @@
 -- volumes.lua - the pod's volumes and the main container's mounts.
--- Sources: the home (a PVC when spec.home is set, else an emptyDir), the
--- sshd ConfigMap, the host-key Secret the operator owns, the tools emptyDir
--- (with the passwd and group files the login init container writes there,
--- mounted over the image's own), and the extra PVCs of the flavor and the
--- server merged by mountPath with the server's entry winning. Extra volumes
--- are named by their position in mountPath order, so the names are stable
--- for a given set.
+-- Sources: the home, the sshd ConfigMap, the host-key Secret the operator
+-- owns, the tools emptyDir (with the passwd and group files the login init
+-- container writes there, mounted over the image's own), and the extra PVCs
+-- of the flavor and the server merged by mountPath with the server's entry
+-- winning whole. Extra volumes are named by their position in mountPath
+-- order, so the names are stable for a given set.
+--
+-- The home, at /home/dev (tools.HOME), is the volume named "home", decided
+-- in this order:
+--   1. spec.home set: the operator's claim <name>-home (lib/pvc.lua). A
+--      flavor volume at /home/dev is then ignored, not mounted at all: the
+--      server's own choice wins over the flavor's default. (The server's own
+--      spec.volumes entry at /home/dev beside spec.home is refused by
+--      lib/validate.lua: it asks for two homes.)
+--   2. else the volume at /home/dev of the merged list (the server's entry
+--      over the flavor's, as at every mountPath): that PVC, mounted read-only
+--      when the entry says so.
+--   3. else an emptyDir, lost with the pod.
+-- Mounts below /home/dev (/home/dev/data) are extra volumes like any other,
+-- mounted after the home. A PVC that is the home passes the same consent
+-- check in the host as any other claim the pod mounts (docs/reliability.md).
 local merge = require("lib.merge")
 local names = require("lib.names")
 local sshd = require("lib.sshd")
@@ -13,7 +27,7 @@ local tools = require("lib.tools")
 
 local volumes = {}
 
-volumes.HOME_PATH = "/home/dev"
+volumes.HOME_PATH = tools.HOME
 volumes.SSH_PATH = sshd.CONFIG_DIR
 -- 0444: the keys and sshd_config are read-only for everyone.
 volumes.SSH_MODE = 292
@@ -25,21 +39,45 @@ function volumes.tools_mount()
   return { name = tools.VOLUME, mountPath = tools.DIR }
 end
 
+-- A user PVC (a validated volume record) as the volume named name and its
+-- mount.
+local function claim(name, v)
+  local pvc = { claimName = v.claim_name }
+  local mount = { name = name, mountPath = v.mount_path }
+  if v.read_only then
+    pvc.readOnly = true
+    mount.readOnly = true
+  end
+  return { name = name, persistentVolumeClaim = pvc }, mount
+end
+
 -- Returns volumes, mounts (lists, never empty: home, ssh, host key and tools
 -- are always there).
 function volumes.build(req)
   local vols = {}
   local mounts = {}
 
+  local extra, home_vol = {}, nil
+  for _, v in ipairs(merge.by_key(req.flavor_volumes, req.volumes, "mount_path")) do
+    if v.mount_path == volumes.HOME_PATH then
+      home_vol = v
+    else
+      extra[#extra + 1] = v
+    end
+  end
+
   if req.home then
     vols[#vols + 1] = {
       name = "home",
       persistentVolumeClaim = { claimName = names.home(req.name) },
     }
+    mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
+  elseif home_vol then
+    vols[#vols + 1], mounts[#mounts + 1] = claim("home", home_vol)
   else
     vols[#vols + 1] = { name = "home", emptyDir = {} }
+    mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
   end
-  mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
 
   vols[#vols + 1] = {
     name = "ssh",
@@ -69,17 +107,8 @@ function volumes.build(req)
     name = tools.VOLUME, mountPath = "/" .. tools.GROUP, subPath = tools.GROUP, readOnly = true,
   }
 
-  local extra = merge.by_key(req.flavor_volumes, req.volumes, "mount_path")
   for i, v in ipairs(extra) do
-    local name = string.format("vol-%d", i)
-    local pvc = { claimName = v.claim_name }
-    local mount = { name = name, mountPath = v.mount_path }
-    if v.read_only then
-      pvc.readOnly = true
-      mount.readOnly = true
-    end
-    vols[#vols + 1] = { name = name, persistentVolumeClaim = pvc }
-    mounts[#mounts + 1] = mount
+    vols[#vols + 1], mounts[#mounts + 1] = claim(string.format("vol-%d", i), v)
   end
 
   return vols, mounts

@@ -322,6 +322,13 @@ static void test_create_usage_errors(void **state)
 		     "create", "box", "--volume", "BAD:/d");
 	EXPECT_USAGE("devctl create: --volume: /d is mounted twice", "create", "box", "-v", "a:/d",
 		     "-v", "b:/d:ro");
+	/* a volume at /home/dev is the home: not beside a persistent home of the operator's */
+	EXPECT_USAGE("devctl create: --volume: /home/dev/ is the home, which --home-size already "
+		     "provides; remove one of them\n", "create", "box", "--home-size", "5Gi", "-v",
+		     "mine:/home/dev/");
+	EXPECT_USAGE("devctl create: --volume: /home/dev is the home, which --storage-class already "
+		     "provides; remove one of them\n", "create", "box", "--storage-class", "fast", "-v",
+		     "data:/data", "-v", "mine:/home/dev:ro");
 	EXPECT_USAGE("devctl create: --env: invalid variable name \"A-B\"", "create", "box", "--env",
 		     "A-B=1");
 	EXPECT_USAGE("devctl create: --env: invalid value \"A\" (use NAME=VALUE)", "create", "box",
@@ -441,6 +448,17 @@ static void test_create_build(void **state)
 	assert_string_equal(json_get_string(json_path(ds, "spec", "home", (char *)NULL),
 					    "storageClassName"), "x");
 	json_free(ds);
+
+	/* a volume at /home/dev is the home when no persistent home is asked for;
+	 * below it (or beside it) a volume goes with one */
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "b", "-v", "mine:/home/dev/",
+			       NULL), 0);
+	assert_int_equal(create_build_devserver(&o, &ds, &err), 0);
+	assert_string_equal(json_get_string(json_path(ds, "spec", "volumes", (char *)NULL)->u.arr.items[0],
+					    "mountPath"), "/home/dev/");
+	json_free(ds);
+	assert_int_equal(parse(&cmd_create, &o, &ctx, &err, "create", "b", "--home-size", "5Gi",
+			       "-v", "d:/home/dev/data", "-v", "x:/home/devx", NULL), 0);
 }
 
 /* The default time to live: the fallback (4h, or the config's defaultTTL)

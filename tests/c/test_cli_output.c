@@ -275,6 +275,19 @@ static void test_output_describe(void **state)
 		"Events:\n"
 		"  2m ago  Warning  BackOff  Pod/mybox-abc  pulling (x3)\n"));
 	assert_non_null(strstr(buf_str(&b), "Home:             ephemeral\n"));
+	/* a volume of its own at /home/dev is the home; one below it is not */
+	json_object_set_take(json_get(ds, "spec"), "volumes",
+			     parse("[{\"claimName\":\"d\",\"mountPath\":\"/home/dev/data\"},"
+				   "{\"claimName\":\"mine\",\"mountPath\":\"/home/dev/\",\"readOnly\":true}]"));
+	buf_reset(&b);
+	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
+	assert_non_null(strstr(buf_str(&b), "Home:             claim mine (spec.volumes), read-only\n"));
+	json_object_set_take(json_get(ds, "spec"), "volumes",
+			     parse("[{\"claimName\":\"d\",\"mountPath\":\"/home/dev/data\"}]"));
+	buf_reset(&b);
+	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
+	assert_non_null(strstr(buf_str(&b), "Home:             ephemeral\n"));
+	json_object_remove(json_get(ds, "spec"), "volumes");
 	/* a change held back for a restart says what and how to apply it */
 	json_object_set_take(json_get(ds, "status"), "pendingRestart",
 			     parse("{\"changes\":\"flavor cpu-small changed (generation 3 -> 4)\","

@@ -3,7 +3,8 @@
 # spec.volumes[].claimName: a PVC is mounted only with its owner's consent
 # (label devserver.io/shareable=true) or the admin's (the flavor names it);
 # another DevServer's home is never mounted, label or not; a missing PVC is
-# said so. Refused: Applied=False, reason VolumeNotAllowed, a Warning Event,
+# said so. A PVC at /home/dev, which is the home when spec.home is not set,
+# passes the same check. Refused: Applied=False, reason VolumeNotAllowed, a Warning Event,
 # nothing written. spec.env[].valueFrom (secretKeyRef, configMapKeyRef) does
 # not exist in the API: the schema prunes it, so no Secret reaches a pod
 # through the operator.
@@ -27,6 +28,14 @@ spec:
   resources: {requests: {cpu: 100m, memory: 128Mi}}
 $kwok_placement
   volumes: [{claimName: datasets, mountPath: /datasets, readOnly: true}]
+---
+apiVersion: devserver.io/v1
+kind: DevServerFlavor
+metadata: {name: $f-homes, labels: {test: "$f"}}
+spec:
+  resources: {requests: {cpu: 100m, memory: 128Mi}}
+$kwok_placement
+  volumes: [{claimName: team-home, mountPath: /home/dev}]
 YAML
 pvc() { # name [labels yaml]
   kubectl -n "$ns" apply -f - >/dev/null <<YAML
@@ -39,6 +48,7 @@ YAML
 pvc private
 pvc shared 'devserver.io/shareable: "true"'
 pvc datasets
+pvc team-home
 start_operator
 devserver() { # name flavor [extra spec yaml]
   kubectl -n "$ns" apply -f - >/dev/null <<YAML
@@ -53,6 +63,7 @@ YAML
 }
 mounts() { jp deployment "$1" '{.spec.template.spec.volumes[*].persistentVolumeClaim.claimName}'; }
 refused() { jp_is devserver "$1" '{.status.conditions[?(@.type=="Applied")].reason}' VolumeNotAllowed; }
+home_claim() { jp deployment "$1" '{.spec.template.spec.volumes[?(@.name=="home")].persistentVolumeClaim.claimName}'; }
 
 # someone's home: a DevServer with a persistent home, whose PVC carries the
 # home label (and, to be sure, the shareable label too)
@@ -78,6 +89,26 @@ check "a PVC that does not exist: refused, and said so" wait_until 30 bash -c \
 check "a PVC labelled devserver.io/shareable=true is mounted" wait_until 30 bash -c "[ \"\$($(declare -f jp mounts); ns=$ns; mounts friend)\" = shared ]"
 check "a PVC the flavor names is mounted without a label" wait_until 30 bash -c "[ \"\$($(declare -f jp mounts); ns=$ns; mounts analyst)\" = datasets ]"
 check "the victim itself still mounts its home" wait_until 30 bash -c "$(declare -f jp mounts); ns=$ns; mounts victim | grep -qw victim-home"
+
+# the same through the home: a volume at /home/dev is the home, and gets no
+# more than any other volume
+devserver burglar "$f-small" '  volumes: [{claimName: victim-home, mountPath: /home/dev}]'
+devserver squatter "$f-small" '  volumes: [{claimName: private, mountPath: /home/dev}]'
+devserver lodger "$f-small" '  volumes: [{claimName: shared, mountPath: /home/dev/}]'
+devserver tenant "$f-homes"
+devserver landlord "$f-homes" "  home: {size: 1Gi, storageClassName: $kwok_home_class}"
+check "another DevServer's home as the home: refused" wait_until 30 refused burglar
+check "  ... the message says whose" bash -c "kubectl -n $ns get devserver burglar -o jsonpath='{.status.message}' | grep -q 'belongs to another DevServer (victim)'"
+check "a PVC without consent as the home: refused" wait_until 30 refused squatter
+check "  ... nothing was written for it" bash -c "! kubectl -n $ns get deployment squatter >/dev/null 2>&1"
+check "a shareable PVC at /home/dev/ is the home" wait_until 30 bash -c "[ \"\$($(declare -f jp home_claim); ns=$ns; home_claim lodger)\" = shared ]"
+check "the flavor's PVC at /home/dev is the home, without a label" wait_until 30 bash -c "[ \"\$($(declare -f jp home_claim); ns=$ns; home_claim tenant)\" = team-home ]"
+check "spec.home wins over the flavor's /home/dev" wait_until 30 bash -c "[ \"\$($(declare -f jp home_claim); ns=$ns; home_claim landlord)\" = landlord-home ]"
+check "  ... which is not mounted at all" bash -c "! { $(declare -f jp mounts); ns=$ns; mounts landlord; } | grep -qw team-home"
+devserver twohomes "$f-small" "  home: {size: 1Gi, storageClassName: $kwok_home_class}
+  volumes: [{claimName: shared, mountPath: /home/dev}]"
+check "spec.home beside its own /home/dev: refused, naming both" wait_until 30 bash -c \
+  "kubectl -n $ns get devserver twohomes -o jsonpath='{.status.message}' | grep -q 'is the home, which spec.home already provides'"
 
 # consent withdrawn (label removed): the next reconcile refuses, the mount
 # goes away only when the DevServer's spec changes (nothing is written while

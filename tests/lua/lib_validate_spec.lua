@@ -123,6 +123,39 @@ describe("lib.validate", function()
       nil, { volumes = { { claimName = "c", mountPath = "x" } } })
   end)
 
+  -- A volume at /home/dev is the home (lib/volumes.lua has the precedence);
+  -- validate only refuses the one contradiction in the server's own spec.
+  it("accepts a volume at /home/dev, trailing slash or not, from the server or the flavor", function()
+    assert.are.same({ { claim_name = "mine", mount_path = "/home/dev", read_only = false } },
+      req({ volumes = { { claimName = "mine", mountPath = "/home/dev" } } }).volumes)
+    assert.are.same({ { claim_name = "mine", mount_path = "/home/dev", read_only = true } },
+      req({ volumes = { { claimName = "mine", mountPath = "/home/dev/", readOnly = true } } }).volumes)
+    assert.are.same({ { claim_name = "team", mount_path = "/home/dev", read_only = false } },
+      req(nil, { volumes = { { claimName = "team", mountPath = "/home/dev" } } }).flavor_volumes)
+    fails('spec.volumes[1].mountPath "/home/dev" duplicates spec.volumes[0]',
+      { volumes = { { claimName = "a", mountPath = "/home/dev" }, { claimName = "b", mountPath = "/home/dev/" } } })
+  end)
+
+  it("refuses spec.home together with the server's own volume at /home/dev", function()
+    local msg = 'spec.volumes[1].mountPath "/home/dev" is the home, which spec.home already provides; '
+      .. "remove one of them"
+    fails(msg, { home = {}, volumes = {
+      { claimName = "data", mountPath = "/data" }, { claimName = "mine", mountPath = "/home/dev" } } })
+    fails(msg, { home = { size = "5Gi" }, volumes = {
+      { claimName = "data", mountPath = "/data" }, { claimName = "mine", mountPath = "/home/dev/" } } })
+  end)
+
+  it("lets spec.home stand beside the flavor's /home/dev and mounts below /home/dev", function()
+    local r = req({ home = {}, volumes = { { claimName = "d", mountPath = "/home/dev/data" } } },
+      { volumes = { { claimName = "team", mountPath = "/home/dev" } } })
+    assert.are.same({}, r.home)
+    assert.are.same({ { claim_name = "d", mount_path = "/home/dev/data", read_only = false } }, r.volumes)
+    assert.are.same({ { claim_name = "team", mount_path = "/home/dev", read_only = false } }, r.flavor_volumes)
+    -- only the whole path is the home
+    assert.are.equal("/home/devx", req({ home = {}, volumes = { { claimName = "c", mountPath = "/home/devx" } } })
+      .volumes[1].mount_path)
+  end)
+
   it("reads env entries and rejects duplicates and bad names", function()
     local r = req({ env = { { name = "A", value = "1" }, { name = "B", value = 2 },
       { name = "C", valueFrom = { fieldRef = { fieldPath = "metadata.name" } } } } })
