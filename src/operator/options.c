@@ -53,8 +53,9 @@ static const struct option_def option_defs[] = {
 	  "warn (Event, condition ExpiringSoon) this long before a DevServer's time-to-live runs out; "
 	  "0s: never (default 30m)" },
 	{ "max-ttl", "DEVSERVER_MAX_TTL", OPT_DURATION_OR_NONE, OFF(max_ttl_s), OPTIONS_MAX_TTL_MIN_S, 0,
-	  "longest time-to-live of a DevServer whose flavor sets no maxTimeToLive (one without a "
-	  "time-to-live gets this one); a flavor's maxTimeToLive wins; none: no cap (default 7d)" },
+	  "longest time-to-live of a DevServer whose flavor sets no maxTimeToLive, at least 1h (one "
+	  "without a time-to-live gets this one); a flavor's maxTimeToLive wins; none: no cap "
+	  "(default 7d)" },
 	{ "rollout", "DEVSERVER_ROLLOUT", OPT_ROLLOUT, OFF(hold_restarts), 0, 0,
 	  "on-restart: a flavor or policy change that would restart a running DevServer waits for "
 	  "its restart (status.pendingRestart); immediate: applied at once (default on-restart; a "
