@@ -60,16 +60,24 @@ void predecessor_config_cleanup(struct predecessor_config *pc)
 	pc->default_image_from = NULL;
 }
 
-/* Appends "item" to a comma-separated list; past the ceiling the list stays
- * as it was (the buffer's error is sticky) and the caller's line says so. */
+/* Appends "name (why)" to a comma-separated list; past the ceiling the list
+ * stays as it was (the buffer's error is sticky) and the caller's line says
+ * so. name may be a key from the file: control bytes become '?' and only its
+ * first PC_NAME_SHOWN_MAX_BYTES are shown, so it cannot forge log lines. */
+#define PC_NAME_SHOWN_MAX_BYTES 64
+
 static void pc_note(struct buf *list, const char *name, const char *why)
 {
+	size_t i;
+
 	if (list->len)
 		buf_append_str(list, ", ");
+	for (i = 0; name[i] && i < PC_NAME_SHOWN_MAX_BYTES; i++)
+		buf_append_char(list, (unsigned char)name[i] < ' ' || name[i] == 0x7f ? '?' : name[i]);
+	if (name[i])
+		buf_append_str(list, "...");
 	if (why)
-		buf_appendf(list, "%s (%s)", name, why);
-	else
-		buf_append_str(list, name);
+		buf_appendf(list, " (%s)", why);
 }
 
 static const char *pc_type_name(const struct json *v)

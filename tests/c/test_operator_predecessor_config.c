@@ -99,6 +99,14 @@ static void test_unknown_keys(void **state)
 	assert_int_equal(pc.bad_keys, 0);
 	assert_string_equal(buf_str(&pc.ignored), "defaultImage (unknown), nested (unknown)");
 	predecessor_config_cleanup(&pc);
+	/* a key cannot forge a log line, nor make it endless */
+	assert_int_equal(parse_text(&pc, "\"a\\nlevel=error\": 1\n"
+				    "k123456789k123456789k123456789k123456789k123456789k123456789kkkkTAIL: 1\n",
+				    &err), 0);
+	assert_string_equal(buf_str(&pc.ignored),
+			    "a?level=error (unknown), "
+			    "k123456789k123456789k123456789k123456789k123456789k123456789kkkk... (unknown)");
+	predecessor_config_cleanup(&pc);
 }
 
 static void test_bad_types(void **state)
