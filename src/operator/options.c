@@ -11,7 +11,7 @@
 #include "kube/selector.h"
 
 enum option_kind { OPT_STRING, OPT_NAMESPACES, OPT_INT, OPT_DURATION, OPT_LEVEL, OPT_FORMAT, OPT_FLAG,
-		   OPT_ROLLOUT, OPT_ONOFF };
+		   OPT_ROLLOUT, OPT_ONOFF, OPT_DURATION_OR_NONE };
 
 struct option_def {
 	const char *flag;     /* without the leading "--" */
@@ -52,6 +52,10 @@ static const struct option_def option_defs[] = {
 	{ "expiry-warning", "DEVSERVER_EXPIRY_WARNING", OPT_DURATION, OFF(expiry_warning_s), 0, 0,
 	  "warn (Event, condition ExpiringSoon) this long before a DevServer's time-to-live runs out; "
 	  "0s: never (default 30m)" },
+	{ "max-ttl", "DEVSERVER_MAX_TTL", OPT_DURATION_OR_NONE, OFF(max_ttl_s), OPTIONS_MAX_TTL_MIN_S, 0,
+	  "longest time-to-live of a DevServer whose flavor sets no maxTimeToLive, at least 1h (one "
+	  "without a time-to-live keeps none); a flavor's maxTimeToLive wins; none: no cap "
+	  "(default 7d)" },
 	{ "rollout", "DEVSERVER_ROLLOUT", OPT_ROLLOUT, OFF(hold_restarts), 0, 0,
 	  "on-restart: a flavor or policy change that would restart a running DevServer waits for "
 	  "its restart (status.pendingRestart); immediate: applied at once (default on-restart; a "
@@ -70,8 +74,33 @@ static const struct option_def option_defs[] = {
 	{ "version", NULL, OPT_FLAG, OFF(version), 0, 0, "print the version and exit" },
 };
 
+#define OPTION_COUNT (sizeof(option_defs) / sizeof(option_defs[0]))
+_Static_assert(OPTION_COUNT <= 64, "operator_options.given has one bit per option");
+
+static int options_set_value(struct operator_options *o, const struct option_def *d,
+			     const char *value, const char *source, struct error *err);
+
+/* Sets one option and marks it given (options_given). */
 static int options_set(struct operator_options *o, const struct option_def *d, const char *value,
 		       const char *source, struct error *err)
+{
+	int rc = options_set_value(o, d, value, source, err);
+
+	if (rc == 0)
+		o->given |= UINT64_C(1) << (d - option_defs);
+	return rc;
+}
+
+bool options_given(const struct operator_options *o, const char *flag)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (strcmp(option_defs[i].flag, flag) == 0)
+			return (o->given >> i) & 1;
+	return false;
+}
+
+static int options_set_value(struct operator_options *o, const struct option_def *d,
+			     const char *value, const char *source, struct error *err)
 {
 	char *field = (char *)o + d->offset;
 	char *end;
@@ -128,6 +157,23 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 		*(int64_t *)field = secs;
 		return 0;
 	}
+	case OPT_DURATION_OR_NONE: {
+		int64_t secs;
+		char least[DURATION_TEXT_BYTES];
+
+		if (strcmp(value, "none") == 0) {
+			*(int64_t *)field = 0;
+			return 0;
+		}
+		/* min is the shortest duration allowed, in seconds: a cap shorter
+		 * than that deletes DevServers before anyone uses them */
+		duration_format(d->min, least);
+		if (duration_parse(value, &secs) < 0 || secs < d->min)
+			return error_set(err, ERR_INVALID, "%s: want a duration of at least %s (e.g. 7d, "
+					 "36h) or none, got \"%s\"", source, least, value);
+		*(int64_t *)field = secs;
+		return 0;
+	}
 	case OPT_LEVEL:
 		if (log_parse_level(value, (enum log_level *)field) < 0)
 			return error_set(err, ERR_INVALID, "%s: want debug|info|warn|error, got \"%s\"", source, value);
@@ -179,6 +225,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->concurrency = OPTIONS_DEFAULT_CONCURRENCY;
 	o->resync_s = OPTIONS_DEFAULT_RESYNC_S;
 	o->expiry_warning_s = OPTIONS_DEFAULT_EXPIRY_WARNING_S;
+	o->max_ttl_s = OPTIONS_DEFAULT_MAX_TTL_S;
 	o->hold_restarts = true;
 	o->users = true;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;

@@ -24,6 +24,8 @@
 #define OPTIONS_DEFAULT_HEALTH_ADDR ":8080"
 #define OPTIONS_DEFAULT_POLICY_RATE 50   /* DevServers re-rendered per second after a policy change */
 #define OPTIONS_DEFAULT_EXPIRY_WARNING_S (30 * 60)  /* ExpiringSoon this long before the TTL ends */
+#define OPTIONS_DEFAULT_MAX_TTL_S (7 * 24 * 3600)   /* --max-ttl: the predecessor's 7 days */
+#define OPTIONS_MAX_TTL_MIN_S 3600                  /* a shorter --max-ttl is refused as a typo */
 
 struct operator_options {
 	const char *kubeconfig;               /* NULL: in-cluster, then $KUBECONFIG */
@@ -39,6 +41,7 @@ struct operator_options {
 	int concurrency;                      /* DevServers reconciled at once */
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int64_t expiry_warning_s;             /* ExpiringSoon this long before expiry; 0: never */
+	int64_t max_ttl_s;                    /* TTL cap where the flavor sets none; 0: none */
 	bool hold_restarts;                   /* --rollout on-restart (default) vs immediate */
 	int policy_rate;                      /* re-renders per second after a policy change */
 	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */
@@ -47,6 +50,7 @@ struct operator_options {
 	enum log_format log_format;
 	bool help;
 	bool version;
+	uint64_t given;                       /* bit i: option i came from a flag or the environment */
 };
 
 /* Looks a variable up; tests pass their own. */
@@ -57,6 +61,11 @@ typedef const char *(*options_getenv_fn)(const char *name);
  * point into argv or the environment. */
 int options_parse(struct operator_options *o, int argc, char **argv, options_getenv_fn getenv_fn,
 		  struct error *err);
+
+/* True when the option (its flag name, without "--") was set by a flag or
+ * its environment variable rather than left at its default; lower-precedence
+ * sources (predecessor_config.h) fill only options that were not given. */
+bool options_given(const struct operator_options *o, const char *flag);
 
 void options_usage(FILE *out);
 

@@ -202,6 +202,7 @@ static void reconcile_finish(struct reconcile_task *t)
 	struct json *st, *patch;
 	struct error err;
 	char host_key[SSHKEY_PUBLIC_LINE_MAX_BYTES], host_key_fp[SSHKEY_FINGERPRINT_BYTES];
+	char ttl_cap[LIFECYCLE_CAP_TEXT_BYTES];
 	size_t n;
 
 	if (!ds) {
@@ -260,6 +261,8 @@ static void reconcile_finish(struct reconcile_task *t)
 	}
 	in.expires = t->lc.expires;
 	in.expires_at = t->lc.expires_at;
+	lifecycle_cap_text(&t->lc, ttl_cap);
+	in.ttl_cap = ttl_cap;
 	in.expiry_warning_s = c->opt.expiry_warning_s;
 	in.pending_restart = t->restart_held ? t->held_changes : NULL;
 	{
@@ -1231,15 +1234,20 @@ static void reconcile_expire(struct reconcile_task *t, const struct json *ds)
 {
 	struct controller *c = t->c;
 	struct json *opts = kube_delete_options(t->uid, "Background");
-	char at[CLOCK_RFC3339_BYTES], msg[160];
+	char at[CLOCK_RFC3339_BYTES], cap[LIFECYCLE_CAP_TEXT_BYTES];
+	char msg[CLOCK_RFC3339_BYTES + LIFECYCLE_CAP_TEXT_BYTES + 64];
 	struct error err;
 	struct kube_call_spec spec = {
 		.method = "DELETE", .res = c->devservers.res, .ns = t->ns, .name = t->name, .body = opts,
 	};
 
 	clock_format_rfc3339(t->lc.expires_at, at);
-	snprintf(msg, sizeof(msg), "time-to-live ran out at %s; deleting", at);
-	log_msg(LOG_INFO, "expired", "devserver", t->key, "expiresAt", at, NULL);
+	lifecycle_cap_text(&t->lc, cap);
+	/* which cap ended it, if one did: the user's own timeToLive may be longer */
+	snprintf(msg, sizeof(msg), "time-to-live ran out at %s%s%s%s; deleting", at,
+		 *cap ? " (" : "", cap, *cap ? ")" : "");
+	log_msg(LOG_INFO, "expired", "devserver", t->key, "expiresAt", at,
+		*cap ? "cap" : NULL, cap, NULL);
 	events_record(c->events, ds, EVENT_NORMAL, "Expired", msg, clock_mono_ms());
 	c->m.expired++;
 	c->m.writes++;
@@ -1371,7 +1379,7 @@ void reconcile_start(struct controller *c, const char *key)
 
 	/* time-to-live: a queue timer for the expiry, never polling */
 	now_s = clock_wall_ms() / 1000;
-	if (lifecycle_compute(ds, flavor, &t->lc, &err) < 0) {
+	if (lifecycle_compute(ds, flavor, c->opt.max_ttl_s, &t->lc, &err) < 0) {
 		log_msg(LOG_WARN, "cannot compute the time-to-live", "devserver", key, "error", err.msg, NULL);
 	} else if (t->lc.expires && now_s >= t->lc.expires_at) {
 		free(flavors);

@@ -18,6 +18,10 @@
 #include "core/utf8.h"
 #include "operator/conditions.h"
 
+/* the ExpiringSoon message: its wording, a timestamp, a DevServer name (at
+ * most 253 bytes) or a cap text (LIFECYCLE_CAP_TEXT_BYTES) */
+#define STATUS_EXPIRY_MSG_BYTES 512
+
 static const char *const status_hard_reasons[] = {
 	"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff",
 	"CreateContainerConfigError", "CreateContainerError", "RunContainerError",
@@ -172,14 +176,21 @@ struct json *status_compute(const struct status_inputs *in)
 	if (in->expires && in->expiry_warning_s > 0) {
 		/* warned a configurable time ahead; devctl extend clears it */
 		bool soon = in->now >= in->expires_at - in->expiry_warning_s;
-		char at[CLOCK_RFC3339_BYTES], msg[256];
+		bool capped = in->ttl_cap && *in->ttl_cap;
+		char at[CLOCK_RFC3339_BYTES], msg[STATUS_EXPIRY_MSG_BYTES];
 
-		/* no "in 25m": the message must not change while nothing else does */
+		/* no "in 25m": the message must not change while nothing else does.
+		 * A capped TTL names its cap, and extending it would not help. */
 		clock_format_rfc3339(in->expires_at, at);
-		if (soon)
+		if (soon && capped)
+			snprintf(msg, sizeof(msg), "the time-to-live runs out at %s (%s): the DevServer is "
+				 "then deleted", at, in->ttl_cap);
+		else if (soon)
 			snprintf(msg, sizeof(msg), "the time-to-live runs out at %s: the DevServer is then "
 				 "deleted; devctl extend %s --by DURATION keeps it longer", at,
 				 name ? name : "NAME");
+		else if (capped)
+			snprintf(msg, sizeof(msg), "the time-to-live runs out at %s (%s)", at, in->ttl_cap);
 		else
 			snprintf(msg, sizeof(msg), "the time-to-live runs out at %s", at);
 		status_add_condition(conds, in, "ExpiringSoon", soon, soon ? "TimeToLiveEnding" : "NotSoon",

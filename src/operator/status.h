@@ -37,6 +37,7 @@ struct status_inputs {
 	bool expires;                      /* expires_at is meaningful */
 	int64_t expires_at;                /* unix seconds */
 	int64_t expiry_warning_s;          /* ExpiringSoon from expires_at minus this; 0: never */
+	const char *ttl_cap;               /* lifecycle_cap_text: which cap set expires_at; NULL or "": none */
 	const char *pending_restart;       /* what a held-back change is, or NULL (reconcile.c) */
 	int64_t now;                       /* unix seconds, for lastTransitionTime */
 };

@@ -190,23 +190,131 @@ static void test_lifecycle_ttl_sources_and_cap(void **state)
 	int64_t t0;
 
 	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
-	assert_int_equal(lifecycle_compute(ds_ttl, NULL, &lc, &err), 0);
+	assert_int_equal(lifecycle_compute(ds_ttl, NULL, 0, &lc, &err), 0);
 	assert_true(lc.expires);
 	assert_int_equal(lc.expires_at, t0 + 4 * 3600);
-	assert_int_equal(lifecycle_compute(ds_none, NULL, &lc, &err), 0);
+	assert_int_equal(lifecycle_compute(ds_none, NULL, 0, &lc, &err), 0);
 	assert_false(lc.expires);
-	assert_int_equal(lifecycle_compute(ds_none, fl_default, &lc, &err), 0);
+	assert_int_equal(lifecycle_compute(ds_none, fl_default, 0, &lc, &err), 0);
 	assert_int_equal(lc.expires_at, t0 + 5400);
-	assert_int_equal(lifecycle_compute(ds_ttl, fl_max, &lc, &err), 0);
+	assert_int_equal(lifecycle_compute(ds_ttl, fl_max, 0, &lc, &err), 0);
 	assert_int_equal(lc.expires_at, t0 + 7200);
-	assert_true(lc.capped);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_FLAVOR);
 	/* no TTL at all but a maximum: the maximum applies */
-	assert_int_equal(lifecycle_compute(ds_none, fl_max, &lc, &err), 0);
+	assert_int_equal(lifecycle_compute(ds_none, fl_max, 0, &lc, &err), 0);
 	assert_int_equal(lc.expires_at, t0 + 7200);
 	json_free(ds_ttl);
 	json_free(ds_none);
 	json_free(fl_default);
 	json_free(fl_max);
+}
+
+/* The operator's --max-ttl where the flavor sets no maxTimeToLive. */
+#define DAY_S (24 * 3600)
+#define DS_TTL(ttl) "{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"}," \
+		    "\"spec\":{\"lifecycle\":{\"timeToLive\":\"" ttl "\"}}}"
+
+static void test_lifecycle_operator_cap_without_flavor_max(void **state)
+{
+	struct json *ds_long = J(DS_TTL("30d"));
+	struct json *ds_short = J(DS_TTL("4h"));
+	struct json *ds_none = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
+	struct json *fl_plain = J("{\"metadata\":{\"name\":\"cpu\"},\"spec\":{}}");
+	struct json *fl_default = J("{\"spec\":{\"lifecycle\":{\"defaultTimeToLive\":\"10d\"}}}");
+	char text[LIFECYCLE_CAP_TEXT_BYTES];
+	struct lifecycle lc;
+	struct error err;
+	int64_t t0;
+
+	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	/* the default cap, 7d: a longer TTL is cut and the text names the operator */
+	assert_int_equal(lifecycle_compute(ds_long, fl_plain, 7 * DAY_S, &lc, &err), 0);
+	assert_true(lc.expires);
+	assert_int_equal(lc.expires_at, t0 + 7 * DAY_S);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_OPERATOR);
+	assert_int_equal(lc.cap_s, 7 * DAY_S);
+	lifecycle_cap_text(&lc, text);
+	assert_string_equal(text, "capped at 7d by the operator's --max-ttl");
+	/* a TTL inside the cap is left alone */
+	assert_int_equal(lifecycle_compute(ds_short, fl_plain, 7 * DAY_S, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 4 * 3600);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_NONE);
+	lifecycle_cap_text(&lc, text);
+	assert_string_equal(text, "");
+	/* no TTL anywhere: the operator's cap gives none (unlike a flavor's
+	 * maximum): an upgrade must not start deleting DevServers made to last */
+	assert_int_equal(lifecycle_compute(ds_none, fl_plain, 7 * DAY_S, &lc, &err), 0);
+	assert_false(lc.expires);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_NONE);
+	/* the flavor's default is capped too */
+	assert_int_equal(lifecycle_compute(ds_none, fl_default, 7 * DAY_S, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 7 * DAY_S);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_OPERATOR);
+	/* an unresolved flavor (NULL): no cap of either kind, only the DevServer's own TTL */
+	assert_int_equal(lifecycle_compute(ds_long, NULL, 7 * DAY_S, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 30 * DAY_S);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_NONE);
+	assert_int_equal(lifecycle_compute(ds_none, NULL, 7 * DAY_S, &lc, &err), 0);
+	assert_false(lc.expires);
+	json_free(ds_long);
+	json_free(ds_short);
+	json_free(ds_none);
+	json_free(fl_plain);
+	json_free(fl_default);
+}
+
+static void test_lifecycle_flavor_max_wins(void **state)
+{
+	struct json *ds_20d = J(DS_TTL("20d"));
+	struct json *ds_40d = J(DS_TTL("40d"));
+	struct json *fl_30d = J("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"30d\"}}}");
+	struct json *fl_2h = J("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"2h\"}}}");
+	char text[LIFECYCLE_CAP_TEXT_BYTES];
+	struct lifecycle lc;
+	struct error err;
+	int64_t t0;
+
+	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	/* larger than --max-ttl: the flavor's 30d allows 20d, --max-ttl 7d plays no part */
+	assert_int_equal(lifecycle_compute(ds_20d, fl_30d, 7 * DAY_S, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 20 * DAY_S);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_NONE);
+	assert_int_equal(lifecycle_compute(ds_40d, fl_30d, 7 * DAY_S, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 30 * DAY_S);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_FLAVOR);
+	lifecycle_cap_text(&lc, text);
+	assert_string_equal(text, "capped at 30d by the flavor's maxTimeToLive");
+	/* smaller than --max-ttl: the flavor's 2h */
+	assert_int_equal(lifecycle_compute(ds_20d, fl_2h, 7 * DAY_S, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 7200);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_FLAVOR);
+	lifecycle_cap_text(&lc, text);
+	assert_string_equal(text, "capped at 2h by the flavor's maxTimeToLive");
+	json_free(ds_20d);
+	json_free(ds_40d);
+	json_free(fl_30d);
+	json_free(fl_2h);
+}
+
+static void test_lifecycle_operator_cap_none(void **state)
+{
+	struct json *ds_long = J(DS_TTL("30d"));
+	struct json *ds_none = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
+	struct json *fl_plain = J("{\"spec\":{}}");
+	struct lifecycle lc;
+	struct error err;
+	int64_t t0;
+
+	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	/* --max-ttl none (0): a TTL stays as long as it is, none stays none */
+	assert_int_equal(lifecycle_compute(ds_long, fl_plain, 0, &lc, &err), 0);
+	assert_int_equal(lc.expires_at, t0 + 30 * DAY_S);
+	assert_int_equal(lc.capped_by, LIFECYCLE_CAP_NONE);
+	assert_int_equal(lifecycle_compute(ds_none, fl_plain, 0, &lc, &err), 0);
+	assert_false(lc.expires);
+	json_free(ds_long);
+	json_free(ds_none);
+	json_free(fl_plain);
 }
 
 static void test_lifecycle_bad_input(void **state)
@@ -217,9 +325,9 @@ static void test_lifecycle_bad_input(void **state)
 	struct lifecycle lc;
 	struct error err;
 
-	assert_int_equal(lifecycle_compute(bad_ttl, NULL, &lc, &err), ERR_INVALID);
+	assert_int_equal(lifecycle_compute(bad_ttl, NULL, 0, &lc, &err), ERR_INVALID);
 	assert_non_null(strstr(err.msg, "timeToLive"));
-	assert_int_equal(lifecycle_compute(no_ts, NULL, &lc, &err), ERR_INVALID);
+	assert_int_equal(lifecycle_compute(no_ts, NULL, 0, &lc, &err), ERR_INVALID);
 	assert_non_null(strstr(err.msg, "creationTimestamp"));
 	json_free(bad_ttl);
 	json_free(no_ts);
@@ -602,6 +710,22 @@ static void test_status_expiring_soon(void **state)
 	assert_false(status_condition_became_true(b, a, "ExpiringSoon"));
 	json_free(a);
 	json_free(b);
+	/* capped: the message names the cap and offers no devctl extend, which
+	 * could not make it longer */
+	in.ttl_cap = "capped at 7d by the operator's --max-ttl";
+	a = status_compute(&in);
+	assert_string_equal(cond_status(a, "ExpiringSoon"), "True");
+	assert_non_null(strstr(status_condition_message(a, "ExpiringSoon"),
+			       "(capped at 7d by the operator's --max-ttl): the DevServer is then deleted"));
+	assert_null(strstr(status_condition_message(a, "ExpiringSoon"), "devctl extend"));
+	json_free(a);
+	in.now -= 2401;
+	a = status_compute(&in);
+	assert_string_equal(cond_status(a, "ExpiringSoon"), "False");
+	assert_non_null(strstr(status_condition_message(a, "ExpiringSoon"),
+			       "(capped at 7d by the operator's --max-ttl)"));
+	json_free(a);
+	in.ttl_cap = NULL;
 	/* no TTL, or the warning off: no condition at all */
 	in.expires = false;
 	a = status_compute(&in);
@@ -771,6 +895,9 @@ int main(void)
 		cmocka_unit_test(test_flavor_replaced_by),
 		cmocka_unit_test(test_flavor_status_default_conflict),
 		cmocka_unit_test(test_lifecycle_ttl_sources_and_cap),
+		cmocka_unit_test(test_lifecycle_operator_cap_without_flavor_max),
+		cmocka_unit_test(test_lifecycle_flavor_max_wins),
+		cmocka_unit_test(test_lifecycle_operator_cap_none),
 		cmocka_unit_test(test_lifecycle_bad_input),
 		cmocka_unit_test(test_status_running_from_observed_deployment),
 		cmocka_unit_test(test_status_pending_restart),

@@ -128,6 +128,44 @@ static void test_options_scope_and_users(void **state)
 	assert_true(o.users);
 }
 
+static void test_options_max_ttl(void **state)
+{
+	static const char *const env[] = { "DEVSERVER_MAX_TTL", "36h", NULL };
+	static const char *const env_none[] = { "DEVSERVER_MAX_TTL", "none", NULL };
+	static const char *const env_bad[] = { "DEVSERVER_MAX_TTL", "7 days", NULL };
+	struct operator_options o;
+	struct error err;
+
+	(void)state;
+	/* the predecessor's 7 days unless told otherwise */
+	assert_int_equal(parse(&o, &err, NULL, NULL), 0);
+	assert_int_equal(o.max_ttl_s, 7 * 24 * 3600);
+	assert_false(options_given(&o, "max-ttl"));
+	assert_int_equal(parse(&o, &err, env, NULL), 0);
+	assert_int_equal(o.max_ttl_s, 36 * 3600);
+	assert_true(options_given(&o, "max-ttl"));
+	assert_false(options_given(&o, "default-image"));
+	/* none disables it; a flag beats the environment */
+	assert_int_equal(parse(&o, &err, env_none, NULL), 0);
+	assert_int_equal(o.max_ttl_s, 0);
+	assert_int_equal(parse(&o, &err, env, "--max-ttl", "none", NULL), 0);
+	assert_int_equal(o.max_ttl_s, 0);
+	assert_int_equal(parse(&o, &err, env_none, "--max-ttl=14d", NULL), 0);
+	assert_int_equal(o.max_ttl_s, 14 * 24 * 3600);
+	/* bad values: one line naming the source, what is wanted and what came */
+	assert_int_equal(parse(&o, &err, NULL, "--max-ttl", "7x", NULL), ERR_INVALID);
+	assert_string_equal(err.msg, "--max-ttl: want a duration of at least 1h (e.g. 7d, 36h) or none, "
+			    "got \"7x\"");
+	assert_int_equal(parse(&o, &err, env_bad, NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "$DEVSERVER_MAX_TTL: want a duration"));
+	assert_int_equal(parse(&o, &err, NULL, "--max-ttl", "0s", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--max-ttl", "7m", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--max-ttl", "", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--max-ttl", "None", NULL), ERR_INVALID);
+	assert_int_equal(parse(&o, &err, NULL, "--max-ttl", "1h", NULL), 0);
+	assert_int_equal(o.max_ttl_s, 3600);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_options_flags_and_env),
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_scope_and_users),
+		cmocka_unit_test(test_options_max_ttl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
