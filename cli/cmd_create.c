@@ -6,9 +6,9 @@
  * and so do its defaults: `devctl create` alone creates "dev", and a
  * DevServer whose flavor gives no time to live gets 4h (create_default_ttl;
  * the flavors are read at run time, so the check step stays offline).
- * So does the shape of what it wrote: the predecessor's devctl list and
- * describe read spec.flavor, spec.lifecycle.timeToLive and its operator
- * spec.ssh.publicKey of every DevServer, so the object always says which
+ * So does the shape of what it wrote: the predecessor's devctl list reads
+ * spec.flavor and spec.lifecycle.timeToLive of every DevServer, and its
+ * operator spec.ssh.publicKey, so the object always says which
  * flavor (the default's name when none was given) and which time to live
  * (the one the operator would apply) it got, and carries the first key as
  * publicKey too. Only "no expiry at all" is written as an absent timeToLive.

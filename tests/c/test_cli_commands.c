@@ -540,7 +540,7 @@ static void test_create_default_flavor(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		flavors = json_parse(cases[i][0], strlen(cases[i][0]), &err);
 		assert_non_null(flavors);
-		strcpy(out, "unchanged");
+		snprintf(out, sizeof(out), "unchanged");
 		if (cases[i][1]) {
 			assert_true(create_default_flavor(flavors, out));
 			assert_string_equal(out, cases[i][1]);
