@@ -6,6 +6,12 @@
  * and so do its defaults: `devctl create` alone creates "dev", and a
  * DevServer whose flavor gives no time to live gets 4h (create_default_ttl;
  * the flavors are read at run time, so the check step stays offline).
+ * So does the shape of what it wrote: the predecessor's devctl list reads
+ * spec.flavor and spec.lifecycle.timeToLive of every DevServer, and its
+ * operator spec.ssh.publicKey, so the object always says which
+ * flavor (the default's name when none was given) and which time to live
+ * (the one the operator would apply) it got, and carries the first key as
+ * publicKey too. Only "no expiry at all" is written as an absent timeToLive.
  * The SSH key file is read during the check step, not while building: a
  * missing key is a usage error reported before anything else happens.
  */
@@ -246,6 +252,11 @@ static int add_keys(struct json *spec, const char *text, const char *path, struc
 		json_free(keys);
 		return error_set(err, ERR_INVALID, "\"%s\" holds no SSH public key", path);
 	}
+	/* the predecessor's field, which its tools require; the same key is no
+	 * second key (the operator keeps the first of each duplicate) */
+	json_object_set_take(obj_at(spec, "ssh"), "publicKey",
+			     json_new_stringn(keys->u.arr.items[0]->u.str.ptr,
+					      keys->u.arr.items[0]->u.str.len));
 	json_object_set_take(obj_at(spec, "ssh"), "publicKeys", keys);
 	return 0;
 }
@@ -318,59 +329,115 @@ int create_build_devserver(const struct create_opts *o, struct json **out, struc
 	return 0;
 }
 
+/* flavors as the pointer list flavor.h takes (NULL when not an array);
+ * free() it. */
+static const struct json **flavor_list(const struct json *flavors, size_t *n)
+{
+	const struct json **list;
+
+	*n = 0;
+	if (!flavors || flavors->type != JSON_ARRAY)
+		return NULL;
+	list = mem_calloc(flavors->u.arr.len + 1, sizeof(*list));
+	for (size_t i = 0; i < flavors->u.arr.len; i++)
+		list[(*n)++] = flavors->u.arr.items[i];
+	return list;
+}
+
 bool create_default_ttl(const char *flavor, const struct json *flavors, const char *fallback,
 			int64_t fallback_s, char out[DURATION_TEXT_BYTES])
 {
-	const struct json **list = NULL, *f = NULL;
+	const struct json **list, *f = NULL, *lc;
 	struct json *ds, *spec;
-	const char *s;
-	int64_t max;
-	size_t n = 0;
+	const char *dflt, *max_text;
+	int64_t ttl = 0, max = 0;
+	bool have_max;
+	size_t n;
 	struct error ignored;
 
-	if (!fallback)
-		return false;
-	snprintf(out, DURATION_TEXT_BYTES, "%s", fallback);
-	if (!flavors || flavors->type != JSON_ARRAY)
+	list = flavor_list(flavors, &n);
+	if (list) {
+		/* the DevServer as the operator will see it, for flavor_resolve */
+		ds = json_new_object();
+		spec = json_new_object();
+		json_object_set_take(ds, "spec", spec);
+		if (flavor)
+			json_object_set_take(spec, "flavor", json_new_string(flavor));
+		if (flavor_resolve(ds, list, n, &f, &ignored) < 0)
+			f = NULL; /* the operator reports it; the fallback stands meanwhile */
+		json_free(ds);
+		free(list);
+	}
+	lc = json_path(f, "spec", "lifecycle", (char *)NULL);
+	dflt = json_get_string(lc, "defaultTimeToLive");
+	max_text = json_get_string(lc, "maxTimeToLive");
+	have_max = max_text && duration_parse(max_text, &max) == 0 && max > 0;
+	if (dflt && duration_parse(dflt, &ttl) == 0) {
+		snprintf(out, DURATION_TEXT_BYTES, "%s", dflt);
+	} else if (fallback) {
+		snprintf(out, DURATION_TEXT_BYTES, "%s", fallback);
+		ttl = fallback_s;
+	} else if (have_max) {
+		/* the operator caps "no expiry" at the maximum too */
+		duration_format(max, out);
 		return true;
-	/* the DevServer as the operator will see it, for flavor_resolve */
-	ds = json_new_object();
-	spec = json_new_object();
-	json_object_set_take(ds, "spec", spec);
-	if (flavor)
-		json_object_set_take(spec, "flavor", json_new_string(flavor));
-	list = mem_calloc(flavors->u.arr.len + 1, sizeof(*list));
-	for (size_t i = 0; i < flavors->u.arr.len; i++)
-		list[n++] = flavors->u.arr.items[i];
-	if (flavor_resolve(ds, list, n, &f, &ignored) < 0)
-		f = NULL; /* the operator reports it; the fallback stands meanwhile */
-	json_free(ds);
-	free(list);
-	if (!f)
-		return true;
-	if (json_get_string(json_path(f, "spec", "lifecycle", (char *)NULL), "defaultTimeToLive"))
+	} else {
 		return false;
-	s = json_get_string(json_path(f, "spec", "lifecycle", (char *)NULL), "maxTimeToLive");
-	if (s && duration_parse(s, &max) == 0 && max > 0 && max < fallback_s)
+	}
+	if (have_max && max < ttl)
 		duration_format(max, out);
 	return true;
 }
 
-/* Sets o's time to live to create_default_ttl's when nothing else did,
- * reading the flavors from the cluster (unreadable ones count as unknown). */
-static void create_apply_default_ttl(struct cli_ctx *ctx, struct create_opts *o)
+bool create_default_flavor(const struct json *flavors, char out[CREATE_FLAVOR_NAME_MAX_BYTES + 1])
+{
+	const struct json **list, *named = NULL, *f;
+	struct json *ds;
+	const char *name;
+	size_t n;
+	struct error ignored;
+
+	list = flavor_list(flavors, &n);
+	if (!list)
+		return false;
+	ds = json_new_object();
+	json_object_set_take(ds, "spec", json_new_object());
+	/* named is set before redirects are followed, even when one fails */
+	flavor_resolve_via(ds, list, n, &named, &f, &ignored);
+	json_free(ds);
+	free(list);
+	name = flavor_name(named);
+	if (!name || strlen(name) > CREATE_FLAVOR_NAME_MAX_BYTES ||
+	    !name_is_dns1123_subdomain(name, strlen(name)))
+		return false;
+	snprintf(out, CREATE_FLAVOR_NAME_MAX_BYTES + 1, "%s", name);
+	return true;
+}
+
+void create_apply_flavors(struct create_opts *o, const struct json *flavors)
+{
+	if (!o->flavor && create_default_flavor(flavors, o->flavor_name))
+		o->flavor = o->flavor_name;
+	if (!o->ttl.text &&
+	    create_default_ttl(o->flavor, flavors, o->default_ttl, o->default_ttl_seconds, o->ttl_text)) {
+		o->ttl.text = o->ttl_text;
+		duration_parse(o->ttl_text, &o->ttl.seconds);
+	}
+}
+
+/* create_apply_flavors with the cluster's flavors, read only when the
+ * command line left the flavor or the time to live open (unreadable ones
+ * count as unknown). */
+static void create_read_flavors(struct cli_ctx *ctx, struct create_opts *o)
 {
 	struct json *flavors = NULL;
 	struct error ignored;
 
-	if (o->ttl.text || !o->default_ttl)
+	if (o->flavor && o->ttl.text)
 		return;
 	if (backend_list_flavors(&ctx->g, &flavors, &ignored) < 0)
 		flavors = NULL;
-	if (create_default_ttl(o->flavor, flavors, o->default_ttl, o->default_ttl_seconds, o->ttl_text)) {
-		o->ttl.text = o->ttl_text;
-		duration_parse(o->ttl_text, &o->ttl.seconds);
-	}
+	create_apply_flavors(o, flavors);
 	json_free(flavors);
 }
 
@@ -390,7 +457,7 @@ static int create_run(struct cli_ctx *ctx, void *p)
 	int rc;
 
 	buf_init(&b, OUTPUT_MAX_BYTES);
-	create_apply_default_ttl(ctx, o);
+	create_read_flavors(ctx, o);
 	if (create_build_devserver(o, &ds, &err) < 0) {
 		buf_cleanup(&b);
 		return cli_fail_err(ctx, "create", &err);

@@ -29,6 +29,7 @@
 #define CREATE_DEFAULT_TTL "4h"                   /* the predecessor's default time to live */
 #define CREATE_DEFAULT_TTL_SECONDS (4 * 3600)
 #define DEVSERVER_API_VERSION "devserver.io/v1"
+#define CREATE_FLAVOR_NAME_MAX_BYTES 63           /* the CRD's maxLength of spec.flavor */
 #define RENDER_MAX_INPUT_BYTES (4u * 1024 * 1024)
 
 struct create_opts {
@@ -40,6 +41,7 @@ struct create_opts {
 	const char *default_ttl;      /* when nothing gives one (create_default_ttl); NULL: off */
 	int64_t default_ttl_seconds;
 	char ttl_text[DURATION_TEXT_BYTES]; /* the default applied, when ttl.text points here */
+	char flavor_name[CREATE_FLAVOR_NAME_MAX_BYTES + 1]; /* the default flavor, when flavor points here */
 	struct flag_list volumes, env;
 	bool wait, dry_run;
 	struct flag_duration timeout;
@@ -47,22 +49,38 @@ struct create_opts {
 	char ssh_keys[CREATE_SSH_KEYS_MAX_BYTES + 1]; /* its contents */
 };
 
-/* The DevServer for o (checked by cli_parse, key file read): apiVersion,
- * kind, metadata.name (and namespace when known), spec.flavor, image,
- * lifecycle.timeToLive, home, volumes, ssh.publicKeys (one per non-empty,
- * non-comment line of the key file), env. 0 and *out, or ERR_INVALID. */
+/* The DevServer for o (checked by cli_parse, key file read, create_apply_flavors
+ * run): apiVersion, kind, metadata.name (and namespace when known),
+ * spec.flavor, image, lifecycle.timeToLive, home, volumes, ssh.publicKeys (one
+ * per non-empty, non-comment line of the key file) and ssh.publicKey (the first
+ * of them again: the predecessor's required field; the operator merges the two
+ * and drops the duplicate), env. 0 and *out, or ERR_INVALID. */
 int create_build_devserver(const struct create_opts *o, struct json **out, struct error *err);
 
 /* The time to live create writes when neither --ttl/--time nor the config's
- * ttl gave one: fallback (fallback_s seconds; the config's defaultTTL, else
- * CREATE_DEFAULT_TTL; NULL: turned off), unless the flavor the DevServer
- * will get - flavor (NULL: the cluster's default) resolved among flavors
- * (an array; NULL when unknown) as the operator resolves it - sets
- * defaultTimeToLive (the operator applies that), and at most that flavor's
- * maxTimeToLive (the operator would cap it there anyway). True with the
- * duration in out when one applies. */
+ * ttl gave one, which is the one the operator would apply: the defaultTimeToLive
+ * of the flavor the DevServer will get - flavor (NULL: the cluster's default)
+ * resolved among flavors (an array; NULL when unknown) as the operator
+ * resolves it - else fallback (fallback_s seconds; the config's defaultTTL,
+ * else CREATE_DEFAULT_TTL; NULL: turned off); at most that flavor's
+ * maxTimeToLive, which also applies when neither gives one. True with the
+ * duration in out; false when the DevServer would never expire. */
 bool create_default_ttl(const char *flavor, const struct json *flavors, const char *fallback,
 			int64_t fallback_s, char out[DURATION_TEXT_BYTES]);
+
+/* The name of the flavor a DevServer naming none gets - the one marked
+ * default, before any replacedBy redirect (the operator follows that) - into
+ * out; false when flavors (NULL: unknown) has no single default. */
+bool create_default_flavor(const struct json *flavors,
+			   char out[CREATE_FLAVOR_NAME_MAX_BYTES + 1]);
+
+/* Writes into o what the cluster's flavors decide and the command line left
+ * open - the default flavor's name, create_default_ttl - so the object
+ * created says it (the predecessor's devctl reads spec.flavor and
+ * spec.lifecycle.timeToLive of every DevServer). flavors: an array, or NULL
+ * when they could not be read (the flavor stays absent, the TTL is the
+ * fallback). */
+void create_apply_flavors(struct create_opts *o, const struct json *flavors);
 
 /* list, get [NAME], describe, start, stop, ssh-config, flavors */
 struct name_opts {

@@ -393,8 +393,15 @@ static void describe_spec(const struct json *ds, struct buf *out)
 	const struct json *hv;
 	const struct json *env = json_get(spec, "env");
 	const struct json *keys = json_path(spec, "ssh", "publicKeys", (char *)NULL);
-	size_t nkeys = (keys && keys->type == JSON_ARRAY ? keys->u.arr.len : 0) +
-		       (str_at(spec, "ssh", "publicKey") ? 1 : 0);
+	const char *one = str_at(spec, "ssh", "publicKey");
+	size_t nkeys = one ? 1 : 0;
+
+	/* devctl writes its first key as publicKey too: that is one key, as the
+	 * operator's authorized_keys has it */
+	for (size_t i = 0; keys && keys->type == JSON_ARRAY && i < keys->u.arr.len; i++)
+		if (keys->u.arr.items[i]->type != JSON_STRING || !one ||
+		    strcmp(keys->u.arr.items[i]->u.str.ptr, one) != 0)
+			nkeys++;
 
 	field(out, "Requested flavor:", json_get_string(spec, "flavor"));
 	field(out, "Image:", json_get_string(spec, "image"));

@@ -424,6 +424,9 @@ static void test_create_build(void **state)
 	assert_int_equal(v->u.arr.len, 2);
 	assert_string_equal(v->u.arr.items[0]->u.str.ptr, "ssh-ecdsa AAAAkey1 me@laptop");
 	assert_string_equal(v->u.arr.items[1]->u.str.ptr, "ssh-ed25519 AAAAkey2 me@desk");
+	/* ... and the first again as publicKey, the predecessor's required field */
+	assert_string_equal(json_get_string(json_get(spec, "ssh"), "publicKey"),
+			    "ssh-ecdsa AAAAkey1 me@laptop");
 	v = json_get(spec, "env");
 	assert_int_equal(v->u.arr.len, 2);
 	assert_string_equal(json_get_string(v->u.arr.items[0], "name"), "A");
@@ -461,10 +464,11 @@ static void test_create_build(void **state)
 			       "-v", "d:/home/dev/data", "-v", "x:/home/devx", NULL), 0);
 }
 
-/* The default time to live: the fallback (4h, or the config's defaultTTL)
- * unless the flavor the DevServer will get sets defaultTimeToLive; at most
- * that flavor's maxTimeToLive; the fallback too when the flavors are not
- * known. */
+/* The default time to live, the one the operator would apply: the flavor's
+ * defaultTimeToLive, else the fallback (4h, or the config's defaultTTL); at
+ * most that flavor's maxTimeToLive, which applies even when neither gives
+ * one; the fallback when the flavors are not known; none (false) only when
+ * nothing at all limits the DevServer's life. */
 static void default_ttl_case(const char *flavor, const char *flavors_json, const char *fallback,
 			     const char *want)
 {
@@ -486,7 +490,9 @@ static void default_ttl_case(const char *flavor, const char *flavors_json, const
 			fail_msg("flavor %s, %s: set %s, want none", flavor ? flavor : "(default)",
 				 flavors_json ? flavors_json : "no flavors", out);
 	} else {
-		assert_true(set);
+		if (!set)
+			fail_msg("flavor %s, %s: none, want %s", flavor ? flavor : "(default)",
+				 flavors_json ? flavors_json : "no flavors", want);
 		assert_string_equal(out, want);
 	}
 	json_free(flavors);
@@ -501,7 +507,8 @@ static void test_create_default_ttl(void **state)
 	const char *dflt = "[" FLAVOR("small", LC("\"defaultTimeToLive\":\"8h\"")) ","
 		FLAVOR("big", "\"default\":true," LC("\"defaultTimeToLive\":\"1d\"")) "]";
 	const char *capped = "[" FLAVOR("short", LC("\"maxTimeToLive\":\"2h\"")) ","
-		FLAVOR("long", LC("\"maxTimeToLive\":\"7d\"")) "]";
+		FLAVOR("long", LC("\"maxTimeToLive\":\"7d\"")) ","
+		FLAVOR("over", LC("\"defaultTimeToLive\":\"12h\",\"maxTimeToLive\":\"6h\"")) "]";
 	const char *old = "[" FLAVOR("old", "\"replacedBy\":\"new\"") ","
 		FLAVOR("new", LC("\"defaultTimeToLive\":\"6h\"")) "]";
 
@@ -511,19 +518,129 @@ static void test_create_default_ttl(void **state)
 	/* no flavor sets one */
 	default_ttl_case("small", plain, "4h", "4h");
 	default_ttl_case(NULL, plain, "90m", "90m");
-	/* the named flavor, or the default one, sets one: the operator applies it */
-	default_ttl_case("small", dflt, "4h", NULL);
-	default_ttl_case(NULL, dflt, "4h", NULL);
+	/* the named flavor, or the default one, sets one: written as the
+	 * operator would apply it, so the object says it */
+	default_ttl_case("small", dflt, "4h", "8h");
+	default_ttl_case(NULL, dflt, "4h", "1d");
+	default_ttl_case("small", dflt, NULL, "8h");
 	/* ... through a deprecated flavor's replacement */
-	default_ttl_case("old", old, "4h", NULL);
+	default_ttl_case("old", old, "4h", "6h");
 	/* capped by the flavor's maxTimeToLive, as the operator would */
 	default_ttl_case("short", capped, "4h", "2h");
 	default_ttl_case("long", capped, "4h", "4h");
+	default_ttl_case("over", capped, "4h", "6h");
 	/* a flavor that does not resolve: the fallback (the operator reports it) */
 	default_ttl_case("nope", plain, "4h", "4h");
-	/* turned off */
+	/* turned off: no expiry, unless the flavor's maximum is one */
 	default_ttl_case("small", plain, NULL, NULL);
 	default_ttl_case("small", NULL, NULL, NULL);
+	default_ttl_case("short", capped, NULL, "2h");
+}
+
+/* The flavor create names when none was given: the single default, before
+ * its replacedBy redirect; none when there is no single default or the
+ * flavors are unknown. */
+static void test_create_default_flavor(void **state)
+{
+	const char *one = "[" FLAVOR("small", "") "," FLAVOR("big", "\"default\":true") "]";
+	const char *two = "[" FLAVOR("a", "\"default\":true") "," FLAVOR("b", "\"default\":true") "]";
+	const char *old = "[" FLAVOR("old", "\"default\":true,\"replacedBy\":\"new\"") ","
+		FLAVOR("new", "") "]";
+	const char *gone = "[" FLAVOR("old", "\"default\":true,\"replacedBy\":\"gone\"") "]";
+	const char *cases[][2] = {
+		{ one, "big" }, { old, "old" }, { gone, "old" },
+		{ two, NULL }, { "[" FLAVOR("small", "") "]", NULL }, { "[]", NULL }, { "{}", NULL },
+	};
+	char out[CREATE_FLAVOR_NAME_MAX_BYTES + 1];
+	struct json *flavors;
+	struct error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		flavors = json_parse(cases[i][0], strlen(cases[i][0]), &err);
+		assert_non_null(flavors);
+		snprintf(out, sizeof(out), "unchanged");
+		if (cases[i][1]) {
+			assert_true(create_default_flavor(flavors, out));
+			assert_string_equal(out, cases[i][1]);
+		} else {
+			assert_false(create_default_flavor(flavors, out));
+		}
+		json_free(flavors);
+	}
+	assert_false(create_default_flavor(NULL, out));
+}
+
+/* What the predecessor's devctl reads of every DevServer (list: spec.flavor,
+ * spec.lifecycle.timeToLive; its operator: spec.ssh.publicKey) is in the
+ * object create writes, whatever the command line left open. */
+static void written_case(const char *flavors_json, bool ttl_off, const char *flavor,
+			 const char *ttl, const char *want_flavor, const char *want_ttl)
+{
+	struct json *flavors = NULL, *ds, *spec;
+	struct cli_config cfg;
+	struct create_opts o;
+	struct cli_ctx ctx;
+	struct error err;
+	char *argv[6] = { "create", "box" };
+	int argc = 2;
+
+	cli_config_init(&cfg);
+	cfg.default_ttl_off = ttl_off; /* defaultTTL: none */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.config = &cfg;
+	ctx.home = tmpdir;
+	ctx.now = NOW;
+	if (flavor) {
+		argv[argc++] = "--flavor";
+		argv[argc++] = (char *)flavor;
+	}
+	if (ttl) {
+		argv[argc++] = "--time";
+		argv[argc++] = (char *)ttl;
+	}
+	assert_int_equal(cli_parse(&cmd_create, &ctx, argc, argv, &o, &err), 0);
+	if (flavors_json) {
+		flavors = json_parse(flavors_json, strlen(flavors_json), &err);
+		assert_non_null(flavors);
+	}
+	create_apply_flavors(&o, flavors);
+	json_free(flavors);
+	assert_int_equal(create_build_devserver(&o, &ds, &err), 0);
+	spec = json_get(ds, "spec");
+	if (want_flavor)
+		assert_string_equal(json_get_string(spec, "flavor"), want_flavor);
+	else
+		assert_null(json_get(spec, "flavor"));
+	if (want_ttl)
+		assert_string_equal(json_get_string(json_get(spec, "lifecycle"), "timeToLive"), want_ttl);
+	else
+		assert_null(json_get(spec, "lifecycle"));
+	assert_string_equal(json_get_string(json_get(spec, "ssh"), "publicKey"),
+			    "ssh-ecdsa AAAAkey1 me@laptop");
+	assert_string_equal(json_path(spec, "ssh", "publicKeys", (char *)NULL)->u.arr.items[0]->u.str.ptr,
+			    "ssh-ecdsa AAAAkey1 me@laptop");
+	json_free(ds);
+}
+
+static void test_create_written_fields(void **state)
+{
+	const char *flavors = "[" FLAVOR("small", "") ","
+		FLAVOR("big", "\"default\":true," LC("\"defaultTimeToLive\":\"1d\"")) ","
+		FLAVOR("capped", LC("\"maxTimeToLive\":\"2h\"")) "]";
+
+	/* nothing given: the default flavor by name, its time to live */
+	written_case(flavors, false, NULL, NULL, "big", "1d");
+	/* a named flavor without one: the predecessor's 4h */
+	written_case(flavors, false, "small", NULL, "small", "4h");
+	/* what the command line says wins */
+	written_case(flavors, false, "small", "30m", "small", "30m");
+	written_case(flavors, false, NULL, "3h", "big", "3h");
+	/* defaultTTL: none - no expiry, so no timeToLive ... */
+	written_case(flavors, true, "small", NULL, "small", NULL);
+	/* ... unless the flavor's maximum is one */
+	written_case(flavors, true, "capped", NULL, "capped", "2h");
+	/* the flavors unreadable: no flavor to name, the fallback 4h */
+	written_case(NULL, false, NULL, NULL, NULL, "4h");
 }
 
 /* create writes the default when no --ttl, ttl or flavor gave one; here the
@@ -598,6 +715,7 @@ static void test_create_dry_run(void **state)
 			    "  lifecycle:\n"
 			    "    timeToLive: 2h\n"
 			    "  ssh:\n"
+			    "    publicKey: ssh-ecdsa AAAAkey1 me@laptop\n"
 			    "    publicKeys:\n"
 			    "    - ssh-ecdsa AAAAkey1 me@laptop\n"
 			    "    - ssh-ed25519 AAAAkey2 me@desk\n");
@@ -1408,6 +1526,8 @@ int main(void)
 		cmocka_unit_test(test_create_key_file_without_keys),
 		cmocka_unit_test(test_create_dry_run),
 		cmocka_unit_test(test_create_default_ttl),
+		cmocka_unit_test(test_create_default_flavor),
+		cmocka_unit_test(test_create_written_fields),
 		cmocka_unit_test(test_create_dry_run_default_ttl),
 		cmocka_unit_test(test_list_get_describe),
 		cmocka_unit_test(test_name_arguments_are_checked),

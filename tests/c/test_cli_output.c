@@ -288,6 +288,19 @@ static void test_output_describe(void **state)
 	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "Home:             ephemeral\n"));
 	json_object_remove(json_get(ds, "spec"), "volumes");
+	/* the key devctl writes both as publicKey and publicKeys[0] is one key */
+	json_object_set_take(json_get(ds, "spec"), "ssh",
+			     parse("{\"publicKey\":\"ssh-ed25519 AAAA1 a\","
+				   "\"publicKeys\":[\"ssh-ed25519 AAAA1 a\",\"ssh-ed25519 AAAA2 b\"]}"));
+	buf_reset(&b);
+	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
+	assert_non_null(strstr(buf_str(&b), "SSH keys:         2\n"));
+	json_object_set_take(json_get(ds, "spec"), "ssh",
+			     parse("{\"publicKey\":\"ssh-ed25519 AAAA0 c\","
+				   "\"publicKeys\":[\"ssh-ed25519 AAAA1 a\"]}"));
+	buf_reset(&b);
+	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
+	assert_non_null(strstr(buf_str(&b), "SSH keys:         2\n"));
 	/* a change held back for a restart says what and how to apply it */
 	json_object_set_take(json_get(ds, "status"), "pendingRestart",
 			     parse("{\"changes\":\"flavor cpu-small changed (generation 3 -> 4)\","

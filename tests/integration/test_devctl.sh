@@ -94,8 +94,8 @@ $kwok_placement
 YAML
 check "create --name with a flavor that has a defaultTimeToLive" \
   dc create --name byflavor --flavor "$f-ttl" --image example.invalid/dev:1 --ssh-public-key-file "$tmp/key.pub"
-check "  ... leaves the time to live to the flavor" \
-  jp_is devserver byflavor '{.spec.lifecycle.timeToLive}' ""
+check "  ... writes the flavor's time to live, which the predecessor's list reads" \
+  jp_is devserver byflavor '{.spec.lifecycle.timeToLive}' 8h
 printf 'defaultTTL: none\n' > "$tmp/config.yaml"
 check "defaultTTL: none in the config turns the default off" \
   env DEVCTL_CONFIG="$tmp/config.yaml" "$devctl" -n "$ns" create nottl --flavor "$f-small" \

@@ -178,6 +178,12 @@ describe("lib.validate", function()
     assert.are.same({ "a", "b", "c" }, r.keys)
   end)
 
+  it("makes one authorized key of a key given as publicKey and again in publicKeys", function()
+    -- devctl writes its first key both ways (publicKey is the predecessor's field)
+    local r = req({ ssh = { publicKey = "ssh-ed25519 AAA a", publicKeys = { "ssh-ed25519 AAA a", "ssh-rsa BBB b" } } })
+    assert.are.equal("ssh-ed25519 AAA a\nssh-rsa BBB b\n", require("lib.sshd").authorized_keys(r.keys))
+  end)
+
   it("reads the home", function()
     assert.are.same({ size = "5Gi", storage_class = "fast" },
       req({ home = { size = "5Gi", storageClassName = "fast" } }).home)
