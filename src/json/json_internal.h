@@ -1,4 +1,5 @@
-/* json_internal.h - helpers shared by json.c, json_lua.c and yaml_doc.c only.
+/* json_internal.h - helpers shared by json.c, json_parse.c, json_encode.c,
+ * json_lua.c and yaml_doc.c only.
  *
  * Not part of the module's interface: the double-underscore prefix (libuv's
  * `uv__`) marks them as internal to src/json.
@@ -36,5 +37,13 @@ size_t json__utf8_seq_len(const unsigned char *s, size_t n);
 
 /* True when s[0..n) is entirely valid UTF-8. */
 bool json__utf8_valid(const char *s, size_t n);
+
+/* The model's constructors the parser builds with, not in json.h because
+ * they skip a copy or a check. json__new_string_take takes ownership of ptr
+ * (heap, NUL-terminated at len); json__object_append_raw appends a member
+ * whose key the caller already allocated (ownership of both moves to obj)
+ * without looking for an existing key. */
+struct json *json__new_string_take(char *ptr, size_t len);
+void json__object_append_raw(struct json *obj, char *key, struct json *value);
 
 #endif
