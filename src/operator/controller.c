@@ -32,11 +32,11 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "operator/controller_internal.h"
-#include "operator/flavor.h"
 #include "operator/hostkey.h"
 #include "operator/nodefit.h"
 #include "operator/memtrim.h"
 #include "operator/projection.h"
+#include "operator/shutdown_summary.h"
 #include "operator/skipped.h"
 #include "operator/users.h"
 
@@ -179,56 +179,6 @@ static void on_node_update(void *ud, const struct json *o, const struct json *ob
 {
 	if (!node_fit_fields_equal(o, obj))
 		((struct controller *)ud)->flavors_dirty = true;
-}
-
-static void flavor_status_done(void *ud, int rc, struct json *obj, const struct error *err)
-{
-	struct controller *c = ud;
-
-	json_free(obj);
-	metrics_count_request(&c->m, "PATCH", rc);
-	if (rc < 0 && rc != ERR_NOT_FOUND)
-		log_msg(LOG_WARN, "flavor status update failed", "error", err->msg, NULL);
-}
-
-/* Brings every flavor's status in line (a write only where it differs). */
-static void flavor_status_sync(struct controller *c)
-{
-	const struct json **flavors = NULL, **nodes = NULL;
-	size_t n = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
-	size_t nn = cache_list(&c->nodes.cache, NULL, NULL, &nodes);
-	int64_t now = clock_wall_ms() / 1000;
-
-	c->flavors_dirty = false;
-	for (size_t i = 0; i < n; i++) {
-		struct json *st = flavor_status_compute_nodes(flavors[i], flavors, n, nodes, nn, now);
-		struct json *patch;
-		struct error err;
-
-		if (json_equal(st, json_get(flavors[i], "status"))) {
-			json_free(st);
-			continue;
-		}
-		patch = json_new_object();
-		json_object_set_take(patch, "status", st);
-		{
-			struct kube_call_spec spec = {
-				.method = "PATCH",
-				.res = c->flavors.res,
-				.name = json_get_string(json_get(flavors[i], "metadata"), "name"),
-				.subresource = "status",
-				.body = patch,
-				.content_type = "application/merge-patch+json",
-			};
-
-			c->m.writes++;
-			if (kube_call_submit(&c->client, &spec, flavor_status_done, c, &err) == 0)
-				log_msg(LOG_WARN, "flavor status update failed", "error", err.msg, NULL);
-		}
-		json_free(patch);
-	}
-	free(flavors);
-	free(nodes);
 }
 
 static void on_policy_add(void *ud, const struct json *obj)
@@ -784,24 +734,8 @@ int controller_run(struct controller *c, struct error *err)
 		if ((rc = kube_http_run_once(c->client.http, wait)) < 0)
 			return error_set(err, rc, "event loop failed");
 	}
-	{
-		char n[7][24];
-
-		uint64_t errors = 0;
-
-		for (int i = 1; i < METRICS_ERROR_CODES; i++)
-			errors += c->m.reconcile_errors[i];
-		snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)c->m.reconciles);
-		snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)c->m.writes);
-		snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)c->m.applies);
-		snprintf(n[3], sizeof(n[3]), "%llu", (unsigned long long)c->m.applies_unchanged);
-		snprintf(n[4], sizeof(n[4]), "%llu", (unsigned long long)c->m.status_writes);
-		snprintf(n[5], sizeof(n[5]), "%llu", (unsigned long long)c->m.prunes);
-		snprintf(n[6], sizeof(n[6]), "%llu", (unsigned long long)errors);
-		if (c->lost_leadership)
-			return error_set(err, ERR_RETRY, "lost the leadership; exiting so a restart rejoins as a standby");
-		log_msg(LOG_INFO, "operator stopping", "reconciles", n[0], "writes", n[1], "applies", n[2],
-			"unchanged", n[3], "statusWrites", n[4], "deletes", n[5], "errors", n[6], NULL);
-	}
+	if (c->lost_leadership)
+		return error_set(err, ERR_RETRY, "lost the leadership; exiting so a restart rejoins as a standby");
+	shutdown_summary_log(&c->m);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* controller_internal.h - the controller's state, shared by controller.c
- * (informers, queue, loop), reconcile.c (one DevServer) and policy_source.c
- * (the active policy). Not a public interface: only src/operator includes it.
+ * (informers, queue, loop), reconcile.c (one DevServer), policy_source.c
+ * (the active policy) and flavor_status.c (the flavors' status writes). Not a public interface: only src/operator includes it.
  */
 #ifndef DEVSERVER_OPERATOR_CONTROLLER_INTERNAL_H
 #define DEVSERVER_OPERATOR_CONTROLLER_INTERNAL_H
@@ -109,6 +109,11 @@ void policy_source_changed(struct controller *c, const struct json *obj);
 /* Runs one slice of a trial in progress; true while more remains (the loop
  * then does not sleep). */
 bool policy_source_step(struct controller *c);
+
+/* flavor_status.c */
+/* Brings every flavor's status in line (a write only where it differs) and
+ * clears c->flavors_dirty. */
+void flavor_status_sync(struct controller *c);
 
 /* controller.c */
 /* Enqueues every DevServer, spread over time at opt.policy_rate per second. */
