@@ -27,6 +27,7 @@
 #include "core/mem.h"
 #include "json/yaml_doc.h"
 #include "output.h"
+#include "wait.h"
 
 #define CREATE_MAX_VOLUMES 16
 #define CREATE_MAX_ENV 64

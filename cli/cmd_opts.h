@@ -19,6 +19,7 @@
 #include "flags.h"
 #include "json/json.h"
 #include "policy/bundle.h"
+#include "wait.h"
 
 #define CLI_DEFAULT_TIMEOUT_SECONDS 300           /* --timeout 5m */
 #define CREATE_SSH_KEYS_MAX_BYTES 16384           /* the key file; the CRD's limit per key */
@@ -99,23 +100,12 @@ struct delete_opts {
 	struct flag_duration timeout;
 };
 
-enum wait_kind { WAIT_READY, WAIT_DELETED, WAIT_PHASE };
-struct wait_for {
-	enum wait_kind kind;
-	char phase[16];
-};
-
 struct wait_opts {
 	struct cmd_common c;
 	const char *for_text;
 	struct wait_for cond;
 	struct flag_duration timeout;
 };
-
-/* "ready", "deleted", "phase=Running" (phases as in the CRD). */
-int wait_parse_for(const char *s, struct wait_for *w, struct error *err);
-/* Whether obj (NULL: it does not exist) meets w. */
-bool wait_is_met(const struct wait_for *w, const struct json *obj);
 
 struct extend_opts {
 	struct cmd_common c;
@@ -130,8 +120,6 @@ int extend_build_patch(const struct json *ds, int64_t by_seconds, int64_t now,
  * patch's timeToLive would pass it; 0 otherwise (also when unknown). */
 int extend_check_max(const struct json *ds, const struct json *flavors, const struct json *patch,
 		     struct error *err);
-/* {"spec":{"stopped":true|false}} */
-/* Sends that patch for name and prints the result; an exit status. */
 
 struct logs_opts {
 	struct cmd_common c;
