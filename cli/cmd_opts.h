@@ -19,6 +19,7 @@
 #include "flags.h"
 #include "json/json.h"
 #include "policy/bundle.h"
+#include "render.h"
 #include "wait.h"
 
 #define CLI_DEFAULT_TIMEOUT_SECONDS 300           /* --timeout 5m */
@@ -133,18 +134,6 @@ struct render_opts {
 	const char *default_image, *tools_image;   /* ctx, as the operator's flags */
 };
 
-/* Renders ds with flavor (may be NULL) and ctx through bundle; *out is the
- * array of manifests. */
-int render_objects(const struct policy_bundle *bundle, const struct json *ds,
-		   const struct json *flavor, const struct json *ctx, struct json **out,
-		   struct error *err);
-/* Runs every fixture case under dir (see tests/fixtures/render/README.md)
- * through bundle, one "ok NAME" / "FAIL NAME: why" line each into report,
- * then a summary. 0 with *failed counted, or an error reading dir. */
-int render_check_dir(const struct policy_bundle *bundle, const char *dir, struct buf *report,
-		     int *passed, int *failed, struct error *err);
-/* Loads DIR (NULL: the embedded default policy) and compiles it once. */
-int render_load_bundle(const char *dir, struct policy_bundle *b, struct error *err);
 
 enum policy_sub { POLICY_TEST, POLICY_PUSH, POLICY_STATUS };
 struct policy_opts {

@@ -16,6 +16,7 @@
 #include "cmd_opts.h"
 #include "output.h"
 #include "policy/engine.h"
+#include "render.h"
 
 static int policy_check(struct cli_ctx *ctx, void *p, struct error *err)
 {
