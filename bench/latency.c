@@ -81,6 +81,16 @@ static void die(const char *what, const struct error *err)
 	exit(1);
 }
 
+/* One turn of the event loop; a failing loop (curl's multi interface) would
+ * otherwise spin until the deadline. */
+static void loop_once(struct kube_http *h, int timeout_ms)
+{
+	if (kube_http_run_once(h, timeout_ms) < 0) {
+		fprintf(stderr, "bench_latency: event loop failed\n");
+		exit(1);
+	}
+}
+
 static double now_ms(void)
 {
 	return (double)(clock_mono_ns() - g.t0) / 1e6;
@@ -380,12 +390,12 @@ int main(int argc, char **argv)
 					    (void *)(intptr_t)k);
 	}
 	while (g.synced < nwatches)
-		kube_http_run_once(g.c.http, 100);
+		loop_once(g.c.http, 100);
 	/* the list is done; give the watch requests a moment to be established so
 	 * no event between list and watch is lost (they resume from the list's
 	 * resourceVersion anyway) */
 	for (int i = 0; i < 5; i++)
-		kube_http_run_once(g.c.http, 20);
+		loop_once(g.c.http, 20);
 	if (timeline) {
 		tl = fopen(timeline, "w");
 		if (tl)
@@ -419,7 +429,7 @@ int main(int argc, char **argv)
 				inflight++;
 				started++;
 			}
-			kube_http_run_once(g.c.http, 20);
+			loop_once(g.c.http, 20);
 			tick(tl, &next_tick);
 		}
 		if (failed)
@@ -427,7 +437,7 @@ int main(int argc, char **argv)
 		create_ms = now_ms();
 		/* one at a time measures latency only: no wait for Running */
 		while ((g.nfull < g.n || (!sequential && g.nrunning < g.n)) && now_ms() < deadline) {
-			kube_http_run_once(g.c.http, 20);
+			loop_once(g.c.http, 20);
 			tick(tl, &next_tick);
 		}
 		{
@@ -467,7 +477,7 @@ int main(int argc, char **argv)
 			die("patch flavor", &err);
 		json_free(patch);
 		while (g.nrolled < g.n && now_ms() < deadline) {
-			kube_http_run_once(g.c.http, 20);
+			loop_once(g.c.http, 20);
 			tick(tl, &next_tick);
 		}
 		{

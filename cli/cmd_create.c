@@ -147,14 +147,16 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 	if (o->volumes.n > CREATE_MAX_VOLUMES)
 		return error_set(err, ERR_INVALID, "--volume: at most %d volumes", CREATE_MAX_VOLUMES);
 	for (size_t i = 0; i < o->volumes.n; i++) {
-		flags_parse_volume(o->volumes.items[i], &vi, NULL);
+		/* cannot fail: flags_parse accepted every --volume value with this
+		 * same function before check runs */
+		DS_IGNORE_RESULT(flags_parse_volume(o->volumes.items[i], &vi, NULL));
 		/* the operator would refuse the DevServer for asking for two homes */
 		if ((o->home_size || o->storage_class) && volume_path_is_home(vi.path))
 			return error_set(err, ERR_INVALID,
 					 "--volume: %s is the home, which %s already provides; remove one "
 					 "of them", vi.path, o->home_size ? "--home-size" : "--storage-class");
 		for (size_t j = 0; j < i; j++) {
-			flags_parse_volume(o->volumes.items[j], &vj, NULL);
+			DS_IGNORE_RESULT(flags_parse_volume(o->volumes.items[j], &vj, NULL)); /* as above */
 			if (strcmp(vi.path, vj.path) == 0)
 				return error_set(err, ERR_INVALID, "--volume: %s is mounted twice", vi.path);
 		}
@@ -403,8 +405,9 @@ bool create_default_flavor(const struct json *flavors, char out[CREATE_FLAVOR_NA
 		return false;
 	ds = json_new_object();
 	json_object_set_take(ds, "spec", json_new_object());
-	/* named is set before redirects are followed, even when one fails */
-	flavor_resolve_via(ds, list, n, &named, &f, &ignored);
+	/* named is set before redirects are followed, even when one fails: the
+	 * result (whether the redirect chain resolves) is the operator's to report */
+	DS_IGNORE_RESULT(flavor_resolve_via(ds, list, n, &named, &f, &ignored));
 	json_free(ds);
 	free(list);
 	name = flavor_name(named);
@@ -422,7 +425,8 @@ void create_apply_flavors(struct create_opts *o, const struct json *flavors)
 	if (!o->ttl.text &&
 	    create_default_ttl(o->flavor, flavors, o->default_ttl, o->default_ttl_seconds, o->ttl_text)) {
 		o->ttl.text = o->ttl_text;
-		duration_parse(o->ttl_text, &o->ttl.seconds);
+		/* cannot fail: create_default_ttl wrote ttl_text as a duration */
+		DS_IGNORE_RESULT(duration_parse(o->ttl_text, &o->ttl.seconds));
 	}
 }
 
@@ -480,8 +484,12 @@ static int create_run(struct cli_ctx *ctx, void *p)
 	if (ctx->format == OUT_TABLE)
 		buf_appendf(&b, OUTPUT_DEVSERVER_RESOURCE "/%s created\n", o->name);
 	else
-		output_object(created, NULL, ctx->format, &b, &err);
+		rc = output_object(created, NULL, ctx->format, &b, &err);
 	json_free(created);
+	if (rc < 0) {
+		buf_cleanup(&b);
+		return cli_fail_err(ctx, "create", &err);
+	}
 	rc = cli_write(ctx, &b);
 	buf_cleanup(&b);
 	if (rc != EXIT_OK || !o->wait)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "command.h"
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/duration.h"
 #include "core/error.h"
@@ -57,7 +58,7 @@ struct create_opts {
  * per non-empty, non-comment line of the key file) and ssh.publicKey (the first
  * of them again: the predecessor's required field; the operator merges the two
  * and drops the duplicate), env. 0 and *out, or ERR_INVALID. */
-int create_build_devserver(const struct create_opts *o, struct json **out, struct error *err);
+int create_build_devserver(const struct create_opts *o, struct json **out, struct error *err) DS_MUST_USE;
 
 /* The time to live create writes when neither --ttl/--time nor the config's
  * ttl gave one, which is the one the operator would apply: the defaultTimeToLive
@@ -116,11 +117,11 @@ struct extend_opts {
 /* Merge patch setting spec.lifecycle.timeToLive to the current TTL + by; a
  * DevServer without a TTL counts from now: the time since creation + by. */
 int extend_build_patch(const struct json *ds, int64_t by_seconds, int64_t now,
-		       struct json **patch, struct error *err);
+		       struct json **patch, struct error *err) DS_MUST_USE;
 /* ERR_INVALID naming the flavor's maxTimeToLive and what is left when the
  * patch's timeToLive would pass it; 0 otherwise (also when unknown). */
 int extend_check_max(const struct json *ds, const struct json *flavors, const struct json *patch,
-		     struct error *err);
+		     struct error *err) DS_MUST_USE;
 
 struct logs_opts {
 	struct cmd_common c;
@@ -151,6 +152,6 @@ struct version_opts {
 void version_print_client(FILE *out);
 
 /* The bash completion script, generated from the command table. */
-int completion_bash(struct buf *out);
+int completion_bash(struct buf *out) DS_MUST_USE;
 
 #endif

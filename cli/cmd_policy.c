@@ -56,7 +56,7 @@ static int validate(struct cli_ctx *ctx, const char *cmd, const char *dir,
 	struct error err;
 	struct stat st;
 	struct buf b;
-	int passed, failed, rc;
+	int passed, failed, rc, wrc;
 
 	if (render_load_bundle(dir, bundle, &err) < 0)
 		return cli_fail_err(ctx, cmd, &err);
@@ -72,7 +72,7 @@ static int validate(struct cli_ctx *ctx, const char *cmd, const char *dir,
 	}
 	buf_init(&b, OUTPUT_MAX_BYTES);
 	rc = render_check_dir(bundle, fixtures, &b, &passed, &failed, &err);
-	cli_write(ctx, &b);
+	wrc = cli_write(ctx, &b);
 	buf_cleanup(&b);
 	if (rc < 0)
 		return cli_fail_err(ctx, cmd, &err);
@@ -80,7 +80,7 @@ static int validate(struct cli_ctx *ctx, const char *cmd, const char *dir,
 		cli_fail(ctx, cmd, "%d of %d fixtures failed", failed, passed + failed);
 		return EXIT_FAILED;
 	}
-	return EXIT_OK;
+	return wrc; /* EXIT_FAILED when the report could not be written */
 }
 
 static int policy_run(struct cli_ctx *ctx, void *p)

@@ -55,11 +55,11 @@ static int render_check_run(struct cli_ctx *ctx, struct render_opts *o,
 {
 	struct error err;
 	struct buf report;
-	int passed, failed, rc;
+	int passed, failed, rc, wrc;
 
 	buf_init(&report, OUTPUT_MAX_BYTES);
 	rc = render_check_dir(b, o->check, &report, &passed, &failed, &err);
-	cli_write(ctx, &report);
+	wrc = cli_write(ctx, &report);
 	buf_cleanup(&report);
 	if (rc < 0)
 		return cli_fail_err(ctx, "render", &err);
@@ -68,7 +68,7 @@ static int render_check_run(struct cli_ctx *ctx, struct render_opts *o,
 		cli_fail(ctx, "render", "%d of %d fixtures failed", failed, passed + failed);
 		return EXIT_FAILED;
 	}
-	return EXIT_OK;
+	return wrc; /* EXIT_FAILED when the report could not be written */
 }
 
 static int render_run(struct cli_ctx *ctx, void *p)

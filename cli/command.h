@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "flags.h"
 
@@ -113,11 +114,11 @@ int cli_main_io(int argc, char **argv, FILE *out, FILE *err, int64_t now);
  * flags given after the command name. 0, CLI_PARSE_HELP or ERR_INVALID with
  * err set (without the "devctl <command>: " prefix). */
 int cli_parse(const struct command *cmd, struct cli_ctx *ctx, int argc, char **argv,
-	      void *opts, struct error *err);
+	      void *opts, struct error *err) DS_MUST_USE;
 
 /* Parses an -o value; 0 and *f, or ERR_INVALID naming the allowed ones. */
 int cli_parse_format(const char *s, unsigned allowed, enum output_format *f,
-		     struct error *err);
+		     struct error *err) DS_MUST_USE;
 
 /* Prints "devctl <cmd>: <message>" on ctx->err as one line. */
 void cli_fail(const struct cli_ctx *ctx, const char *cmd, const char *fmt, ...)
@@ -128,6 +129,6 @@ int cli_fail_err(const struct cli_ctx *ctx, const char *cmd, const struct error 
 
 /* Writes b's contents to ctx->out; EXIT_OK or EXIT_FAILED on a write error. */
 struct buf;
-int cli_write(const struct cli_ctx *ctx, const struct buf *b);
+int cli_write(const struct cli_ctx *ctx, const struct buf *b) DS_MUST_USE;
 
 #endif

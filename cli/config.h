@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 
 #define CLI_CONFIG_MAX_BYTES (64u * 1024)
@@ -62,20 +63,20 @@ void cli_config_cleanup(struct cli_config *c);
  * (freshly initialised). home expands a leading "~/" in sshPublicKeyFile; it
  * may be NULL. 0 or ERR_INVALID: "config FILE: KEY: message". */
 int cli_config_parse(struct cli_config *c, const char *text, size_t len, const char *path,
-		     const char *home, struct error *err);
+		     const char *home, struct error *err) DS_MUST_USE;
 
 /* The same for the predecessor's file (c->legacy set): ssh.public_key_file
  * and ssh.private_key_file ("~/" expanded; "" means none) are used, every
  * other key ignored; a value devctl would use must be valid. 0 or
  * ERR_INVALID. */
 int cli_config_parse_legacy(struct cli_config *c, const char *text, size_t len, const char *path,
-			    const char *home, struct error *err);
+			    const char *home, struct error *err) DS_MUST_USE;
 
 /* Loads the file named by $DEVCTL_CONFIG (env_path, may be NULL) or
  * HOME/.config/devctl/config.yaml, else the predecessor's config.yml beside
  * it, into c. 0 (also when no file exists), ERR_IO or ERR_INVALID. */
 int cli_config_load(struct cli_config *c, const char *env_path, const char *home,
-		    struct error *err);
+		    struct error *err) DS_MUST_USE;
 
 /* When c was read from the predecessor's file: the one-line notice naming
  * devctl's own file (no newline), into out; "" otherwise. */
@@ -84,6 +85,6 @@ void cli_config_legacy_notice(const struct cli_config *c, const char *home, char
 /* Reads a whole file of at most max_bytes into a heap string (*len without
  * the NUL). 0, ERR_IO (with strerror) or ERR_LIMIT. */
 int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
-		  struct error *err);
+		  struct error *err) DS_MUST_USE;
 
 #endif

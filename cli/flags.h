@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 
 #define FLAG_LIST_MAX 64     /* values of one repeatable flag */
@@ -76,17 +77,17 @@ struct global_opts;
  * set by -h/--help. Returns 0 or ERR_INVALID with a one-line message. */
 int flags_parse(const struct flag_spec *spec, void *opts, struct global_opts *g,
 		int argc, char **argv, const char **pos, int max_pos, int *npos,
-		bool stop_at_pos, int *consumed, bool *help, struct error *err);
+		bool stop_at_pos, int *consumed, bool *help, struct error *err) DS_MUST_USE;
 
 /* The global flags' table (its fields are in struct global_opts). */
 extern const struct flag_spec flags_global[];
 
 /* Value checks shared with the config file and the builders. Each returns 0
  * or ERR_INVALID with a message that does not repeat the flag name. */
-int flags_check_duration(const char *s, int64_t *seconds, struct error *err);
-int flags_check_quantity(const char *s, struct error *err);
-int flags_check_env_name(const char *s, size_t len, struct error *err);
-int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err);
+int flags_check_duration(const char *s, int64_t *seconds, struct error *err) DS_MUST_USE;
+int flags_check_quantity(const char *s, struct error *err) DS_MUST_USE;
+int flags_check_env_name(const char *s, size_t len, struct error *err) DS_MUST_USE;
+int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err) DS_MUST_USE;
 
 /* The login user's home (lua/lib/tools.lua's tools.HOME): a volume mounted
  * there is the home, unless spec.home is set (lua/lib/volumes.lua). */

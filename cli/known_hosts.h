@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 
 #define KNOWN_HOSTS_MAX_BYTES (1u << 20)      /* a bigger file is refused, not truncated */
@@ -33,7 +34,7 @@ enum known_hosts_result {
 /* Writes home/.config/devctl/known_hosts into out[KNOWN_HOSTS_PATH_MAX_BYTES],
  * creating the directories (0700) that are missing. home NULL or empty is
  * ERR_INVALID; a directory that cannot be made is ERR_IO. */
-int known_hosts_path(const char *home, char *out, struct error *err);
+int known_hosts_path(const char *home, char *out, struct error *err) DS_MUST_USE;
 
 /* Pins key ("<type> <base64>", no comment) for alias in the file at path.
  * Lines whose host field is an older alias of the same DevServer name
@@ -42,6 +43,6 @@ int known_hosts_path(const char *home, char *out, struct error *err);
  * ERR_CONFLICT when alias is pinned to another key (err names both
  * fingerprints and the file); ERR_LIMIT past KNOWN_HOSTS_MAX_BYTES; ERR_IO. */
 int known_hosts_pin(const char *path, const char *alias, const char *stale_suffix, const char *key,
-		    enum known_hosts_result *result, struct error *err);
+		    enum known_hosts_result *result, struct error *err) DS_MUST_USE;
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "command.h"
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/json.h"
@@ -36,7 +37,7 @@ void table_cleanup(struct table *t);
 /* Adds a row of t->ncols cells (NULL or "" prints as <none>). */
 void table_add_row(struct table *t, const char *const *cells);
 /* Appends the table; 0 or ERR_LIMIT. */
-int table_render(const struct table *t, struct buf *out);
+int table_render(const struct table *t, struct buf *out) DS_MUST_USE;
 
 /* Humanizes a duration: "45s", "5m", "2h3m", "2h", "3d4h", "12d"; negative
  * values print as "0s". out has OUTPUT_AGE_BYTES. */
@@ -54,28 +55,28 @@ const char *output_condition_status(const struct json *obj, const char *type);
  * JSON and YAML print a v1 List. */
 int output_devservers(const struct json *items, const struct json *pods,
 		      enum output_format f, bool namespaces, int64_t now, struct buf *out,
-		      struct error *err);
+		      struct error *err) DS_MUST_USE;
 
 /* One object as JSON (pretty, canonical key order), YAML, or its name
  * ("devserver.devserver.io/NAME"). resource is the prefix for OUT_NAME. */
 int output_object(const struct json *obj, const char *resource, enum output_format f,
-		  struct buf *out, struct error *err);
+		  struct buf *out, struct error *err) DS_MUST_USE;
 
 /* A list of objects as a v1 List in JSON or YAML. */
 int output_list_doc(const struct json *items, enum output_format f, struct buf *out,
-		    struct error *err);
+		    struct error *err) DS_MUST_USE;
 
 /* DevServerFlavors: NAME DEFAULT CPU MEMORY GPU MAX-TTL AGE; wide adds
  * IMAGE DESCRIPTION. */
 int output_flavors(const struct json *items, enum output_format f, int64_t now,
-		   struct buf *out, struct error *err);
+		   struct buf *out, struct error *err) DS_MUST_USE;
 
 /* `describe`: spec, status, conditions and events (array, may be NULL). */
 int output_describe(const struct json *ds, const struct json *events, int64_t now,
-		    struct buf *out, struct error *err);
+		    struct buf *out, struct error *err) DS_MUST_USE;
 
 /* `policy status` as text: {revision, source, loadedAt, lastRejection:
  * {revision, reason, time}} (see backend.h). */
-int output_policy_status(const struct json *st, struct buf *out, struct error *err);
+int output_policy_status(const struct json *st, struct buf *out, struct error *err) DS_MUST_USE;
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "command.h"
+#include "core/attr.h"
 #include "json/json.h"
 
 /* {"metadata":{"annotations":{stopped-by: null}},"spec":{"stopped":stopped}}
@@ -23,7 +24,7 @@
 struct json *power_build_patch(bool stopped);
 
 /* Applies it to DevServer name and prints the result line; the exit status. */
-int power_apply(struct cli_ctx *ctx, const char *cmd, const char *name, bool stopped);
+int power_apply(struct cli_ctx *ctx, const char *cmd, const char *name, bool stopped) DS_MUST_USE;
 
 /* {"metadata":{"annotations":{restart: RFC 3339 of now}}} (caller frees). */
 struct json *power_build_restart_patch(int64_t now);
@@ -31,6 +32,6 @@ struct json *power_build_restart_patch(int64_t now);
 /* Asks for a restart of DevServer name: refuses a stopped one (its start
  * brings the current flavor and policy anyway) and prints the result line;
  * the exit status. */
-int power_restart(struct cli_ctx *ctx, const char *name);
+int power_restart(struct cli_ctx *ctx, const char *name) DS_MUST_USE;
 
 #endif

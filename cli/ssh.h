@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "command.h"
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/sshkey.h"
@@ -43,14 +44,14 @@ struct ssh_target {
 /* Reads the target from a DevServer as the API server returned it. Clear
  * ERR_INVALID messages when it has no SSH Service or no published host key
  * yet (with its phase), or names that are not DNS labels. */
-int ssh_target_from_devserver(const struct json *ds, struct ssh_target *t, struct error *err);
+int ssh_target_from_devserver(const struct json *ds, struct ssh_target *t, struct error *err) DS_MUST_USE;
 
 /* Picks the pod to connect to (backend_devserver_pod's): ERR_INVALID with
  * the reason when it is not ready to take a connection. */
-int ssh_target_set_pod(struct ssh_target *t, const struct json *pod, struct error *err);
+int ssh_target_set_pod(struct ssh_target *t, const struct json *pod, struct error *err) DS_MUST_USE;
 
 /* Pins t's host key in known_hosts (see known_hosts_pin). */
-int ssh_pin_host_key(const struct ssh_target *t, const char *known_hosts, struct error *err);
+int ssh_pin_host_key(const struct ssh_target *t, const char *known_hosts, struct error *err) DS_MUST_USE;
 
 #define KNOWN_HOSTS_OPT_MAX_BYTES 1100
 
@@ -69,13 +70,13 @@ void ssh_build_argv(struct ssh_argv *a, const struct ssh_target *t, const char *
  * start. */
 int ssh_connect(const struct global_opts *g, const struct ssh_target *t, const char *known_hosts,
 		const char *identity, bool tty, char *const *command, int ncmd, int *exit_status,
-		struct error *err);
+		struct error *err) DS_MUST_USE;
 
 /* Appends the ssh_config(5) Host block for t to out: User, HostKeyAlias,
  * UserKnownHostsFile, StrictHostKeyChecking yes, and a ProxyCommand running
  * kubectl exec with the global flags of g. ERR_INVALID for a path that
  * ssh_config cannot carry (a double quote or a newline). */
 int ssh_config_block(const struct global_opts *g, const struct ssh_target *t,
-		     const char *known_hosts, struct buf *out, struct error *err);
+		     const char *known_hosts, struct buf *out, struct error *err) DS_MUST_USE;
 
 #endif

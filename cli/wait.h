@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -16,7 +17,7 @@ struct wait_for {
 };
 
 /* "ready", "deleted", "phase=Running" (phases as in the CRD). */
-int wait_parse_for(const char *s, struct wait_for *w, struct error *err);
+int wait_parse_for(const char *s, struct wait_for *w, struct error *err) DS_MUST_USE;
 /* Whether obj (NULL: it does not exist) meets w. */
 bool wait_is_met(const struct wait_for *w, const struct json *obj);
 

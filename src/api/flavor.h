@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -23,12 +24,12 @@
  * one) or ERR_INVALID (several defaults, a redirect loop or chain too long)
  * with a message fit for a condition. */
 int flavor_resolve(const struct json *ds, const struct json *const *flavors, size_t n,
-		   const struct json **out, struct error *err);
+		   const struct json **out, struct error *err) DS_MUST_USE;
 
 /* The same; *named is the flavor ds names (or the default) before any
  * redirect: *out differs from it when that one is deprecated. */
 int flavor_resolve_via(const struct json *ds, const struct json *const *flavors, size_t n,
-		       const struct json **named, const struct json **out, struct error *err);
+		       const struct json **named, const struct json **out, struct error *err) DS_MUST_USE;
 
 /* Counts the flavors marked default; the operator flags every one of them
  * when the count is above 1. */

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -20,9 +21,9 @@
 /* Appends the decoded bytes of in[0..len) to out. 0, ERR_INVALID (with the
  * offending offset in err) or ERR_LIMIT when out's ceiling is hit; out may
  * hold a partial result after an error. */
-int base64_decode(const char *in, size_t len, struct buf *out, struct error *err);
+int base64_decode(const char *in, size_t len, struct buf *out, struct error *err) DS_MUST_USE;
 
 /* Appends the padded standard encoding of in[0..len) to out; 0 or ERR_LIMIT. */
-int base64_encode(const void *in, size_t len, struct buf *out);
+int base64_encode(const void *in, size_t len, struct buf *out) DS_MUST_USE;
 
 #endif

@@ -10,11 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
+
 #define DURATION_MAX_SECONDS (366LL * 24 * 3600 * 100) /* a century: beyond is a typo */
 #define DURATION_TEXT_BYTES 32
 
 /* 0 and *seconds, or ERR_INVALID (syntax, empty, zero units) / ERR_LIMIT. */
-int duration_parse(const char *s, int64_t *seconds);
+int duration_parse(const char *s, int64_t *seconds) DS_MUST_USE;
 /* Formats seconds canonically ("1d2h", "90s" -> "1m30s", 0 -> "0s") into out
  * (DURATION_TEXT_BYTES). */
 void duration_format(int64_t seconds, char *out);

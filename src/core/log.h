@@ -8,6 +8,8 @@
 #ifndef DEVSERVER_CORE_LOG_H
 #define DEVSERVER_CORE_LOG_H
 
+#include "core/attr.h"
+
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
 enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
 
@@ -15,8 +17,8 @@ void log_set_level(enum log_level level);
 void log_set_format(enum log_format format);
 enum log_level log_get_level(void);
 /* Parses "debug|info|warn|error|off" / "text|json"; 0 or ERR_INVALID. */
-int log_parse_level(const char *s, enum log_level *out);
-int log_parse_format(const char *s, enum log_format *out);
+int log_parse_level(const char *s, enum log_level *out) DS_MUST_USE;
+int log_parse_format(const char *s, enum log_format *out) DS_MUST_USE;
 
 /* msg, then NULL-terminated key/value pairs of strings. */
 void log_msg(enum log_level level, const char *msg, ...) __attribute__((sentinel));

@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 
+#include "core/attr.h"
+
 #define QUANTITY_MAX_BYTES 64
 
 /* Nano-units; two quantities are equal when their values are. */
@@ -22,7 +24,7 @@ typedef __int128 quantity_nanos;
 
 /* 0 and *out, or ERR_INVALID (syntax) / ERR_LIMIT (too large or too precise
  * to represent in nano-units exactly). */
-int quantity_parse(const char *s, quantity_nanos *out);
+int quantity_parse(const char *s, quantity_nanos *out) DS_MUST_USE;
 /* True when both parse and are equal. */
 bool quantity_equal(const char *a, const char *b);
 

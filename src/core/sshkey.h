@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 
 #define SSHKEY_ED25519_SEED_BYTES 32
@@ -38,7 +39,7 @@ struct sshkey_ed25519 {
 };
 
 /* Makes a new key pair. 0, or ERR_IO when the CSPRNG or OpenSSL fails. */
-int sshkey_ed25519_generate(struct sshkey_ed25519 *key, struct error *err);
+int sshkey_ed25519_generate(struct sshkey_ed25519 *key, struct error *err) DS_MUST_USE;
 
 /* Clears the key's memory so the compiler cannot skip it. */
 void sshkey_wipe(void *p, size_t n);
@@ -48,28 +49,28 @@ void sshkey_wipe(void *p, size_t n);
  * hold control characters (ERR_INVALID) nor be longer than
  * SSHKEY_COMMENT_MAX_BYTES - 1 bytes (ERR_LIMIT). */
 int sshkey_ed25519_public_line(const struct sshkey_ed25519 *key, const char *comment,
-			       char *out, struct error *err);
+			       char *out, struct error *err) DS_MUST_USE;
 
 /* Writes the OpenSSH private key file (with a trailing newline) into
  * out[SSHKEY_PRIVATE_FILE_MAX_BYTES]; check is the format's random "checkint"
  * (sshkey_ed25519_generate's caller draws it with sshkey_random_u32). Same
  * comment rules as above. */
 int sshkey_ed25519_private_file(const struct sshkey_ed25519 *key, const char *comment,
-				uint32_t check, char *out, struct error *err);
+				uint32_t check, char *out, struct error *err) DS_MUST_USE;
 
 /* A random 32-bit value from the CSPRNG; 0 or ERR_IO. */
-int sshkey_random_u32(uint32_t *out, struct error *err);
+int sshkey_random_u32(uint32_t *out, struct error *err) DS_MUST_USE;
 
 /* Parses a public key line "<type> <base64 blob>[ comment]" of any key type:
  * the blob must decode and start with the same type name. Writes the
  * fingerprint ("SHA256:" + unpadded base64 of the blob's SHA-256, as
  * ssh-keygen -l prints it) into fp[SSHKEY_FINGERPRINT_BYTES] when fp is not
  * NULL. 0 or ERR_INVALID naming what is wrong. */
-int sshkey_public_fingerprint(const char *line, char *fp, struct error *err);
+int sshkey_public_fingerprint(const char *line, char *fp, struct error *err) DS_MUST_USE;
 
 /* Copies "<type> <base64>" of a public line - without its comment - into
  * out[cap]: the form known_hosts files and comparisons use. 0, ERR_INVALID
  * (not a public key line) or ERR_LIMIT. */
-int sshkey_public_strip_comment(const char *line, char *out, size_t cap, struct error *err);
+int sshkey_public_strip_comment(const char *line, char *out, size_t cap, struct error *err) DS_MUST_USE;
 
 #endif

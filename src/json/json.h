@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -57,7 +58,7 @@ struct json {
  * no trailing commas, comments, NaN; invalid UTF-8 and lone surrogates are
  * rejected; duplicate keys: the last one wins. Integers that overflow int64
  * become JSON_FLOAT. */
-struct json *json_parse(const char *text, size_t len, struct error *err);
+struct json *json_parse(const char *text, size_t len, struct error *err) DS_MUST_USE;
 
 /* Limits of one parse, tighter than the defaults. */
 struct json_limits {
@@ -71,7 +72,7 @@ struct json_limits {
  * that a document of many small keys costs at most that many nodes before
  * it is refused. */
 struct json *json_parse_limited(const char *text, size_t len, const struct json_limits *lim,
-				size_t *nodes, struct error *err);
+				size_t *nodes, struct error *err) DS_MUST_USE;
 
 /* The number of values in a tree and its nesting depth (a scalar is depth
  * 0, [] and [1] are 1), for limits on trees that were not just parsed.
@@ -84,7 +85,7 @@ struct json_shape {
 void json_shape(const struct json *v, struct json_shape *out);
 
 void json_free(struct json *v);
-struct json *json_clone(const struct json *v);
+struct json *json_clone(const struct json *v) DS_MUST_USE;
 /* Structural equality; objects compare as unordered maps, 1 and 1.0 differ. */
 bool json_equal(const struct json *a, const struct json *b);
 
@@ -129,9 +130,9 @@ bool json_get_bool(const struct json *obj, const char *key, bool fallback);
  * control characters; non-ASCII UTF-8 passes through). JSON_ENCODE_PRETTY
  * indents by two spaces. Returns 0 or ERR_LIMIT when out's ceiling is hit. */
 enum { JSON_ENCODE_PRETTY = 1 };
-int json_encode(const struct json *v, struct buf *out, int flags);
+int json_encode(const struct json *v, struct buf *out, int flags) DS_MUST_USE;
 /* Convenience: heap string (caller frees) or NULL past max_bytes. */
-char *json_encode_str(const struct json *v, size_t max_bytes, int flags);
+char *json_encode_str(const struct json *v, size_t max_bytes, int flags) DS_MUST_USE;
 
 /* The length of json_encode's compact output, counted without building it
  * (SIZE_MAX past JSON_MAX_DEPTH): for size limits. */

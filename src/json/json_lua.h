@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -86,7 +87,7 @@ void json_lua_push_array_mt(lua_State *L);
 
 /* Pushes v as a Lua value. Returns 0, or ERR_LIMIT (nothing pushed) when the
  * stack cannot grow. */
-int json_lua_push(lua_State *L, const struct json *v, struct error *err);
+int json_lua_push(lua_State *L, const struct json *v, struct error *err) DS_MUST_USE;
 
 /* Converts the value at idx within the default limits; returns a new tree
  * or NULL with err set. */

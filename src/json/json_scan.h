@@ -21,12 +21,13 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 
 /* Finds the JSON value at the start of text[0..len) (leading whitespace
  * skipped): it spans text[*start..*end). What follows it is not looked at.
  * 0, or ERR_INVALID with the byte offset in err. */
-int json_scan_value(const char *text, size_t len, size_t *start, size_t *end, struct error *err);
+int json_scan_value(const char *text, size_t len, size_t *start, size_t *end, struct error *err) DS_MUST_USE;
 
 /* key: the member's name decoded (NUL-terminated, valid during the call), or
  * NULL when it is not a valid JSON string (invalid UTF-8, a lone surrogate,
@@ -41,8 +42,8 @@ typedef int (*json_scan_item_fn)(void *ud, size_t index, const char *value, size
 /* Calls fn for each member of the object that text[0..len) must consist of
  * (whitespace around it allowed), in text order, duplicates included.
  * 0, ERR_INVALID (not one object, or malformed), or fn's code. */
-int json_scan_object(const char *text, size_t len, json_scan_member_fn fn, void *ud, struct error *err);
+int json_scan_object(const char *text, size_t len, json_scan_member_fn fn, void *ud, struct error *err) DS_MUST_USE;
 /* The same for the items of an array. */
-int json_scan_array(const char *text, size_t len, json_scan_item_fn fn, void *ud, struct error *err);
+int json_scan_array(const char *text, size_t len, json_scan_item_fn fn, void *ud, struct error *err) DS_MUST_USE;
 
 #endif

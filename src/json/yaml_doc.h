@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/json.h"
@@ -35,18 +36,18 @@
 #define YAML_DOC_MAX_ALIAS_BYTES JSON_MAX_DOC_BYTES /* copied by aliases, per stream */
 
 /* Parses exactly one document (an empty stream is an error). */
-struct json *yaml_doc_parse(const char *text, size_t len, struct error *err);
+struct json *yaml_doc_parse(const char *text, size_t len, struct error *err) DS_MUST_USE;
 
 /* Parses every document of a stream ("---" separated); empty documents are
  * skipped. On success *docs is a heap array of *n trees (free each with
  * json_free, then free the array). */
 int yaml_doc_parse_all(const char *text, size_t len, struct json ***docs, size_t *n,
-		       struct error *err);
+		       struct error *err) DS_MUST_USE;
 
 /* Appends v as a YAML document (no leading "---"). 0 or ERR_LIMIT (out's
  * ceiling, or nesting past JSON_MAX_DEPTH); ERR_INVALID for a string that is
  * not valid UTF-8 (possible only in trees built from C). On error out is left
  * as it was. */
-int yaml_doc_encode(const struct json *v, struct buf *out, struct error *err);
+int yaml_doc_encode(const struct json *v, struct buf *out, struct error *err) DS_MUST_USE;
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/attr.h"
+
 #define BACKOFF_BASE_MS 200
 #define BACKOFF_CAP_MS 30000
 #define BACKOFF_MAX_ATTEMPTS 5           /* tries in all, the first included */
@@ -46,7 +48,7 @@ int64_t backoff_next(const struct backoff_policy *p, int code, int attempts, int
 /* Parses a Retry-After header value: delta-seconds ("120") or an HTTP-date
  * ("Wed, 21 Oct 2015 07:28:00 GMT", also RFC 850 and asctime forms) relative
  * to now_unix. Dates in the past give 0. Returns 0 or ERR_INVALID. */
-int backoff_parse_retry_after(const char *value, int64_t now_unix, int64_t *delay_ms);
+int backoff_parse_retry_after(const char *value, int64_t now_unix, int64_t *delay_ms) DS_MUST_USE;
 
 /* A default random source (xorshift seeded from the clock), for callers that
  * do not need a reproducible one. ud must point to a uint64_t state (0 seeds). */

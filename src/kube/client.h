@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/json.h"
@@ -64,14 +65,14 @@ const struct kube_resource *kube_resource_find(const char *api_version, const ch
 const struct kube_resource *kube_resource_find_name(const char *name);
 
 /* cfg is borrowed and must outlive the client. */
-int kube_client_init(struct kube_client *c, struct kube_config *cfg, struct error *err);
+int kube_client_init(struct kube_client *c, struct kube_config *cfg, struct error *err) DS_MUST_USE;
 void kube_client_cleanup(struct kube_client *c);
 
 /* The resource for apiVersion + kind: the table first, then discovery
  * (blocking; results cached for the client's life). *out stays valid until
  * kube_client_cleanup. ERR_NOT_FOUND when the server does not serve it. */
 int kube_client_resource(struct kube_client *c, const char *api_version, const char *kind,
-			 const struct kube_resource **out, struct error *err);
+			 const struct kube_resource **out, struct error *err) DS_MUST_USE;
 
 /* Appends a percent-encoded s (everything but A-Z a-z 0-9 - . _ ~). */
 int kube_escape(struct buf *out, const char *s);
@@ -100,15 +101,15 @@ struct kube_call_spec {
 typedef void (*kube_call_done_fn)(void *ud, int rc, struct json *obj, const struct error *err);
 
 uint64_t kube_call_submit(struct kube_client *c, const struct kube_call_spec *s, kube_call_done_fn done,
-			  void *ud, struct error *err);
+			  void *ud, struct error *err) DS_MUST_USE;
 /* Cancels a call or a whole paginated list (by the id its submit returned);
  * its done callback will not run. Unknown or finished ids are ignored. */
 void kube_client_cancel(struct kube_client *c, uint64_t id);
 /* Blocking; *out (may be NULL) receives the decoded body. */
-int kube_call(struct kube_client *c, const struct kube_call_spec *s, struct json **out, struct error *err);
+int kube_call(struct kube_client *c, const struct kube_call_spec *s, struct json **out, struct error *err) DS_MUST_USE;
 
 int kube_get(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
-	     struct json **out, struct error *err);
+	     struct json **out, struct error *err) DS_MUST_USE;
 
 struct kube_list_options {
 	const char *label_selector;
@@ -132,27 +133,27 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 			  const struct kube_list_options *o, kube_call_done_fn done, void *ud,
 			  struct error *err);
 int kube_list(struct kube_client *c, const struct kube_resource *r, const char *ns,
-	      const struct kube_list_options *o, struct json **out, struct error *err);
+	      const struct kube_list_options *o, struct json **out, struct error *err) DS_MUST_USE;
 
 /* POST to the collection; ns NULL takes metadata.namespace. */
 int kube_create(struct kube_client *c, const struct kube_resource *r, const char *ns,
-		const struct json *obj, struct json **out, struct error *err);
+		const struct json *obj, struct json **out, struct error *err) DS_MUST_USE;
 /* Server-side apply: PATCH application/apply-patch+yaml with fieldManager
  * (NULL: KUBE_FIELD_MANAGER) and force. name NULL takes metadata.name. */
 int kube_apply(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
 	       const struct json *obj, const char *field_manager, bool force, struct json **out,
-	       struct error *err);
+	       struct error *err) DS_MUST_USE;
 /* JSON merge patch (RFC 7386) of the object, or of its /status subresource. */
 int kube_patch_merge(struct kube_client *c, const struct kube_resource *r, const char *ns,
-		     const char *name, const struct json *patch, struct json **out, struct error *err);
+		     const char *name, const struct json *patch, struct json **out, struct error *err) DS_MUST_USE;
 int kube_patch_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
-		      const char *name, const struct json *patch, struct json **out, struct error *err);
+		      const char *name, const struct json *patch, struct json **out, struct error *err) DS_MUST_USE;
 /* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
 /* A DeleteOptions body (caller frees): preconditions.uid when uid is not
  * NULL (never delete a namesake created since), propagationPolicy when
  * propagation is not NULL ("Background", "Foreground", "Orphan"). */
 struct json *kube_delete_options(const char *uid, const char *propagation);
 int kube_delete(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
-		const char *propagation, struct error *err);
+		const char *propagation, struct error *err) DS_MUST_USE;
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef DEVSERVER_KUBE_EXEC_PLUGIN_H
 #define DEVSERVER_KUBE_EXEC_PLUGIN_H
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "kube/kubeconfig.h"
 
@@ -12,7 +13,7 @@
  * token/certificate with what it printed. Returns 0 or a negative error code
  * (ERR_IO: could not run or it failed, ERR_TIMEOUT, ERR_LIMIT: too much
  * output, ERR_INVALID: not an ExecCredential) with detail in err. */
-int exec_plugin_run(const struct kube_config *cfg, struct kube_exec *ex, struct error *err);
+int exec_plugin_run(const struct kube_config *cfg, struct kube_exec *ex, struct error *err) DS_MUST_USE;
 
 /* Forgets ex's cached credentials (the next kube_config_credentials runs the
  * plugin again). */

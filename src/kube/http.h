@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "kube/backoff.h"
@@ -104,7 +105,7 @@ void kube_http_timer_cancel(struct kube_http *h, uint64_t id);
 /* Waits up to timeout_ms for network activity or the next timer, then
  * progresses transfers, runs completion callbacks and due timers. Returns 0,
  * or ERR_IO when curl's multi interface fails. */
-int kube_http_run_once(struct kube_http *h, int timeout_ms);
+int kube_http_run_once(struct kube_http *h, int timeout_ms) DS_MUST_USE;
 
 /* Requests in flight or waiting to retry, plus pending timers. */
 size_t kube_http_pending(const struct kube_http *h);
@@ -113,7 +114,7 @@ size_t kube_http_pending(const struct kube_http *h);
  * completes; other requests on the loop keep progressing meanwhile. resp is
  * initialised here; the caller frees it with kube_response_cleanup. */
 int kube_http_do(struct kube_http *h, const struct kube_http_request *r, struct kube_response *resp,
-		 struct error *err);
+		 struct error *err) DS_MUST_USE;
 
 void kube_response_init(struct kube_response *resp, size_t max_body_bytes);
 void kube_response_cleanup(struct kube_response *resp);

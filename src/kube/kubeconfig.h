@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 
 #define KUBECONFIG_MAX_FILE_BYTES (16u * 1024 * 1024)  /* one kubeconfig file */
@@ -92,17 +93,17 @@ struct kube_config_options {
  * KUBERNETES_SERVICE_HOST is set. Returns 0, or ERR_IO / ERR_INVALID with
  * err naming the file and field. On error cfg is left cleaned up. */
 int kube_config_load(struct kube_config *cfg, const struct kube_config_options *opt,
-		     struct error *err);
+		     struct error *err) DS_MUST_USE;
 
 /* Loads from an explicit ':'-separated list of kubeconfig files (what
  * $KUBECONFIG holds), merging as kubectl does. Missing files in a list of
  * several are skipped (kubectl does the same); a single missing file is an
  * error. */
 int kube_config_load_files(struct kube_config *cfg, const char *paths, const char *context,
-			   struct error *err);
+			   struct error *err) DS_MUST_USE;
 
 /* In-cluster configuration from the service-account directory. */
-int kube_config_load_in_cluster(struct kube_config *cfg, struct error *err);
+int kube_config_load_in_cluster(struct kube_config *cfg, struct error *err) DS_MUST_USE;
 
 void kube_config_cleanup(struct kube_config *cfg);
 
@@ -117,7 +118,7 @@ struct kube_credentials {
 	const char *username, *password; /* basic auth when set */
 };
 int kube_config_credentials(struct kube_config *cfg, struct kube_credentials *out,
-			    struct error *err);
+			    struct error *err) DS_MUST_USE;
 
 /* Forgets cached exec credentials and forces a token file re-read: call it
  * after a 401, which usually means the credential went stale early. Returns

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -55,7 +56,7 @@ typedef void (*kube_object_fn)(void *ud, struct json *obj);
  * err naming the field ("spec: JSON at byte 12: nesting deeper than ...")
  * and *out NULL. */
 int kube_object_decode(const char *text, size_t len, const struct kube_object_limits *lim,
-		       struct json **out, struct error *err);
+		       struct json **out, struct error *err) DS_MUST_USE;
 
 /* What can be read of an object whose text failed to decode: apiVersion,
  * kind, metadata's name, namespace, uid, resourceVersion, generation,
@@ -69,7 +70,7 @@ const char *kube_object_skipped(const struct json *obj);
 
 /* The limits of kube_object_decode on a tree built elsewhere (the response
  * to a write). 0 or ERR_LIMIT with err. */
-int kube_object_check(const struct json *obj, const struct kube_object_limits *lim, struct error *err);
+int kube_object_check(const struct json *obj, const struct kube_object_limits *lim, struct error *err) DS_MUST_USE;
 
 /* Decodes a List response: its envelope (kind, apiVersion, metadata) whole,
  * each of its items with kube_object_decode. An item that fails becomes its
@@ -79,6 +80,6 @@ int kube_object_check(const struct json *obj, const struct kube_object_limits *l
  * not a List (or not JSON), with err. */
 int kube_list_decode(const char *text, size_t len, const struct kube_object_limits *lim,
 		     kube_object_fn prepare, void *ud, struct json **out, size_t *dropped,
-		     struct error *err);
+		     struct error *err) DS_MUST_USE;
 
 #endif

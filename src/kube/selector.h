@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -36,7 +37,7 @@ struct selector {
 
 /* Parses text (NULL or "" gives the empty selector). 0 or ERR_INVALID naming
  * the offset; on error s is left empty. */
-int selector_parse(struct selector *s, const char *text, struct error *err);
+int selector_parse(struct selector *s, const char *text, struct error *err) DS_MUST_USE;
 void selector_cleanup(struct selector *s);
 
 /* labels: a JSON object of string values, or NULL for none. */

@@ -12,14 +12,15 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
 /* Returns 0 for 2xx, else the error code, with err filled. body may be NULL. */
-int kube_status_classify(long http_status, const char *body, size_t len, struct error *err);
+int kube_status_classify(long http_status, const char *body, size_t len, struct error *err) DS_MUST_USE;
 
 /* Same for a Status object already parsed (an ERROR event of a watch);
  * the code comes from its "code" field (500 when missing). */
-int kube_status_from_object(const struct json *status, struct error *err);
+int kube_status_from_object(const struct json *status, struct error *err) DS_MUST_USE;
 
 #endif

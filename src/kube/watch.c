@@ -490,7 +490,14 @@ static void watch_begin_watch(struct watch *w)
 	r.ud = w;
 	r.idle_timeout_s = w->idle_timeout_s;
 	w->stats.watches++;
-	w->req_id = kube_http_submit(w->client->http, &r, &err);
+	/* the appends above are sticky (buf.h): one check covers the whole path,
+	 * so a path past the ceiling is never sent cut off */
+	if (buf_error(&path) < 0) {
+		error_set(&err, ERR_LIMIT, "watch path longer than %zu bytes", path.max);
+		w->req_id = 0;
+	} else {
+		w->req_id = kube_http_submit(w->client->http, &r, &err);
+	}
 	buf_cleanup(&path);
 	if (w->req_id == 0) {
 		w->failures++;

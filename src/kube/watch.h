@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/json.h"
@@ -56,7 +57,7 @@ void watch_framer_reset(struct watch_framer *f);
  * skipped). Returns 0, fn's negative return (framing stops there), or
  * ERR_LIMIT when a line outgrows the buffer (the framer is reset). */
 int watch_framer_feed(struct watch_framer *f, const char *data, size_t len, watch_line_fn fn, void *ud,
-		      struct error *err);
+		      struct error *err) DS_MUST_USE;
 
 /* ---- events ---------------------------------------------------------------- */
 
@@ -78,8 +79,8 @@ struct watch_event {
  * fit comes back as its stub (kube_object_skipped(ev->object) says why), and
  * only an object whose name cannot be read either fails the line. */
 int watch_event_parse_limited(const char *line, size_t len, const struct kube_object_limits *lim,
-			      struct watch_event *ev, struct error *err);
-int watch_event_parse(const char *line, size_t len, struct watch_event *ev, struct error *err);
+			      struct watch_event *ev, struct error *err) DS_MUST_USE;
+int watch_event_parse(const char *line, size_t len, struct watch_event *ev, struct error *err) DS_MUST_USE;
 const char *watch_event_type_name(enum watch_event_type t);
 
 /* ---- the reflector ------------------------------------------------------- */
@@ -145,7 +146,7 @@ struct watch {
 void watch_init(struct watch *w, struct kube_client *client, const struct kube_resource *res,
 		const struct watch_options *o, const struct watch_sink *sink);
 /* Starts with a list. 0, or the code of a list request that could not start. */
-int watch_start(struct watch *w, struct error *err);
+int watch_start(struct watch *w, struct error *err) DS_MUST_USE;
 /* Drops the current stream or timer and watches again from w->rv (or lists
  * when there is none). Integration tests force a relist with a stale rv. */
 void watch_restart(struct watch *w);
@@ -157,7 +158,7 @@ void watch_cleanup(struct watch *w);
  * stream bytes (events go to the sink, bookmarks move the resourceVersion)
  * and returns 0, ERR_GONE on an in-band 410, or another error code for an
  * ERROR event, a bad line or an oversize line. */
-int watch_stream_feed(struct watch *w, const char *data, size_t len, struct error *err);
+int watch_stream_feed(struct watch *w, const char *data, size_t len, struct error *err) DS_MUST_USE;
 /* Decides what follows a stream's end (rc 0 = the server closed it cleanly). */
 enum watch_next watch_stream_end(struct watch *w, int rc);
 /* The list half: a whole List (ownership passes) as kube_list_submit

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -29,7 +30,7 @@
  * *out is a new array of stamped objects. ERR_POLICY with a message naming
  * the offending object otherwise. */
 int children_prepare(const struct json *ds, struct json *rendered, const char *inputs,
-		     struct json **out, struct error *err);
+		     struct json **out, struct error *err) DS_MUST_USE;
 
 /* The hash of a DevServer's spec without spec.lifecycle (a TTL or idle
  * change never touches the pod): what CHILDREN_SPEC_HASH_ANNOTATION holds. */

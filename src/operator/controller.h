@@ -8,14 +8,15 @@
 #ifndef DEVSERVER_OPERATOR_CONTROLLER_H
 #define DEVSERVER_OPERATOR_CONTROLLER_H
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "operator/options.h"
 
 struct controller;
 
-int controller_new(const struct operator_options *opt, struct controller **out, struct error *err);
+int controller_new(const struct operator_options *opt, struct controller **out, struct error *err) DS_MUST_USE;
 /* Runs until stopped; 0 on a clean stop, or an error that ended the loop. */
-int controller_run(struct controller *c, struct error *err);
+int controller_run(struct controller *c, struct error *err) DS_MUST_USE;
 void controller_stop(struct controller *c);
 void controller_free(struct controller *c);
 

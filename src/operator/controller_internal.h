@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "kube/cache.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
@@ -101,7 +102,7 @@ struct informer *controller_child_informer(struct controller *c, const char *api
 void user_reconcile_start(struct controller *c, const char *key);
 
 /* policy_source.c */
-int policy_source_init(struct controller *c, struct error *err);
+int policy_source_init(struct controller *c, struct error *err) DS_MUST_USE;
 void policy_source_cleanup(struct controller *c);
 /* The policy ConfigMap changed (obj NULL: it was deleted): a new version
  * goes on trial. */

@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "operator/metrics.h"
 
@@ -59,10 +60,10 @@ struct health;
 
 /* addr: "[host]:port" or ":port" (all addresses); port 0 picks a free one.
  * Starts the thread. 0, ERR_INVALID (address) or ERR_IO (bind, thread). */
-int health_start(const char *addr, struct health **out, struct error *err);
+int health_start(const char *addr, struct health **out, struct error *err) DS_MUST_USE;
 /* The same with explicit limits (copied); ERR_INVALID when out of range. */
 int health_start_with(const char *addr, const struct health_limits *lim, struct health **out,
-		      struct error *err);
+		      struct error *err) DS_MUST_USE;
 /* The port actually bound (useful with port 0). */
 int health_port(const struct health *h);
 /* Copies m for the server thread. */

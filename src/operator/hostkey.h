@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "core/sshkey.h"
 #include "json/json.h"
@@ -39,7 +40,7 @@ void hostkey_secret_name(const char *ds_name, char *out);
 /* A new host-key Secret for the DevServer ds (which needs metadata.name and
  * .uid), holding a freshly generated key, in *out (caller frees with
  * hostkey_secret_free). 0, or ERR_IO / ERR_INVALID. */
-int hostkey_secret_new(const struct json *ds, struct json **out, struct error *err);
+int hostkey_secret_new(const struct json *ds, struct json **out, struct error *err) DS_MUST_USE;
 
 /* The host-key Secret for ds made from the predecessor's Secret old
  * (<name>-host-keys, adopt.h): its ed25519 pair, the same base64 values, so
@@ -47,7 +48,7 @@ int hostkey_secret_new(const struct json *ds, struct json **out, struct error *e
  * usable pair (no such keys, not base64, not an OpenSSH private key, not an
  * ed25519 public key); the caller then generates a new one. */
 int hostkey_secret_from_predecessor(const struct json *ds, const struct json *old, struct json **out,
-				    struct error *err);
+				    struct error *err) DS_MUST_USE;
 
 /* Wipes the private key's text before freeing the object (NULL is fine). */
 void hostkey_secret_free(struct json *secret);
@@ -59,7 +60,7 @@ bool hostkey_is_secret(const struct json *obj);
  * host-key Secret. 0 or ERR_INVALID when its public half is missing or
  * malformed. */
 int hostkey_public(const struct json *secret, char line[SSHKEY_PUBLIC_LINE_MAX_BYTES],
-		   char fp[SSHKEY_FINGERPRINT_BYTES], struct error *err);
+		   char fp[SSHKEY_FINGERPRINT_BYTES], struct error *err) DS_MUST_USE;
 
 /* Cache transform for the Secret informer: drops the private key from
  * host-key Secrets (everything else is left as it is). */

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "api/api.h"
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -53,7 +54,7 @@ struct idle_reading {
  * *enabled is false when neither is set. flavor may be NULL. 0 or
  * ERR_INVALID naming the field. */
 int idle_timeout(const struct json *ds, const struct json *flavor, int64_t *secs, bool *enabled,
-		 struct error *err);
+		 struct error *err) DS_MUST_USE;
 
 /* The last "devserver-activity" line of a log tail read with
  * timestamps=true ("2026-12-02T10:00:00.123456789Z devserver-activity idle").

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -43,7 +44,7 @@ struct lifecycle {
  * or ERR_INVALID for an unparsable duration or creationTimestamp (the
  * message names the field). */
 int lifecycle_compute(const struct json *ds, const struct json *flavor, int64_t operator_max_s,
-		      struct lifecycle *out, struct error *err);
+		      struct lifecycle *out, struct error *err) DS_MUST_USE;
 
 /* Which cap applied, for a condition or an Event: "capped at 2h by the
  * flavor's maxTimeToLive", "capped at 7d by the operator's --max-ttl", or ""

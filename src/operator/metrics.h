@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 
 #define METRICS_ERROR_CODES 16   /* -ERR_* codes 0..15 */
@@ -67,6 +68,6 @@ void metrics_observe_render(struct metrics *m, double seconds);
 void metrics_count_request(struct metrics *m, const char *verb, int rc);
 
 /* Appends the Prometheus text exposition (format 0.0.4). 0 or ERR_LIMIT. */
-int metrics_format(const struct metrics *m, struct buf *out);
+int metrics_format(const struct metrics *m, struct buf *out) DS_MUST_USE;
 
 #endif

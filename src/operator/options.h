@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "policy/context.h"
@@ -60,7 +61,7 @@ typedef const char *(*options_getenv_fn)(const char *name);
  * ERR_INVALID with a one-line message in err (the caller exits 2). Strings
  * point into argv or the environment. */
 int options_parse(struct operator_options *o, int argc, char **argv, options_getenv_fn getenv_fn,
-		  struct error *err);
+		  struct error *err) DS_MUST_USE;
 
 /* True when the option (its flag name, without "--") was set by a flag or
  * its environment variable rather than left at its default; lower-precedence

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "operator/options.h"
@@ -63,12 +64,12 @@ void predecessor_config_cleanup(struct predecessor_config *pc);
  * string, empty, too long, with spaces or control characters) is not an
  * error: it goes into pc->ignored with why and counts in pc->bad_keys. */
 int predecessor_config_parse(struct predecessor_config *pc, const char *text, size_t len,
-			     struct error *err);
+			     struct error *err) DS_MUST_USE;
 
 /* Reads path and parses it. ERR_NOT_FOUND when there is no such file (the
  * caller stays silent), ERR_IO when it cannot be read or is not a regular
  * file, or predecessor_config_parse's errors; each message names path. */
-int predecessor_config_load(struct predecessor_config *pc, const char *path, struct error *err);
+int predecessor_config_load(struct predecessor_config *pc, const char *path, struct error *err) DS_MUST_USE;
 
 /* The predecessor's environment variables, which win over its file. An
  * empty variable counts as unset. */

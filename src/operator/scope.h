@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 #include "kube/selector.h"
@@ -33,7 +34,7 @@ struct ns_scope {
 /* selector: NULL or "" for none. ERR_INVALID for a bad selector or too
  * many names. */
 int ns_scope_init(struct ns_scope *s, const char *const *names, size_t count,
-		  const char *selector, struct error *err);
+		  const char *selector, struct error *err) DS_MUST_USE;
 void ns_scope_cleanup(struct ns_scope *s);
 
 /* The one namespace every watch may be limited to, or NULL: cluster-wide. */

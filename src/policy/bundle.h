@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -58,21 +59,21 @@ void policy_bundle_cleanup(struct policy_bundle *b);
  * [A-Za-z0-9._-] not starting with '.', under "policies/" or "lib/", ending in
  * ".lua". 0, ERR_INVALID (bad path) or ERR_LIMIT (a POLICY_* limit). */
 int policy_bundle_add(struct policy_bundle *b, const char *path, const char *text, size_t len,
-		      struct error *err);
+		      struct error *err) DS_MUST_USE;
 
 /* Loaders add to b (normally freshly initialised). Each fails with
  * ERR_INVALID when no .lua file was found. On failure b may hold the files
  * added so far; clean it up. */
-int policy_bundle_load_embedded(struct policy_bundle *b, struct error *err);
-int policy_bundle_load_dir(struct policy_bundle *b, const char *dir, struct error *err);
+int policy_bundle_load_embedded(struct policy_bundle *b, struct error *err) DS_MUST_USE;
+int policy_bundle_load_dir(struct policy_bundle *b, const char *dir, struct error *err) DS_MUST_USE;
 /* data: the ConfigMap's "data" object (string values). */
 int policy_bundle_load_configmap(struct policy_bundle *b, const struct json *data,
-				 struct error *err);
+				 struct error *err) DS_MUST_USE;
 
 /* Maps one ConfigMap key to a bundle path ("lib.merge.lua" -> "lib/merge.lua").
  * Returns 0, 1 when the key is not a Lua file (ignored), or ERR_INVALID. */
 int policy_bundle_configmap_path(const char *key, char *path, size_t path_size,
-				 struct error *err);
+				 struct error *err) DS_MUST_USE;
 
 /* Replaces dst's contents with a deep copy of src (revision included). */
 void policy_bundle_copy(struct policy_bundle *dst, const struct policy_bundle *src);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 #include "policy/bundle.h"
@@ -46,7 +47,7 @@ struct policy_engine;
  * ERR_POLICY (syntax error, contract violation, runtime error in the main
  * chunk), ERR_TIMEOUT or ERR_LIMIT (budget or memory cap) with err set. */
 int policy_engine_new(const struct policy_bundle *bundle, const struct policy_limits *limits,
-		      struct policy_engine **out, struct error *err);
+		      struct policy_engine **out, struct error *err) DS_MUST_USE;
 
 /* Calls render(ds, flavor, ctx). ds is required; flavor and ctx may be NULL
  * (an empty table is passed). ctx gains ctx.null (the JSON null sentinel),
@@ -61,7 +62,7 @@ int policy_engine_new(const struct policy_bundle *bundle, const struct policy_li
  * of JSON (json_lua.h), else ERR_POLICY naming where. */
 int policy_engine_render(struct policy_engine *e, const struct json *ds,
 			 const struct json *flavor, const struct json *ctx, struct json **out,
-			 struct error *err);
+			 struct error *err) DS_MUST_USE;
 
 void policy_engine_free(struct policy_engine *e);
 

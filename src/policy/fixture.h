@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 #include "policy/engine.h"
@@ -34,13 +35,13 @@ void policy_fixture_cleanup(struct policy_fixture *f);
 
 /* Loads one case directory; base_ctx (may be NULL) is the suite's ctx. */
 int policy_fixture_load(const char *dir, const struct json *base_ctx, struct policy_fixture *out,
-			struct error *err);
+			struct error *err) DS_MUST_USE;
 
 /* Loads every case under root (subdirectories holding a devserver.yaml, in
  * name order) with root/ctx.yaml as the base ctx. *out is a heap array of *n
  * cases; free with policy_fixture_free_all. */
 int policy_fixture_load_all(const char *root, struct policy_fixture **out, size_t *n,
-			    struct error *err);
+			    struct error *err) DS_MUST_USE;
 void policy_fixture_free_all(struct policy_fixture *cases, size_t n);
 
 /* Loads the fixtures a policy ConfigMap bundles: keys
@@ -48,15 +49,15 @@ void policy_fixture_free_all(struct policy_fixture *cases, size_t n);
  * ".ctx.yaml", ".expected.yaml" or ".error.txt", and an optional
  * "fixtures.ctx.yaml" replacing base_ctx. No fixture keys: 0 cases. */
 int policy_fixture_load_configmap(const struct json *data, const struct json *base_ctx,
-				  struct policy_fixture **out, size_t *n, struct error *err);
+				  struct policy_fixture **out, size_t *n, struct error *err) DS_MUST_USE;
 
 /* Renders the case and compares. 0 when it passes; ERR_INVALID with err
  * naming the first difference ("[2].spec.replicas: expected 1, got 0"), or
  * the unexpected error / missing error. */
-int policy_fixture_check(struct policy_engine *e, const struct policy_fixture *f, struct error *err);
+int policy_fixture_check(struct policy_engine *e, const struct policy_fixture *f, struct error *err) DS_MUST_USE;
 
 /* The first structural difference between a and b as "path: expected X, got
  * Y" into err (code ERR_INVALID); returns 0 when equal. */
-int policy_fixture_diff(const struct json *expected, const struct json *got, struct error *err);
+int policy_fixture_diff(const struct json *expected, const struct json *got, struct error *err) DS_MUST_USE;
 
 #endif

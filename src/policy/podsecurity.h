@@ -20,11 +20,12 @@
 #ifndef DEVSERVER_POLICY_PODSECURITY_H
 #define DEVSERVER_POLICY_PODSECURITY_H
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
 /* Checks a PodSpec (a Deployment's spec.template.spec); what prefixes the
  * message ("Deployment/box"). 0 or ERR_POLICY naming the first violation. */
-int policy_check_pod_security(const struct json *pod_spec, const char *what, struct error *err);
+int policy_check_pod_security(const struct json *pod_spec, const char *what, struct error *err) DS_MUST_USE;
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
@@ -53,12 +54,12 @@ bool policy_label_value_valid(const char *value);
 
 /* Checks one object; sets metadata.namespace to ns when absent. 0 or
  * ERR_POLICY naming the problem. */
-int policy_validate_object(struct json *obj, const char *ns, struct error *err);
+int policy_validate_object(struct json *obj, const char *ns, struct error *err) DS_MUST_USE;
 
 /* Checks a render result (a JSON array of objects, as policy_engine_render
  * returns it) for the DevServer ds: every object, the object count, total
  * encoded size and duplicate kind+name. Sets missing namespaces. */
-int policy_validate_render(struct json *list, const struct json *ds, struct error *err);
+int policy_validate_render(struct json *list, const struct json *ds, struct error *err) DS_MUST_USE;
 
 /* Adds to obj: metadata.namespace, the controller ownerReference
  * (devserver.io/v1 DevServer <name> <uid>, controller and blockOwnerDeletion
@@ -66,9 +67,9 @@ int policy_validate_render(struct json *list, const struct json *ds, struct erro
  * (managed-by: devserver-operator, instance: <name>, devserver.io/name:
  * <name>; these win over the policy's). ds needs metadata.name and
  * metadata.uid; a missing namespace means "default". 0 or ERR_INVALID. */
-int policy_stamp(struct json *obj, const struct json *ds, struct error *err);
+int policy_stamp(struct json *obj, const struct json *ds, struct error *err) DS_MUST_USE;
 
 /* policy_validate_render, then policy_stamp on every object. */
-int policy_finish_render(struct json *list, const struct json *ds, struct error *err);
+int policy_finish_render(struct json *list, const struct json *ds, struct error *err) DS_MUST_USE;
 
 #endif

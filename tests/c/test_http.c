@@ -688,7 +688,7 @@ static void test_reflector_pages_relists_and_resumes(void **state)
 	while (atomic_load(&f->srv->watches) < 3 && clock_mono_ms() < until)
 		assert_int_equal(kube_http_run_once(f->h, 50), 0);
 	for (int i = 0; i < 5; i++)
-		kube_http_run_once(f->h, 20);
+		assert_int_equal(kube_http_run_once(f->h, 20), 0);
 	assert_int_equal(atomic_load(&f->srv->watches), 3);
 	assert_int_equal(atomic_load(&f->srv->last_watch_rv), 25); /* resumed, not relisted */
 	assert_int_equal(w.stats.lists, 2);
@@ -739,7 +739,7 @@ static void test_cancel_list_between_pages(void **state)
 	watch_init(&w, &c, kube_resource_find("v1", "ConfigMap"), &(struct watch_options){.ns = "ns", .page_size = 1}, &sink);
 	assert_int_equal(watch_start(&w, &err), 0);
 	for (int i = 0; i < 5; i++)
-		kube_http_run_once(f->h, 10);
+		assert_int_equal(kube_http_run_once(f->h, 10), 0);
 	watch_cleanup(&w);
 	assert_null(c.lists);
 	assert_int_equal(kube_http_pending(f->h), 0);

@@ -189,7 +189,7 @@ static void test_lifecycle_ttl_sources_and_cap(void **state)
 	struct error err;
 	int64_t t0;
 
-	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0), 0);
 	assert_int_equal(lifecycle_compute(ds_ttl, NULL, 0, &lc, &err), 0);
 	assert_true(lc.expires);
 	assert_int_equal(lc.expires_at, t0 + 4 * 3600);
@@ -226,7 +226,7 @@ static void test_lifecycle_operator_cap_without_flavor_max(void **state)
 	struct error err;
 	int64_t t0;
 
-	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0), 0);
 	/* the default cap, 7d: a longer TTL is cut and the text names the operator */
 	assert_int_equal(lifecycle_compute(ds_long, fl_plain, 7 * DAY_S, &lc, &err), 0);
 	assert_true(lc.expires);
@@ -274,7 +274,7 @@ static void test_lifecycle_flavor_max_wins(void **state)
 	struct error err;
 	int64_t t0;
 
-	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0), 0);
 	/* larger than --max-ttl: the flavor's 30d allows 20d, --max-ttl 7d plays no part */
 	assert_int_equal(lifecycle_compute(ds_20d, fl_30d, 7 * DAY_S, &lc, &err), 0);
 	assert_int_equal(lc.expires_at, t0 + 20 * DAY_S);
@@ -305,7 +305,7 @@ static void test_lifecycle_operator_cap_none(void **state)
 	struct error err;
 	int64_t t0;
 
-	clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0);
+	assert_int_equal(clock_parse_rfc3339("2026-11-26T10:00:00Z", &t0), 0);
 	/* --max-ttl none (0): a TTL stays as long as it is, none stays none */
 	assert_int_equal(lifecycle_compute(ds_long, fl_plain, 0, &lc, &err), 0);
 	assert_int_equal(lc.expires_at, t0 + 30 * DAY_S);

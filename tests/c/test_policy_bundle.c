@@ -57,13 +57,13 @@ static void test_revision_is_order_independent(void **state)
 	policy_bundle_init(&a);
 	policy_bundle_init(&b);
 	policy_bundle_init(&c);
-	policy_bundle_add(&a, "policies/devserver.lua", "A", 1, &err);
-	policy_bundle_add(&a, "lib/m.lua", "M", 1, &err);
-	policy_bundle_add(&b, "lib/m.lua", "M", 1, &err);
-	policy_bundle_add(&b, "policies/devserver.lua", "A", 1, &err);
+	assert_int_equal(policy_bundle_add(&a, "policies/devserver.lua", "A", 1, &err), 0);
+	assert_int_equal(policy_bundle_add(&a, "lib/m.lua", "M", 1, &err), 0);
+	assert_int_equal(policy_bundle_add(&b, "lib/m.lua", "M", 1, &err), 0);
+	assert_int_equal(policy_bundle_add(&b, "policies/devserver.lua", "A", 1, &err), 0);
 	assert_string_equal(a.revision, b.revision);
 	/* moving bytes between path and content must change the revision */
-	policy_bundle_add(&c, "policies/devserver.lua", "AM", 2, &err);
+	assert_int_equal(policy_bundle_add(&c, "policies/devserver.lua", "AM", 2, &err), 0);
 	assert_string_not_equal(a.revision, c.revision);
 	policy_bundle_copy(&c, &a);
 	assert_string_equal(c.revision, a.revision);
