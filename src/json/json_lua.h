@@ -91,7 +91,7 @@ int json_lua_push(lua_State *L, const struct json *v, struct error *err) DS_MUST
 
 /* Converts the value at idx within the default limits; returns a new tree
  * or NULL with err set. */
-struct json *json_lua_to_json(lua_State *L, int idx, struct error *err);
+struct json *json_lua_to_json(lua_State *L, int idx, struct error *err) DS_MUST_USE;
 
 /* The same within limits (NULL: the defaults); usage (may be NULL) gets what
  * was counted. A limit error is ERR_LIMIT naming the path where it hit. */

@@ -131,7 +131,7 @@ struct kube_list_options {
  * items (ERR_LIMIT only when a single item does not fit). */
 uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, const char *ns,
 			  const struct kube_list_options *o, kube_call_done_fn done, void *ud,
-			  struct error *err);
+			  struct error *err) DS_MUST_USE;
 int kube_list(struct kube_client *c, const struct kube_resource *r, const char *ns,
 	      const struct kube_list_options *o, struct json **out, struct error *err) DS_MUST_USE;
 

@@ -82,7 +82,7 @@ struct kube_http_request {
 
 /* A new loop talking to cfg's server; cfg is borrowed and must outlive the
  * loop (credentials are refreshed from it before every attempt). */
-struct kube_http *kube_http_new(struct kube_config *cfg, struct error *err);
+struct kube_http *kube_http_new(struct kube_config *cfg, struct error *err) DS_MUST_USE;
 /* Cancels everything without callbacks. Accepts NULL. */
 void kube_http_free(struct kube_http *h);
 
@@ -91,7 +91,7 @@ void kube_http_set_backoff(struct kube_http *h, const struct backoff_policy *p);
 
 /* Starts a request. Returns its id (> 0), or 0 with err set when it could not
  * start (bad request, credentials unavailable); done is not called then. */
-uint64_t kube_http_submit(struct kube_http *h, const struct kube_http_request *r, struct error *err);
+uint64_t kube_http_submit(struct kube_http *h, const struct kube_http_request *r, struct error *err) DS_MUST_USE;
 
 /* Cancels a request by id; its done callback will not run (its on_cancel
  * callback does). Unknown or finished ids are ignored. */
