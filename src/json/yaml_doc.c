@@ -809,7 +809,7 @@ static void emit_node(struct yaml_writer *w, const struct json *v, int depth)
 			    YAML_PLAIN_SCALAR_STYLE);
 		break;
 	case JSON_FLOAT:
-		if (!isfinite(v->u.f)) /* see json.c: never write what reads back as inf */
+		if (!isfinite(v->u.f)) /* see json_encode.c: never write what reads back as inf */
 			emit_scalar(w, "null", 4, YAML_PLAIN_SCALAR_STYLE);
 		else
 			emit_scalar(w, num, json__format_double(v->u.f, num),

@@ -1,7 +1,8 @@
-/* test_json.c - src/json/json.c: strict parsing, canonical encoding, tree
- * helpers, per-parse limits; src/json/json_scan.c: finding values, members
- * and items in text without building them. Every case asserts concrete
- * values so a regression fails. */
+/* test_json.c - src/json/json_parse.c, json_encode.c and json.c: strict
+ * parsing, canonical encoding, tree helpers, per-parse limits;
+ * src/json/json_scan.c: finding values, members and items in text without
+ * building them. Every case asserts concrete values so a regression
+ * fails. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
