@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 #include "json/json_internal.h"
 
@@ -1027,8 +1028,6 @@ struct json *json_parse_limited(const char *text, size_t len, const struct json_
 
 /* ---- encoder ---------------------------------------------------------- */
 
-#define FNV64_OFFSET 14695981039346656037ull
-#define FNV64_PRIME 1099511628211ull
 #define JSON_SORT_STACK_MEMBERS 16
 
 /* Output sink: a bounded buffer, or (out == NULL) an FNV-1a hash, or a
@@ -1054,10 +1053,7 @@ static void w_put(struct json_writer *w, const void *p, size_t n)
 		w->rc = buf_append(w->out, p, n);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		w->hash ^= ((const unsigned char *)p)[i];
-		w->hash *= FNV64_PRIME;
-	}
+	w->hash = hash_fnv1a64_update(w->hash, p, n);
 }
 
 static void w_str(struct json_writer *w, const char *s)
@@ -1258,7 +1254,7 @@ size_t json_encoded_size(const struct json *v)
 
 uint64_t json_hash(const struct json *v)
 {
-	struct json_writer w = { .out = NULL, .hash = FNV64_OFFSET };
+	struct json_writer w = { .out = NULL, .hash = HASH_FNV1A64_OFFSET };
 
 	w_value(&w, v, 0);
 	return w.hash;

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 #include "json/json_internal.h"
 
@@ -230,20 +231,9 @@ static int yaml_parser_fail(struct yaml_reader *r)
 			 p->problem_mark.line + 1, p->problem_mark.column + 1, problem);
 }
 
-static uint64_t anchor_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static struct yaml_anchor *anchor_slot(struct yaml_anchor *tab, size_t cap, const char *name)
 {
-	size_t i = (size_t)anchor_hash(name) & (cap - 1);
+	size_t i = (size_t)hash_fnv1a64_str(name) & (cap - 1);
 
 	while (tab[i].name && strcmp(tab[i].name, name) != 0)
 		i = (i + 1) & (cap - 1);

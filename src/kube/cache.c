@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 
 #define CACHE_INITIAL_BUCKETS 64
@@ -42,13 +43,7 @@ struct cache_owner_ref {
 
 static uint64_t cache_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a64_update(HASH_FNV1A64_SEED_COMPAT, s, strlen(s));
 }
 
 void cache_init(struct cache *c, const struct cache_handlers *h)
