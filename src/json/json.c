@@ -39,6 +39,7 @@
 
 #include "core/hash.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/json_internal.h"
 
 /* ---- locale-independent number text ---------------------------------- */
@@ -684,7 +685,7 @@ static int parse_string_raw(struct json_parser *ps)
 			return -1;
 		}
 		if (c >= 0x80) {
-			size_t k = json__utf8_seq_len(ps->p, (size_t)(ps->end - ps->p));
+			size_t k = utf8_seq_len((const char *)ps->p, (size_t)(ps->end - ps->p));
 
 			if (!k) {
 				parse_fail(ps, ERR_INVALID, "invalid UTF-8 in string");
@@ -1093,7 +1094,7 @@ static void w_string(struct json_writer *w, const char *s, size_t len)
 			p++;
 			continue;
 		}
-		if (c >= 0x80 && (k = json__utf8_seq_len(p, (size_t)(end - p))) != 0) {
+		if (c >= 0x80 && (k = utf8_seq_len((const char *)p, (size_t)(end - p))) != 0) {
 			p += k;
 			continue;
 		}

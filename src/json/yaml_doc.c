@@ -36,6 +36,7 @@
 
 #include "core/hash.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/json_internal.h"
 
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
@@ -765,7 +766,7 @@ static void emit_string(struct yaml_writer *w, const char *s, size_t n, bool is_
 {
 	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
 
-	if (!json__utf8_valid(s, n)) {
+	if (!utf8_valid(s, n)) {
 		if (!w->rc)
 			w->rc = error_set(w->err, ERR_INVALID, "string is not valid UTF-8");
 		return;
