@@ -75,6 +75,10 @@ int kube_client_resource(struct kube_client *c, const char *api_version, const c
 
 /* Appends a percent-encoded s (everything but A-Z a-z 0-9 - . _ ~). */
 int kube_escape(struct buf *out, const char *s);
+/* Appends "&labelSelector=..." and "&fieldSelector=..." (escaped) for each
+ * selector that is neither NULL nor "" - the one place list and watch
+ * requests build their selector query. 0 or ERR_LIMIT. */
+int kube_selector_query(struct buf *out, const char *label_selector, const char *field_selector);
 /* Appends /api/v1/... or /apis/g/v/...; ns is ignored for cluster-scoped
  * resources, and a NULL ns on a namespaced one means all namespaces.
  * name and subresource may be NULL. 0 or ERR_LIMIT. */

@@ -79,12 +79,36 @@ static void test_escape_selectors(void **state)
 	buf_cleanup(&b);
 }
 
+static void test_selector_query(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(kube_selector_query(&b, "app=x,tier in (a,b)", "spec.nodeName=n1"), 0);
+	assert_string_equal(buf_str(&b),
+			    "&labelSelector=app%3Dx%2Ctier%20in%20%28a%2Cb%29&fieldSelector=spec.nodeName%3Dn1");
+	/* NULL and "" add nothing: an empty selector selects everything anyway */
+	buf_reset(&b);
+	assert_int_equal(kube_selector_query(&b, NULL, ""), 0);
+	assert_int_equal(b.len, 0);
+	buf_reset(&b);
+	assert_int_equal(kube_selector_query(&b, "", "metadata.name=a"), 0);
+	assert_string_equal(buf_str(&b), "&fieldSelector=metadata.name%3Da");
+	buf_cleanup(&b);
+	/* past the ceiling: ERR_LIMIT, and nothing cut short is left looking whole */
+	buf_init(&b, 20);
+	assert_int_equal(kube_selector_query(&b, "app=x", "a=b"), ERR_LIMIT);
+	buf_cleanup(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resource_table),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_escape_selectors),
+		cmocka_unit_test(test_selector_query),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
