@@ -43,7 +43,7 @@
 struct reconcile_task {
 	struct controller *c;
 	char key[QUEUE_KEY_MAX_BYTES];
-	char ns[64];
+	char ns[CACHE_KEY_NS_MAX_BYTES];
 	char name[256];
 	char uid[64];
 	int pending;               /* API calls not answered yet */
@@ -1327,7 +1327,7 @@ void reconcile_start(struct controller *c, const char *key)
 	const struct json *ds, *flavor = NULL, *named_flavor = NULL, *spec;
 	const struct json **flavors = NULL;
 	struct json *ctx, *rendered = NULL, *desired = NULL;
-	const char *slash = strchr(key, '/'), *mode;
+	const char *mode;
 	size_t nflavors;
 	struct error err;
 	int64_t now_s;
@@ -1337,12 +1337,10 @@ void reconcile_start(struct controller *c, const char *key)
 	t->c = c;
 	t->started_ns = clock_mono_ns();
 	snprintf(t->key, sizeof(t->key), "%s", key);
-	if (!slash || (size_t)(slash - key) >= sizeof(t->ns)) {
+	if (!cache_key_split(key, t->ns, sizeof(t->ns), t->name, sizeof(t->name))) {
 		reconcile_end(t);
 		return;
 	}
-	memcpy(t->ns, key, (size_t)(slash - key));
-	snprintf(t->name, sizeof(t->name), "%s", slash + 1);
 	ds = cache_get(&c->devservers.cache, t->ns, t->name);
 	if (ds) {
 		snprintf(t->uid, sizeof(t->uid), "%s", json_get_string(json_get(ds, "metadata"), "uid") ?: "");
