@@ -420,6 +420,17 @@ int kube_patch_status(struct kube_client *c, const struct kube_resource *r, cons
 	return kube_call(c, &s, out, err);
 }
 
+struct json *kube_status_patch_take(struct json *status, const struct json *old)
+{
+	struct json *patch = json_new_object();
+
+	for (size_t i = 0; old && old->type == JSON_OBJECT && i < old->u.obj.len; i++)
+		if (!json_get(status, old->u.obj.items[i].key))
+			json_object_set_take(status, old->u.obj.items[i].key, json_new_null());
+	json_object_set_take(patch, "status", status);
+	return patch;
+}
+
 struct json *kube_delete_options(const char *uid, const char *propagation)
 {
 	struct json *opts = json_new_object();

@@ -151,6 +151,12 @@ int kube_patch_merge(struct kube_client *c, const struct kube_resource *r, const
 		     const char *name, const struct json *patch, struct json **out, struct error *err);
 int kube_patch_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
 		      const char *name, const struct json *patch, struct json **out, struct error *err);
+/* The merge-patch body {"status": status} for the status subresource; takes
+ * status (an object) and returns the patch (caller frees). A merge patch
+ * keeps what it does not name, so every top-level field of old (the status
+ * as stored, may be NULL) that status no longer has is named null in it -
+ * that is how a field such as pendingRestart goes away. */
+struct json *kube_status_patch_take(struct json *status, const struct json *old);
 /* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
 /* A DeleteOptions body (caller frees): preconditions.uid when uid is not
  * NULL (never delete a namesake created since), propagationPolicy when

@@ -310,18 +310,9 @@ static void reconcile_finish(struct reconcile_task *t)
 					      json_get_string(st, "message"), clock_mono_ms());
 		}
 	}
-	patch = json_new_object();
-	{
-		/* A merge patch keeps what it does not name: a field the status no
-		 * longer has (pendingRestart after the restart, expiresAt after the
-		 * TTL went) is removed by naming it null. */
-		const struct json *old = json_get(ds, "status");
-
-		for (size_t i = 0; old && old->type == JSON_OBJECT && i < old->u.obj.len; i++)
-			if (!json_get(st, old->u.obj.items[i].key))
-				json_object_set_take(st, old->u.obj.items[i].key, json_new_null());
-	}
-	json_object_set_take(patch, "status", st);
+	/* names null what the status dropped (pendingRestart after the restart,
+	 * expiresAt after the TTL went) */
+	patch = kube_status_patch_take(st, json_get(ds, "status"));
 	{
 		struct kube_call_spec spec = {
 			.method = "PATCH",

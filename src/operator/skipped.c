@@ -92,13 +92,12 @@ static void skipped_write_status(struct controller *c, const struct json *stub)
 		json_free(want);
 		return;
 	}
-	patch = json_new_object();
+	patch = kube_status_patch_take(want, NULL);
 	meta = json_new_object();
 	/* preconditions: this very object, as the stub saw it */
 	json_object_set_take(meta, "uid", json_new_string(skipped_str(stub, "uid")));
 	json_object_set_take(meta, "resourceVersion", json_new_string(skipped_str(stub, "resourceVersion")));
 	json_object_set_take(patch, "metadata", meta);
-	json_object_set_take(patch, "status", want);
 	{
 		struct kube_call_spec spec = {
 			.method = "PATCH",

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kube/client.h"
@@ -102,6 +103,42 @@ static void test_selector_query(void **state)
 	buf_cleanup(&b);
 }
 
+static struct json *parse(const char *text)
+{
+	struct error err;
+	struct json *v = json_parse(text, strlen(text), &err);
+
+	assert_non_null(v);
+	return v;
+}
+
+static void expect_patch(struct json *patch, const char *want)
+{
+	char *got = json_encode_str(patch, 4096, 0);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	json_free(patch);
+}
+
+static void test_status_patch(void **state)
+{
+	struct json *old = parse("{\"phase\":\"Running\",\"pendingRestart\":true,\"expiresAt\":\"x\"}");
+
+	(void)state;
+	/* what the new status dropped is named null; what it keeps is not */
+	expect_patch(kube_status_patch_take(parse("{\"phase\":\"Stopped\",\"expiresAt\":\"y\"}"), old),
+		     "{\"status\":{\"expiresAt\":\"y\",\"pendingRestart\":null,\"phase\":\"Stopped\"}}");
+	/* no stored status (or not an object): the new status as it is */
+	expect_patch(kube_status_patch_take(parse("{\"phase\":\"Pending\"}"), NULL),
+		     "{\"status\":{\"phase\":\"Pending\"}}");
+	json_free(old);
+	old = parse("\"weird\"");
+	expect_patch(kube_status_patch_take(parse("{}"), old), "{\"status\":{}}");
+	json_free(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_escape_selectors),
 		cmocka_unit_test(test_selector_query),
+		cmocka_unit_test(test_status_patch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
