@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "kube/cache.h"
 #include "kube/client.h"
@@ -562,14 +563,10 @@ static int backend_add_fixtures(struct json *data, const char *dir, struct error
 		while ((de = readdir(d))) {
 			char path[4096], key[512];
 			struct buf text;
-			FILE *f;
 
 			if (de->d_name[0] == '.')
 				continue;
 			for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-				char chunk[8192];
-				size_t got;
-
 				if (pass == 0) {
 					if (i > 0 || strcmp(de->d_name, "ctx.yaml") != 0)
 						continue;
@@ -579,12 +576,8 @@ static int backend_add_fixtures(struct json *data, const char *dir, struct error
 					snprintf(path, sizeof(path), "%s/%s/%s", dir, de->d_name, files[i]);
 					snprintf(key, sizeof(key), "fixture.%s.%s", de->d_name, files[i]);
 				}
-				if (!(f = fopen(path, "rb")))
+				if (file_read_bounded(path, POLICY_FIXTURE_FILE_MAX_BYTES, 0, &text, NULL) < 0)
 					continue;
-				buf_init(&text, POLICY_FIXTURE_FILE_MAX_BYTES);
-				while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-					buf_append(&text, chunk, got);
-				fclose(f);
 				json_object_set_take(data, key, json_new_stringn(buf_str(&text), text.len));
 				buf_cleanup(&text);
 			}

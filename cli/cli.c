@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 
 const struct command *const cli_commands[] = {
 	&cmd_create, &cmd_list, &cmd_get, &cmd_describe, &cmd_delete, &cmd_start, &cmd_stop, &cmd_restart,
@@ -51,7 +52,7 @@ static void put_printable(FILE *f, const char *s)
 	size_t n = strlen(s);
 
 	while (n > 0) {
-		size_t k = flags_utf8_seq_len(p, n);
+		size_t k = utf8_seq_len((const char *)p, n);
 
 		if (k == 1 && *p >= 0x20 && *p != 0x7f) {
 			fputc(*p, f);

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "core/duration.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/yaml_doc.h"
 #include "output.h"
 #include "wait.h"
@@ -212,7 +213,7 @@ static bool looks_like_key(const char *line, size_t len)
 	if (b == t)
 		return false;
 	for (size_t i = b, k; i < len; i += k)
-		if ((k = flags_utf8_seq_len((const unsigned char *)line + i, len - i)) == 0 ||
+		if ((k = utf8_seq_len(line + i, len - i)) == 0 ||
 		    (k == 1 && (unsigned char)line[i] < 0x20 && line[i] != '\t'))
 			return false;
 	return true;

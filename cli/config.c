@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "command.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "flags.h"
 #include "json/yaml_doc.h"
@@ -43,31 +44,21 @@ void cli_config_cleanup(struct cli_config *c)
 int cli_read_file(const char *path, size_t max_bytes, char **text, size_t *len,
 		  struct error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *data;
-	size_t n;
+	struct error read_err;
+	struct buf b;
+	size_t skip = strlen(path) + 2; /* file.h: the message is "<path>: <reason>" */
+	int rc;
 
 	*text = NULL;
 	*len = 0;
-	if (!f)
-		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, error_errno_text(errno));
-	data = mem_alloc(max_bytes + 1);
-	n = fread(data, 1, max_bytes + 1, f);
-	if (ferror(f)) {
-		int e = errno;
-
-		fclose(f);
-		free(data);
-		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path, error_errno_text(e));
-	}
-	fclose(f);
-	if (n > max_bytes) {
-		free(data);
+	rc = file_read_bounded(path, max_bytes, 0, &b, &read_err);
+	if (rc == ERR_LIMIT)
 		return error_set(err, ERR_LIMIT, "\"%s\" is larger than %zu bytes", path, max_bytes);
-	}
-	data[n] = '\0';
-	*text = data;
-	*len = n;
+	if (rc < 0) /* devctl's wording, and ERR_IO for a missing file too */
+		return error_set(err, ERR_IO, "cannot read \"%s\": %s", path,
+				 strlen(read_err.msg) >= skip ? read_err.msg + skip : read_err.msg);
+	*len = b.len;
+	*text = buf_take(&b);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 
 #include "command.h"
 #include "core/duration.h"
+#include "core/utf8.h"
 
 const struct flag_spec flags_global[] = {
 	{ "kubeconfig", 0, FLAG_STRING, 0, offsetof(struct global_opts, kubeconfig), "FILE" },
@@ -42,35 +43,6 @@ bool name_is_dns1123_label(const char *s, size_t len)
 		if (!is_dns_label_char(s[i]))
 			return false;
 	return true;
-}
-
-size_t flags_utf8_seq_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp, min;
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2, cp = s[0] & 0x1f, min = 0x80;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		k = 3, cp = s[0] & 0x0f, min = 0x800;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		k = 4, cp = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return k;
 }
 
 bool name_is_dns1035_label(const char *s, size_t len)
@@ -205,17 +177,6 @@ static int check_int(const char *s, int64_t *out, struct error *err)
 	return 0;
 }
 
-static bool utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), k;
-
-	for (; n > 0; p += k, n -= k)
-		if ((k = flags_utf8_seq_len(p, n)) == 0)
-			return false;
-	return true;
-}
-
 /* Stores value (NULL for a bare boolean flag) into the field of f. */
 static int store(const struct flag_spec *f, void *base, const char *value, struct error *err)
 {
@@ -226,7 +187,7 @@ static int store(const struct flag_spec *f, void *base, const char *value, struc
 
 	/* Every value ends up in JSON/YAML, which cannot carry invalid UTF-8;
 	 * say so here, naming the flag, rather than when encoding. */
-	if (value && !utf8_valid(value))
+	if (value && !utf8_valid(value, strlen(value)))
 		return error_set(err, ERR_INVALID, "value is not valid UTF-8");
 	switch (f->type) {
 	case FLAG_BOOL:

@@ -103,8 +103,4 @@ bool name_is_dns1123_label(const char *s, size_t len);
 bool name_is_dns1123_subdomain(const char *s, size_t len);
 bool name_is_dns1035_label(const char *s, size_t len);
 
-/* Length of the valid UTF-8 sequence at s (1..4; n bytes available), or 0
- * for an invalid one: overlong forms, surrogates, past U+10FFFF. */
-size_t flags_utf8_seq_len(const unsigned char *s, size_t n);
-
 #endif

@@ -11,6 +11,11 @@
 
 #define HASH_FNV1A64_OFFSET 14695981039346656037ull
 #define HASH_FNV1A64_PRIME 1099511628211ull
+/* The offset basis with its last digit dropped, as the cache, the work queue
+ * and the Event de-duplicator first wrote it. Any seed spreads keys equally
+ * well; these callers keep it because the cache is walked in bucket order,
+ * so a new seed would reorder resyncs and listings. */
+#define HASH_FNV1A64_SEED_COMPAT 1469598103934665603ull
 
 /* Continues hash h over p[0..n); start with HASH_FNV1A64_OFFSET. */
 uint64_t hash_fnv1a64_update(uint64_t h, const void *p, size_t n);

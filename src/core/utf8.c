@@ -4,9 +4,9 @@
  * length and the range of the second byte (which is what excludes overlong
  * forms, surrogates and code points past U+10FFFF); later bytes are plain
  * continuation bytes. Everything works on bytes already in memory; nothing
- * allocates. src/json has a validator of its own for its parser; this one is
- * in src/core because status, conditions and Events sit below src/json's
- * users too, and core depends on nothing.
+ * allocates. It is the one UTF-8 decoder: the JSON parser and encoder, the
+ * Lua bridge, the YAML reader and devctl's flags all call utf8_seq_len and
+ * utf8_valid. It lives in src/core because core depends on nothing.
  */
 #include "core/utf8.h"
 

@@ -76,60 +76,6 @@ size_t json__format_double(double d, char out[JSON__NUMBER_BYTES])
 	return (size_t)n;
 }
 
-/* ---- UTF-8 ------------------------------------------------------------ */
-
-size_t json__utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		if (n >= 2 && (s[1] & 0xc0) == 0x80)
-			return 2;
-		return 0;
-	}
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && s[1] < 0xa0)
-			return 0;       /* overlong */
-		if (c == 0xed && s[1] >= 0xa0)
-			return 0;       /* UTF-16 surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && s[1] < 0x90)
-			return 0;       /* overlong */
-		if (c == 0xf4 && s[1] >= 0x90)
-			return 0;       /* past U+10FFFF */
-		return 4;
-	}
-	return 0;               /* continuation byte, 0xc0/0xc1, 0xf5.. */
-}
-
-bool json__utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		size_t k;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		k = json__utf8_seq_len(p, (size_t)(end - p));
-		if (!k)
-			return false;
-		p += k;
-	}
-	return true;
-}
-
 /* ---- constructors and containers ------------------------------------- */
 
 static struct json *json_node(enum json_type type)

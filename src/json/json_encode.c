@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/json_internal.h"
 
 /* ---- encoder ---------------------------------------------------------- */
 
-#define FNV64_OFFSET 14695981039346656037ull
-#define FNV64_PRIME 1099511628211ull
 #define JSON_SORT_STACK_MEMBERS 16
 
 /* Output sink: a bounded buffer, or (out == NULL) an FNV-1a hash, or a
@@ -51,10 +51,7 @@ static void w_put(struct json_writer *w, const void *p, size_t n)
 		w->rc = buf_append(w->out, p, n);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
-		w->hash ^= ((const unsigned char *)p)[i];
-		w->hash *= FNV64_PRIME;
-	}
+	w->hash = hash_fnv1a64_update(w->hash, p, n);
 }
 
 static void w_str(struct json_writer *w, const char *s)
@@ -94,7 +91,7 @@ static void w_string(struct json_writer *w, const char *s, size_t len)
 			p++;
 			continue;
 		}
-		if (c >= 0x80 && (k = json__utf8_seq_len(p, (size_t)(end - p))) != 0) {
+		if (c >= 0x80 && (k = utf8_seq_len((const char *)p, (size_t)(end - p))) != 0) {
 			p += k;
 			continue;
 		}
@@ -255,7 +252,7 @@ size_t json_encoded_size(const struct json *v)
 
 uint64_t json_hash(const struct json *v)
 {
-	struct json_writer w = { .out = NULL, .hash = FNV64_OFFSET };
+	struct json_writer w = { .out = NULL, .hash = HASH_FNV1A64_OFFSET };
 
 	w_value(&w, v, 0);
 	return w.hash;

@@ -30,14 +30,6 @@ void json__sort_members(const struct json *obj, const struct json_member **out);
 /* Returns a key that occurs more than once in obj, or NULL. O(n log n). */
 const char *json__object_find_duplicate(const struct json *obj);
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes at s
- * (n available) are not one: overlong forms, surrogates and code points past
- * U+10FFFF are invalid. */
-size_t json__utf8_seq_len(const unsigned char *s, size_t n);
-
-/* True when s[0..n) is entirely valid UTF-8. */
-bool json__utf8_valid(const char *s, size_t n);
-
 /* The model's constructors the parser builds with, not in json.h because
  * they skip a copy or a check. json__new_string_take takes ownership of ptr
  * (heap, NUL-terminated at len); json__object_append_raw appends a member

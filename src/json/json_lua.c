@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "json/json_internal.h"
 
 /* The null sentinel is the address of this byte: unique per process, and
@@ -201,7 +202,7 @@ static size_t quote_key(const char *key, size_t len, char *out)
 	out[n++] = '"';
 	while (i < len) {
 		unsigned char ch = (unsigned char)key[i];
-		size_t seq = ch >= 0x80 ? json__utf8_seq_len((const unsigned char *)key + i, len - i) : 1;
+		size_t seq = ch >= 0x80 ? utf8_seq_len(key + i, len - i) : 1;
 		char piece[4];
 		size_t plen;
 
@@ -429,7 +430,7 @@ static struct json *object_to_json(struct to_json_ctx *c, int idx, size_t n)
 			conv_fail(c, ERR_INVALID, "object key contains NUL");
 			goto fail;
 		}
-		if (!json__utf8_valid(key, klen)) {
+		if (!utf8_valid(key, klen)) {
 			conv_fail(c, ERR_INVALID, "object key is not valid UTF-8");
 			goto fail;
 		}
@@ -577,7 +578,7 @@ static struct json *to_json(struct to_json_ctx *c, int idx)
 		return json_new_float(d);
 	case LUA_TSTRING:
 		s = lua_tolstring(L, idx, &len);
-		if (!json__utf8_valid(s, len))
+		if (!utf8_valid(s, len))
 			return conv_fail(c, ERR_INVALID, "string is not valid UTF-8");
 		if (!charge(c, len + 2, NODE_BYTES + JSON_LUA_CHUNK_BYTES(len + 1)))
 			return NULL;

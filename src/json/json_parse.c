@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/json_internal.h"
 
 static size_t utf8_put(char *out, uint32_t cp)
@@ -181,7 +182,7 @@ static int parse_string_raw(struct json_parser *ps)
 			return -1;
 		}
 		if (c >= 0x80) {
-			size_t k = json__utf8_seq_len(ps->p, (size_t)(ps->end - ps->p));
+			size_t k = utf8_seq_len((const char *)ps->p, (size_t)(ps->end - ps->p));
 
 			if (!k) {
 				parse_fail(ps, ERR_INVALID, "invalid UTF-8 in string");

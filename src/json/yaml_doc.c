@@ -34,7 +34,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "json/json_internal.h"
 
 #define YAML_TAG_PREFIX "tag:yaml.org,2002:"
@@ -230,20 +232,9 @@ static int yaml_parser_fail(struct yaml_reader *r)
 			 p->problem_mark.line + 1, p->problem_mark.column + 1, problem);
 }
 
-static uint64_t anchor_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static struct yaml_anchor *anchor_slot(struct yaml_anchor *tab, size_t cap, const char *name)
 {
-	size_t i = (size_t)anchor_hash(name) & (cap - 1);
+	size_t i = (size_t)hash_fnv1a64_str(name) & (cap - 1);
 
 	while (tab[i].name && strcmp(tab[i].name, name) != 0)
 		i = (i + 1) & (cap - 1);
@@ -775,7 +766,7 @@ static void emit_string(struct yaml_writer *w, const char *s, size_t n, bool is_
 {
 	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
 
-	if (!json__utf8_valid(s, n)) {
+	if (!utf8_valid(s, n)) {
 		if (!w->rc)
 			w->rc = error_set(w->err, ERR_INVALID, "string is not valid UTF-8");
 		return;

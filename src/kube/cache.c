@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 
 #define CACHE_INITIAL_BUCKETS 64
@@ -42,13 +43,7 @@ struct cache_owner_ref {
 
 static uint64_t cache_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a64_update(HASH_FNV1A64_SEED_COMPAT, s, strlen(s));
 }
 
 void cache_init(struct cache *c, const struct cache_handlers *h)
@@ -99,13 +94,44 @@ bool cache_key(const struct json *obj, char *out)
 	const struct json *meta = json_get(obj, "metadata");
 	const char *ns = json_get_string(meta, "namespace");
 	const char *name = json_get_string(meta, "name");
+
+	return cache_key_format(out, ns, name);
+}
+
+bool cache_key_format(char *out, const char *ns, const char *name)
+{
 	int n;
 
+	out[0] = '\0';
 	if (!name || !*name)
 		return false;
 	n = ns && *ns ? snprintf(out, CACHE_MAX_KEY_BYTES, "%s/%s", ns, name)
 		      : snprintf(out, CACHE_MAX_KEY_BYTES, "%s", name);
-	return n > 0 && n < CACHE_MAX_KEY_BYTES;
+	if (n <= 0 || n >= CACHE_MAX_KEY_BYTES) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+bool cache_key_split(const char *key, char *ns, size_t nscap, char *name, size_t namecap)
+{
+	const char *slash = strchr(key, '/');
+	size_t nslen, namelen;
+
+	if (!slash)
+		return false;
+	nslen = (size_t)(slash - key);
+	namelen = strlen(slash + 1);
+	if (nslen >= nscap || (name && namelen >= namecap))
+		return false;
+	memcpy(ns, key, nslen);
+	ns[nslen] = '\0';
+	if (name) {
+		memcpy(name, slash + 1, namelen);
+		name[namelen] = '\0';
+	}
+	return true;
 }
 
 const char *cache_controller_uid(const struct json *obj)
@@ -510,9 +536,8 @@ const struct json *cache_get_key(const struct cache *c, const char *key)
 const struct json *cache_get(const struct cache *c, const char *ns, const char *name)
 {
 	char key[CACHE_MAX_KEY_BYTES];
-	int n = ns && *ns ? snprintf(key, sizeof(key), "%s/%s", ns, name) : snprintf(key, sizeof(key), "%s", name);
 
-	if (n <= 0 || n >= (int)sizeof(key))
+	if (!cache_key_format(key, ns, name))
 		return NULL;
 	return cache_get_key(c, key);
 }
@@ -535,10 +560,9 @@ size_t cache_bytes(const struct cache *c)
 const struct json *cache_skipped_get(const struct cache *c, const char *ns, const char *name)
 {
 	char key[CACHE_MAX_KEY_BYTES];
-	int n = ns && *ns ? snprintf(key, sizeof(key), "%s/%s", ns, name) : snprintf(key, sizeof(key), "%s", name);
 	struct cache_entry *e;
 
-	if (n <= 0 || n >= (int)sizeof(key))
+	if (!cache_key_format(key, ns, name))
 		return NULL;
 	e = cache_find(c, key);
 	return e && e->skipped ? e->obj : NULL;

@@ -30,12 +30,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/attr.h"
 #include "json/json.h"
 #include "kube/object.h"
 #include "kube/selector.h"
 #include "kube/watch.h"
 
 #define CACHE_MAX_KEY_BYTES 512   /* "namespace/name" (253 + 1 + 253) */
+#define CACHE_KEY_NS_MAX_BYTES 64 /* a namespace: a DNS label (63) and NUL */
 
 struct cache_handlers {
 	void (*on_add)(void *ud, const struct json *obj);
@@ -111,6 +113,15 @@ bool cache_controlled_by(const struct json *obj, const char *uid);
 
 /* Writes the key of obj into out (CACHE_MAX_KEY_BYTES); false without a name. */
 bool cache_key(const struct json *obj, char *out);
+/* The one spelling of an object key: "ns/name", or "name" when ns is NULL
+ * or "" (cluster-scoped), into out (CACHE_MAX_KEY_BYTES). False, with out
+ * "", when name is NULL or "" or the key does not fit. */
+bool cache_key_format(char *out, const char *ns, const char *name);
+/* Its inverse: splits key at its first '/' into ns (nscap bytes, e.g.
+ * CACHE_KEY_NS_MAX_BYTES) and name (namecap bytes; name may be NULL when
+ * only the namespace is wanted). False, writing nothing, when key has no
+ * '/' or a part does not fit. */
+bool cache_key_split(const char *key, char *ns, size_t nscap, char *name, size_t namecap) DS_MUST_USE;
 
 const struct json *cache_get(const struct cache *c, const char *ns, const char *name);
 const struct json *cache_get_key(const struct cache *c, const char *key);

@@ -151,6 +151,19 @@ int kube_escape(struct buf *out, const char *s)
 	return 0;
 }
 
+int kube_selector_query(struct buf *out, const char *label_selector, const char *field_selector)
+{
+	if (label_selector && *label_selector) {
+		buf_append_str(out, "&labelSelector=");
+		kube_escape(out, label_selector);
+	}
+	if (field_selector && *field_selector) {
+		buf_append_str(out, "&fieldSelector=");
+		kube_escape(out, field_selector);
+	}
+	return buf_error(out);
+}
+
 int kube_path(struct buf *out, const struct kube_resource *r, const char *ns, const char *name,
 	      const char *subresource)
 {
@@ -407,6 +420,17 @@ int kube_patch_status(struct kube_client *c, const struct kube_resource *r, cons
 	return kube_call(c, &s, out, err);
 }
 
+struct json *kube_status_patch_take(struct json *status, const struct json *old)
+{
+	struct json *patch = json_new_object();
+
+	for (size_t i = 0; old && old->type == JSON_OBJECT && i < old->u.obj.len; i++)
+		if (!json_get(status, old->u.obj.items[i].key))
+			json_object_set_take(status, old->u.obj.items[i].key, json_new_null());
+	json_object_set_take(patch, "status", status);
+	return patch;
+}
+
 struct json *kube_delete_options(const char *uid, const char *propagation)
 {
 	struct json *opts = json_new_object();
@@ -652,14 +676,8 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 		l->prepare_ud = o->prepare_ud;
 	}
 	buf_init(&q, 64 * 1024);
-	if (o && o->label_selector && *o->label_selector) {
-		buf_append_str(&q, "&labelSelector=");
-		kube_escape(&q, o->label_selector);
-	}
-	if (o && o->field_selector && *o->field_selector) {
-		buf_append_str(&q, "&fieldSelector=");
-		kube_escape(&q, o->field_selector);
-	}
+	if (o)
+		kube_selector_query(&q, o->label_selector, o->field_selector);
 	l->base_query = buf_take(&q);
 	l->next = c->lists;
 	c->lists = l;

@@ -76,6 +76,10 @@ int kube_client_resource(struct kube_client *c, const char *api_version, const c
 
 /* Appends a percent-encoded s (everything but A-Z a-z 0-9 - . _ ~). */
 int kube_escape(struct buf *out, const char *s);
+/* Appends "&labelSelector=..." and "&fieldSelector=..." (escaped) for each
+ * selector that is neither NULL nor "" - the one place list and watch
+ * requests build their selector query. 0 or ERR_LIMIT. */
+int kube_selector_query(struct buf *out, const char *label_selector, const char *field_selector);
 /* Appends /api/v1/... or /apis/g/v/...; ns is ignored for cluster-scoped
  * resources, and a NULL ns on a namespaced one means all namespaces.
  * name and subresource may be NULL. 0 or ERR_LIMIT. */
@@ -148,6 +152,12 @@ int kube_patch_merge(struct kube_client *c, const struct kube_resource *r, const
 		     const char *name, const struct json *patch, struct json **out, struct error *err) DS_MUST_USE;
 int kube_patch_status(struct kube_client *c, const struct kube_resource *r, const char *ns,
 		      const char *name, const struct json *patch, struct json **out, struct error *err) DS_MUST_USE;
+/* The merge-patch body {"status": status} for the status subresource; takes
+ * status (an object) and returns the patch (caller frees). A merge patch
+ * keeps what it does not name, so every top-level field of old (the status
+ * as stored, may be NULL) that status no longer has is named null in it -
+ * that is how a field such as pendingRestart goes away. */
+struct json *kube_status_patch_take(struct json *status, const struct json *old);
 /* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
 /* A DeleteOptions body (caller frees): preconditions.uid when uid is not
  * NULL (never delete a namesake created since), propagationPolicy when

@@ -27,6 +27,7 @@
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "json/json.h"
 #include "json/yaml_doc.h"
@@ -35,33 +36,14 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* core/file's read; a missing file stays ERR_IO here, as callers expect. */
 static int kc_read_file(const char *path, size_t max, struct buf *out, struct error *err)
 {
-	char chunk[8192];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = file_read_bounded(path, max, 0, out, err);
 
-	if (fd < 0)
-		return error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
-	buf_init(out, max);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
-			goto fail;
-		}
-		if (buf_append(out, chunk, (size_t)n) < 0) {
-			error_set(err, ERR_LIMIT, "%s: larger than %zu bytes", path, max);
-			goto fail;
-		}
-	}
-	close(fd);
-	return 0;
-fail:
-	close(fd);
-	buf_cleanup(out);
-	return err ? err->code : ERR_IO;
+	if (rc == ERR_NOT_FOUND && err)
+		err->code = ERR_IO;
+	return rc == ERR_NOT_FOUND ? ERR_IO : rc;
 }
 
 void kube__trim_right(char *s)

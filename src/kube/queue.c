@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/mem.h"
 
 struct queue_entry {
@@ -48,11 +49,7 @@ struct queue {
 
 static uint64_t queue_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return hash_fnv1a64_update(HASH_FNV1A64_SEED_COMPAT, s, strlen(s));
 }
 
 struct queue *queue_new(const struct queue_config *cfg)

@@ -475,14 +475,8 @@ static void watch_begin_watch(struct watch *w)
 		buf_append_str(&path, "&resourceVersion=");
 		kube_escape(&path, w->rv);
 	}
-	if (w->label_selector) {
-		buf_append_str(&path, "&labelSelector=");
-		kube_escape(&path, w->label_selector);
-	}
-	if (w->field_selector) {
-		buf_append_str(&path, "&fieldSelector=");
-		kube_escape(&path, w->field_selector);
-	}
+	/* never "": watch_init keeps an empty selector as NULL */
+	kube_selector_query(&path, w->label_selector, w->field_selector);
 	r.method = "GET";
 	r.path = buf_str(&path);
 	r.on_data = watch_on_data;

@@ -110,8 +110,8 @@ static void enqueue_owner(struct controller *c, const struct json *obj)
 
 	if (!ns || !name)
 		return;
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	queue_add(c->queue, key);
+	if (cache_key_format(key, ns, name))
+		queue_add(c->queue, key);
 }
 
 static void on_child_add(void *ud, const struct json *obj) { enqueue_owner(ud, obj); }
@@ -270,14 +270,11 @@ static void on_namespace_update(void *ud, const struct json *o, const struct jso
 /* Whether the DevServer key "ns/name" is in this operator's scope. */
 static bool controller_in_scope(struct controller *c, const char *key)
 {
-	char ns[64];
-	const char *slash = strchr(key, '/');
+	char ns[CACHE_KEY_NS_MAX_BYTES];
 	const struct json *nsobj;
 
-	if (!slash || (size_t)(slash - key) >= sizeof(ns))
+	if (!cache_key_split(key, ns, sizeof(ns), NULL, 0))
 		return false;
-	memcpy(ns, key, (size_t)(slash - key));
-	ns[slash - key] = '\0';
 	nsobj = c->namespaces.started ? cache_get(&c->namespaces.cache, NULL, ns) : NULL;
 	return ns_scope_contains(&c->scope, ns, json_path(nsobj, "metadata", "labels", NULL));
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 
@@ -61,13 +62,13 @@ void events_stats(const struct events *ev, struct events_stats *out)
 
 static uint64_t events_signature(int type, const char *reason, const char *message)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)type;
+	uint64_t h = HASH_FNV1A64_SEED_COMPAT ^ (uint64_t)type;
 	const char *parts[2] = { reason, message };
 
 	for (int i = 0; i < 2; i++) {
-		for (const char *p = parts[i]; p && *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL;
+		if (parts[i])
+			h = hash_fnv1a64_update(h, parts[i], strlen(parts[i]));
+		h = hash_fnv1a64_update(h, "\xff", 1); /* ends each part */
 	}
 	return h;
 }

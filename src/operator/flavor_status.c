@@ -45,8 +45,7 @@ void flavor_status_sync(struct controller *c)
 			json_free(st);
 			continue;
 		}
-		patch = json_new_object();
-		json_object_set_take(patch, "status", st);
+		patch = kube_status_patch_take(st, NULL);
 		{
 			struct kube_call_spec spec = {
 				.method = "PATCH",

@@ -6,14 +6,11 @@
  * watch the file: the predecessor read it once at startup too. */
 #include "operator/predecessor_config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/file.h"
 #include "json/yaml_doc.h"
 
 enum pc_target { PC_IGNORED, PC_DEFAULT_IMAGE };
@@ -199,39 +196,14 @@ int predecessor_config_parse(struct predecessor_config *pc, const char *text, si
 int predecessor_config_load(struct predecessor_config *pc, const char *path, struct error *err)
 {
 	struct buf text;
-	struct stat st;
-	char chunk[8192];
-	ssize_t n;
-	int fd, rc;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "%s: %s", path,
-				 error_errno_text(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return error_set(err, ERR_IO, "%s: not a regular file", path);
-	}
-	/* one byte over the limit is enough to know it is too long */
-	buf_init(&text, PREDECESSOR_CONFIG_MAX_BYTES + 1);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
-			goto out;
-		}
-		if (buf_append(&text, chunk, (size_t)n) < 0 || text.len > PREDECESSOR_CONFIG_MAX_BYTES) {
-			rc = error_set(err, ERR_LIMIT, "%s: larger than the %d-byte limit", path,
-				       PREDECESSOR_CONFIG_MAX_BYTES);
-			goto out;
-		}
-	}
+	rc = file_read_bounded(path, PREDECESSOR_CONFIG_MAX_BYTES, FILE_READ_REGULAR, &text, err);
+	if (rc < 0)
+		return rc;
 	rc = predecessor_config_parse(pc, buf_str(&text), text.len, err);
 	if (rc < 0)
 		error_prefix(err, "%s", path);
-out:
-	close(fd);
 	buf_cleanup(&text);
 	return rc;
 }

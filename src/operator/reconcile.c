@@ -43,7 +43,7 @@
 struct reconcile_task {
 	struct controller *c;
 	char key[QUEUE_KEY_MAX_BYTES];
-	char ns[64];
+	char ns[CACHE_KEY_NS_MAX_BYTES];
 	char name[256];
 	char uid[64];
 	int pending;               /* API calls not answered yet */
@@ -310,18 +310,9 @@ static void reconcile_finish(struct reconcile_task *t)
 					      json_get_string(st, "message"), clock_mono_ms());
 		}
 	}
-	patch = json_new_object();
-	{
-		/* A merge patch keeps what it does not name: a field the status no
-		 * longer has (pendingRestart after the restart, expiresAt after the
-		 * TTL went) is removed by naming it null. */
-		const struct json *old = json_get(ds, "status");
-
-		for (size_t i = 0; old && old->type == JSON_OBJECT && i < old->u.obj.len; i++)
-			if (!json_get(st, old->u.obj.items[i].key))
-				json_object_set_take(st, old->u.obj.items[i].key, json_new_null());
-	}
-	json_object_set_take(patch, "status", st);
+	/* names null what the status dropped (pendingRestart after the restart,
+	 * expiresAt after the TTL went) */
+	patch = kube_status_patch_take(st, json_get(ds, "status"));
 	{
 		struct kube_call_spec spec = {
 			.method = "PATCH",
@@ -1327,7 +1318,7 @@ void reconcile_start(struct controller *c, const char *key)
 	const struct json *ds, *flavor = NULL, *named_flavor = NULL, *spec;
 	const struct json **flavors = NULL;
 	struct json *ctx, *rendered = NULL, *desired = NULL;
-	const char *slash = strchr(key, '/'), *mode;
+	const char *mode;
 	size_t nflavors;
 	struct error err;
 	int64_t now_s;
@@ -1337,12 +1328,10 @@ void reconcile_start(struct controller *c, const char *key)
 	t->c = c;
 	t->started_ns = clock_mono_ns();
 	snprintf(t->key, sizeof(t->key), "%s", key);
-	if (!slash || (size_t)(slash - key) >= sizeof(t->ns)) {
+	if (!cache_key_split(key, t->ns, sizeof(t->ns), t->name, sizeof(t->name))) {
 		reconcile_end(t);
 		return;
 	}
-	memcpy(t->ns, key, (size_t)(slash - key));
-	snprintf(t->name, sizeof(t->name), "%s", slash + 1);
 	ds = cache_get(&c->devservers.cache, t->ns, t->name);
 	if (ds) {
 		snprintf(t->uid, sizeof(t->uid), "%s", json_get_string(json_get(ds, "metadata"), "uid") ?: "");

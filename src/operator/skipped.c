@@ -92,13 +92,12 @@ static void skipped_write_status(struct controller *c, const struct json *stub)
 		json_free(want);
 		return;
 	}
-	patch = json_new_object();
+	patch = kube_status_patch_take(want, NULL);
 	meta = json_new_object();
 	/* preconditions: this very object, as the stub saw it */
 	json_object_set_take(meta, "uid", json_new_string(skipped_str(stub, "uid")));
 	json_object_set_take(meta, "resourceVersion", json_new_string(skipped_str(stub, "resourceVersion")));
 	json_object_set_take(patch, "metadata", meta);
-	json_object_set_take(patch, "status", want);
 	{
 		struct kube_call_spec spec = {
 			.method = "PATCH",
@@ -144,13 +143,13 @@ static bool skipped_same(const struct json *a, const struct json *b)
 void skipped_report(struct controller *c, const struct json *previous, const struct json *stub,
 		    bool may_write)
 {
-	char key[512];
+	char key[CACHE_MAX_KEY_BYTES];
 	const char *kind = json_get_string(stub, "kind");
 	const char *ns = skipped_str(stub, "namespace");
 
 	if (previous && skipped_same(previous, stub))
 		return; /* a status-only change (ours among them): said already */
-	snprintf(key, sizeof(key), "%s%s%s", ns, *ns ? "/" : "", skipped_str(stub, "name"));
+	cache_key_format(key, ns, skipped_str(stub, "name"));
 	log_msg(LOG_WARN, "object skipped", "kind", kind ? kind : "", "object", key,
 		"uid", skipped_str(stub, "uid"), "reason", kube_object_skipped(stub), NULL);
 	if (may_write)

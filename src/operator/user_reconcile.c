@@ -144,11 +144,7 @@ static void user_write_status(struct user_task *t, const struct json *user)
 		user_end(t);
 		return;
 	}
-	for (size_t i = 0; old && old->type == JSON_OBJECT && i < old->u.obj.len; i++)
-		if (!json_get(st, old->u.obj.items[i].key))
-			json_object_set_take(st, old->u.obj.items[i].key, json_new_null());
-	patch = json_new_object();
-	json_object_set_take(patch, "status", st);
+	patch = kube_status_patch_take(st, old);
 	{
 		struct kube_call_spec spec = {
 			.method = "PATCH", .res = t->c->users.res, .name = t->name, .subresource = "status",

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "core/sha256.h"
 #include "policy/embedded.h"
@@ -284,50 +285,23 @@ int policy_bundle_load_configmap(struct policy_bundle *b, const struct json *dat
 	return finish(b, "the ConfigMap", err);
 }
 
-/* Reads a whole regular file of at most POLICY_FILE_MAX_BYTES. */
-static int read_file(const char *fs_path, char **out, size_t *out_len, struct error *err)
-{
-	FILE *f = fopen(fs_path, "rb");
-	struct stat st;
-	char *text;
-	size_t got;
-
-	if (!f)
-		return error_set(err, ERR_IO, "%s: %s", fs_path, error_errno_text(errno));
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
-		return error_set(err, ERR_IO, "%s: not a regular file", fs_path);
-	}
-	if ((size_t)st.st_size > POLICY_FILE_MAX_BYTES) {
-		fclose(f);
-		return error_set(err, ERR_LIMIT, "%s: %lld bytes exceeds the %u-byte file limit",
-				 fs_path, (long long)st.st_size, POLICY_FILE_MAX_BYTES);
-	}
-	/* one byte of slack tells us if the file grew past its stat size */
-	text = mem_alloc((size_t)st.st_size + 1);
-	got = fread(text, 1, (size_t)st.st_size + 1, f);
-	if (ferror(f) || got > (size_t)st.st_size) {
-		fclose(f);
-		free(text);
-		return error_set(err, ERR_IO, "%s: read failed or file changed while reading", fs_path);
-	}
-	fclose(f);
-	*out = text;
-	*out_len = got;
-	return 0;
-}
-
 static int add_fs_file(struct policy_bundle *b, const char *fs_path, const char *path,
 		       struct error *err)
 {
-	char *text = NULL;
-	size_t len = 0;
+	struct buf text;
 	int rc;
 
-	if ((rc = read_file(fs_path, &text, &len, err)) < 0)
+	rc = file_read_bounded(fs_path, POLICY_FILE_MAX_BYTES, FILE_READ_REGULAR, &text, err);
+	if (rc == ERR_NOT_FOUND) {
+		/* a file that went between readdir and open: a local I/O failure, as before */
+		rc = ERR_IO;
+		if (err)
+			err->code = ERR_IO;
+	}
+	if (rc < 0)
 		return rc;
-	rc = bundle_put(b, path, text, len, err);
-	free(text);
+	rc = bundle_put(b, path, buf_str(&text), text.len, err);
+	buf_cleanup(&text);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/mem.h"
 #include "json/yaml_doc.h"
 
@@ -51,9 +52,8 @@ static int fixture_read(const struct fixture_source *src, const char *name, stru
 			struct error *err)
 {
 	char path[4096];
-	char chunk[8192];
-	FILE *f;
-	size_t n;
+	struct error read_err;
+	int rc;
 
 	buf_init(out, POLICY_FIXTURE_FILE_MAX_BYTES);
 	if (src->data) {
@@ -69,22 +69,10 @@ static int fixture_read(const struct fixture_source *src, const char *name, stru
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%s/%s", src->dir, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		if (errno == ENOENT)
-			return ERR_NOT_FOUND;
-		return error_set(err, ERR_IO, "%s: %s", path, error_errno_text(errno));
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(out, chunk, n) < 0) {
-			fclose(f);
-			buf_cleanup(out);
-			return error_set(err, ERR_LIMIT, "%s: larger than %u bytes", path,
-					 POLICY_FIXTURE_FILE_MAX_BYTES);
-		}
-	}
-	fclose(f);
-	return 0;
+	rc = file_read_bounded(path, POLICY_FIXTURE_FILE_MAX_BYTES, 0, out, &read_err);
+	if (rc < 0 && rc != ERR_NOT_FOUND && err)
+		*err = read_err;   /* an absent file is no error here: err stays as it was */
+	return rc;
 }
 
 /* Parses one file as one YAML document; *out stays NULL when it is absent. */

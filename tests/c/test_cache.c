@@ -581,9 +581,52 @@ static void test_cache_counts_bytes(void **state)
 	cache_cleanup(&c);
 }
 
+static void test_key_format_and_split(void **state)
+{
+	char key[CACHE_MAX_KEY_BYTES], ns[CACHE_KEY_NS_MAX_BYTES], name[CACHE_MAX_KEY_BYTES];
+	char long_name[300];
+
+	(void)state;
+	assert_true(cache_key_format(key, "team-a", "box"));
+	assert_string_equal(key, "team-a/box");
+	assert_true(cache_key_format(key, NULL, "node-1"));   /* cluster-scoped */
+	assert_string_equal(key, "node-1");
+	assert_true(cache_key_format(key, "", "node-1"));
+	assert_string_equal(key, "node-1");
+	assert_false(cache_key_format(key, "team-a", ""));
+	assert_string_equal(key, "");
+	assert_false(cache_key_format(key, "team-a", NULL));
+
+	/* the longest real key fits: 63-character namespace, 253-character name */
+	memset(long_name, 'n', 253);
+	long_name[253] = '\0';
+	assert_true(cache_key_format(key, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk", long_name));
+	assert_true(cache_key_split(key, ns, sizeof(ns), name, sizeof(name)));
+	assert_int_equal(strlen(ns), 63);
+	assert_string_equal(name, long_name);
+
+	/* split is format's inverse, at the first '/' */
+	assert_true(cache_key_format(key, "team-a", "box"));
+	assert_true(cache_key_split(key, ns, sizeof(ns), name, sizeof(name)));
+	assert_string_equal(ns, "team-a");
+	assert_string_equal(name, "box");
+	assert_true(cache_key_split("a/b/c", ns, sizeof(ns), name, sizeof(name)));
+	assert_string_equal(ns, "a");
+	assert_string_equal(name, "b/c");
+	assert_true(cache_key_split("only-ns/x", ns, sizeof(ns), NULL, 0));
+	assert_string_equal(ns, "only-ns");
+	/* no '/', or a part too long: false, and nothing written */
+	snprintf(ns, sizeof(ns), "keep");
+	assert_false(cache_key_split("node-1", ns, sizeof(ns), name, sizeof(name)));
+	assert_false(cache_key_split("team-a/box", ns, 6, name, sizeof(name)));   /* "team-a" needs 7 */
+	assert_false(cache_key_split("team-a/box", ns, sizeof(ns), name, 3));
+	assert_string_equal(ns, "keep");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_format_and_split),
 		cmocka_unit_test(test_selector_equality),
 		cmocka_unit_test(test_selector_set_based),
 		cmocka_unit_test(test_selector_parse_errors),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kube/client.h"
@@ -79,12 +80,73 @@ static void test_escape_selectors(void **state)
 	buf_cleanup(&b);
 }
 
+static void test_selector_query(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(kube_selector_query(&b, "app=x,tier in (a,b)", "spec.nodeName=n1"), 0);
+	assert_string_equal(buf_str(&b),
+			    "&labelSelector=app%3Dx%2Ctier%20in%20%28a%2Cb%29&fieldSelector=spec.nodeName%3Dn1");
+	/* NULL and "" add nothing: an empty selector selects everything anyway */
+	buf_reset(&b);
+	assert_int_equal(kube_selector_query(&b, NULL, ""), 0);
+	assert_int_equal(b.len, 0);
+	buf_reset(&b);
+	assert_int_equal(kube_selector_query(&b, "", "metadata.name=a"), 0);
+	assert_string_equal(buf_str(&b), "&fieldSelector=metadata.name%3Da");
+	buf_cleanup(&b);
+	/* past the ceiling: ERR_LIMIT, and nothing cut short is left looking whole */
+	buf_init(&b, 20);
+	assert_int_equal(kube_selector_query(&b, "app=x", "a=b"), ERR_LIMIT);
+	buf_cleanup(&b);
+}
+
+static struct json *parse(const char *text)
+{
+	struct error err;
+	struct json *v = json_parse(text, strlen(text), &err);
+
+	assert_non_null(v);
+	return v;
+}
+
+static void expect_patch(struct json *patch, const char *want)
+{
+	char *got = json_encode_str(patch, 4096, 0);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	json_free(patch);
+}
+
+static void test_status_patch(void **state)
+{
+	struct json *old = parse("{\"phase\":\"Running\",\"pendingRestart\":true,\"expiresAt\":\"x\"}");
+
+	(void)state;
+	/* what the new status dropped is named null; what it keeps is not */
+	expect_patch(kube_status_patch_take(parse("{\"phase\":\"Stopped\",\"expiresAt\":\"y\"}"), old),
+		     "{\"status\":{\"expiresAt\":\"y\",\"pendingRestart\":null,\"phase\":\"Stopped\"}}");
+	/* no stored status (or not an object): the new status as it is */
+	expect_patch(kube_status_patch_take(parse("{\"phase\":\"Pending\"}"), NULL),
+		     "{\"status\":{\"phase\":\"Pending\"}}");
+	json_free(old);
+	old = parse("\"weird\"");
+	expect_patch(kube_status_patch_take(parse("{}"), old), "{\"status\":{}}");
+	json_free(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resource_table),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_escape_selectors),
+		cmocka_unit_test(test_selector_query),
+		cmocka_unit_test(test_status_patch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
