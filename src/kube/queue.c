@@ -28,6 +28,7 @@ struct queue_entry {
 	bool dirty_first;    /* the add while in flight asked for the first lane */
 	bool in_flight;
 	bool dirty;          /* added while in flight */
+	int deferred;        /* queue_rerun_pending answers true in a row */
 	int failures;
 	int64_t due_ms;      /* valid when heap_index >= 0 */
 	ptrdiff_t heap_index; /* -1 when not in the timer heap */
@@ -362,6 +363,19 @@ void queue_done(struct queue *q, const char *key)
 		return;
 	}
 	queue_release_if_idle(q, e);
+}
+
+bool queue_rerun_pending(struct queue *q, const char *key)
+{
+	struct queue_entry *e = queue_find(q, key);
+
+	if (!e || !e->in_flight || !e->dirty || e->deferred >= QUEUE_RERUN_DEFER_MAX) {
+		if (e)
+			e->deferred = 0;
+		return false;
+	}
+	e->deferred++;
+	return true;
 }
 
 int64_t queue_next_due_ms(const struct queue *q)

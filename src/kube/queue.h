@@ -12,6 +12,7 @@
 #ifndef DEVSERVER_KUBE_QUEUE_H
 #define DEVSERVER_KUBE_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,14 @@ int queue_failures(const struct queue *q, const char *key);
 const char *queue_get(struct queue *q, int64_t now_ms);
 /* Ends processing of key; if it was re-added meanwhile it becomes ready again. */
 void queue_done(struct queue *q, const char *key);
+
+/* True when key is in flight and was added again meanwhile: its next round
+ * runs right after this one, with newer observations, so work whose result
+ * that round will redo (a status write) can be left to it. At most
+ * QUEUE_RERUN_DEFER_MAX answers in a row are true for one key, so a key
+ * whose events never stop still gets its work done. */
+#define QUEUE_RERUN_DEFER_MAX 8
+bool queue_rerun_pending(struct queue *q, const char *key);
 
 /* Monotonic ms of the earliest timer, or -1 when there is none; the event loop
  * sleeps until then at most. */

@@ -143,6 +143,9 @@ int metrics_format(const struct metrics *m, struct buf *out)
 	metrics_counter(out, "devserver_status_writes_total", "DevServer status patches.", m->status_writes);
 	metrics_counter(out, "devserver_status_unchanged_total", "Status computations that needed no write.",
 			m->status_unchanged);
+	metrics_counter(out, "devserver_status_deferred_total",
+			"Status writes left to the round that runs right after (an event arrived meanwhile).",
+			m->status_deferred);
 	metrics_counter(out, "devserver_expired_total", "DevServers deleted when their TTL ran out.", m->expired);
 	metrics_counter(out, "devserver_watch_lists_total", "Full lists by the informers.", m->watch_lists);
 	metrics_counter(out, "devserver_watch_relists_total", "Relists after 410 Gone.", m->watch_relists);

@@ -226,6 +226,14 @@ static void reconcile_finish(struct reconcile_task *t)
 			return; /* reading the activity log; this runs again when done */
 	}
 
+	/* An event arrived while this round ran: the next round starts right
+	 * after this one with newer observations and computes the status again;
+	 * writing this one would only put an intermediate phase on the wire. */
+	if (queue_rerun_pending(c->queue, t->key)) {
+		c->m.status_deferred++;
+		reconcile_end(t);
+		return;
+	}
 	memset(&in, 0, sizeof(in));
 	in.ds = ds;
 	in.flavor_name = t->flavor_err.code ? NULL : t->flavor_name;

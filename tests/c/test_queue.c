@@ -279,6 +279,39 @@ static void test_queue_first_lane_dirty(void **state)
 	queue_free(q);
 }
 
+static void test_queue_rerun_pending(void **state)
+{
+	struct queue *q = new_queue(4);
+
+	(void)state;
+	assert_false(queue_rerun_pending(q, "ns/unknown"));
+	queue_add(q, "ns/a");
+	assert_false(queue_rerun_pending(q, "ns/a")); /* ready, not in flight */
+	assert_string_equal(queue_get(q, 0), "ns/a");
+	assert_false(queue_rerun_pending(q, "ns/a")); /* in flight, nothing new */
+	queue_add_after(q, "ns/a", 5000, 0);
+	assert_false(queue_rerun_pending(q, "ns/a")); /* a timer is not a rerun */
+	queue_add(q, "ns/a");
+	assert_true(queue_rerun_pending(q, "ns/a"));  /* added meanwhile: runs right after */
+	queue_done(q, "ns/a");
+	assert_string_equal(queue_get(q, 0), "ns/a");
+	queue_done(q, "ns/a");
+	/* a key whose events never stop is deferred at most QUEUE_RERUN_DEFER_MAX times in a row */
+	queue_add(q, "ns/a");
+	for (int i = 0; i < QUEUE_RERUN_DEFER_MAX; i++) {
+		assert_string_equal(queue_get(q, 0), "ns/a");
+		queue_add(q, "ns/a");
+		assert_true(queue_rerun_pending(q, "ns/a"));
+		queue_done(q, "ns/a");
+	}
+	assert_string_equal(queue_get(q, 0), "ns/a");
+	queue_add(q, "ns/a");
+	assert_false(queue_rerun_pending(q, "ns/a")); /* the 9th: do the work now */
+	assert_true(queue_rerun_pending(q, "ns/a"));  /* and the count starts again */
+	queue_done(q, "ns/a");
+	queue_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_queue_first_lane_goes_ahead),
 		cmocka_unit_test(test_queue_first_lane_promotes),
 		cmocka_unit_test(test_queue_first_lane_dirty),
+		cmocka_unit_test(test_queue_rerun_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
