@@ -26,10 +26,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "operator/children.h"
 #include "operator/controller_internal.h"
 #include "policy/context.h"
 #include "operator/flavor.h"
+#include "operator/render.h"
 #include "policy/bundle.h"
 #include "policy/fixture.h"
 
@@ -127,20 +127,16 @@ static void policy_annotate(struct controller *c, const struct json *cm, const c
 	json_free(patch);
 }
 
-/* Renders ds with e; 0 or the error. */
+/* Renders ds with e as a reconcile would; 0 or the error. */
 static int policy_trial_one(struct controller *c, struct policy_engine *e, const struct json *ds,
 			    const struct json *flavor, struct error *err)
 {
 	const char *ns = json_get_string(json_get(ds, "metadata"), "namespace");
-	struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
-	struct json *ctx = policy_context_new(&cc, ns), *out = NULL, *desired = NULL;
-	int rc;
+	struct render_options ro = { c->opt.default_image, c->opt.tools_image, NULL };
+	struct json *desired = NULL;
+	int rc = render_children(e, ds, flavor, ns, &ro, &desired, err);
 
-	rc = policy_engine_render(e, ds, flavor, ctx, &out, err);
-	if (rc == 0)
-		rc = children_prepare(ds, out, NULL, &desired, err);
 	json_free(desired);
-	json_free(ctx);
 	return rc;
 }
 
