@@ -1326,6 +1326,7 @@ void reconcile_start(struct controller *c, const char *key)
 	const struct json *ds, *flavor = NULL, *named_flavor = NULL, *spec;
 	const struct json **flavors = NULL;
 	struct json *desired = NULL;
+	struct policy_engine *engine;
 	const char *mode;
 	size_t nflavors;
 	struct error err;
@@ -1404,7 +1405,8 @@ void reconcile_start(struct controller *c, const char *key)
 
 	/* render */
 	t->rendered = true;
-	snprintf(t->revision, sizeof(t->revision), "%s", policy_engine_revision(c->engine));
+	engine = policy_source_engine(&c->policy);
+	snprintf(t->revision, sizeof(t->revision), "%s", policy_engine_revision(engine));
 	mode = json_get_string(spec, "mode");
 	if (mode && strcmp(mode, "distributed") == 0) {
 		error_set(&t->render_err, ERR_POLICY, "spec.mode distributed is not supported yet; "
@@ -1417,9 +1419,9 @@ void reconcile_start(struct controller *c, const char *key)
 	{
 		struct render_options ro = { c->opt.default_image, c->opt.tools_image, t->inputs };
 
-		rc = render_children(c->engine, ds, flavor, t->ns, &ro, &desired, &t->render_err);
+		rc = render_children(engine, ds, flavor, t->ns, &ro, &desired, &t->render_err);
 	}
-	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(c->engine) / 1e9);
+	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(engine) / 1e9);
 	if (rc < 0) {
 		log_msg(LOG_WARN, "policy failed", "devserver", key, "revision", t->revision,
 			"error", t->render_err.msg, NULL);
