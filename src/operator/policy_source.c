@@ -22,6 +22,7 @@
  * changed, so this file needs nothing of the controller's - only what
  * struct policy_source_deps lends it.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,8 @@ int policy_source_init(struct policy_source *ps, const struct policy_source_deps
 
 	memset(ps, 0, sizeof(*ps));
 	ps->deps = *deps;
-	/* from the client's built-in table: no API call */
-	rc = kube_client_resource(deps->client, "v1", "ConfigMap", &ps->cm_res, err);
-	if (rc < 0)
-		return error_prefix(err, "policy configmap");
+	ps->cm_res = kube_resource_find("v1", "ConfigMap"); /* the built-in table: no API call */
+	assert(ps->cm_res);
 	policy_bundle_init(&b);
 	rc = policy_bundle_load_embedded(&b, err);
 	if (rc == 0)
