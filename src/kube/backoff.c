@@ -22,16 +22,26 @@ void backoff_policy_default(struct backoff_policy *p)
 	p->max_attempts = BACKOFF_MAX_ATTEMPTS;
 }
 
+int64_t backoff_ceiling_ms(int64_t base_ms, int64_t cap_ms, int n)
+{
+	int64_t ceiling = base_ms;
+
+	for (int i = 0; i < n && ceiling < cap_ms; i++)
+		ceiling *= 2;
+	return ceiling > cap_ms ? cap_ms : ceiling;
+}
+
+int64_t backoff_half_jitter_ms(int64_t ceiling_ms, double r)
+{
+	int64_t delay = (int64_t)((double)ceiling_ms * (0.5 + 0.5 * r));
+
+	return delay < 1 ? 1 : delay;
+}
+
 int64_t backoff_delay_ms(const struct backoff_policy *p, int retry, backoff_rand_fn rnd, void *ud)
 {
-	int64_t ceiling = p->base_ms;
+	int64_t ceiling = backoff_ceiling_ms(p->base_ms, p->cap_ms, retry);
 
-	if (retry < 0)
-		retry = 0;
-	for (int i = 0; i < retry && ceiling < p->cap_ms; i++)
-		ceiling *= 2;
-	if (ceiling > p->cap_ms)
-		ceiling = p->cap_ms;
 	if (ceiling <= 0)
 		return 0;
 	return (int64_t)(rnd(ud) % (uint64_t)(ceiling + 1));

@@ -29,10 +29,23 @@ struct backoff_policy {
 /* Returns a uniformly distributed 64-bit value; ud is the caller's state. */
 typedef uint64_t (*backoff_rand_fn)(void *ud);
 
+/* The exponential every retry loop here shares (this client, the watch
+ * reconnects, the work queue's per-key backoff): base * 2^n, capped at cap,
+ * where n counts the failures before this one (0: the first retry). n < 0
+ * counts as 0; the doubling stops at the cap, so it cannot overflow. */
+int64_t backoff_ceiling_ms(int64_t base_ms, int64_t cap_ms, int n);
+
+/* The work queue's jitter: ceiling scaled by 0.5 + 0.5 * r, r in [0, 1)
+ * (r = 1 gives the ceiling itself: no jitter), so into [ceiling / 2,
+ * ceiling); never below 1 ms. Unlike backoff_delay_ms it never retries at
+ * once: a key that keeps failing is not hammered. */
+int64_t backoff_half_jitter_ms(int64_t ceiling_ms, double r);
+
 /* The default policy (the named constants above). */
 void backoff_policy_default(struct backoff_policy *p);
 
-/* Full-jitter delay before retry number `retry` (0 for the first retry). */
+/* Full-jitter delay before retry number `retry` (0 for the first retry):
+ * uniform in [0, backoff_ceiling_ms(base, cap, retry)]. */
 int64_t backoff_delay_ms(const struct backoff_policy *p, int retry, backoff_rand_fn rnd, void *ud);
 
 /* Whether an error code is worth retrying as is: only ERR_RETRY (network,

@@ -18,6 +18,7 @@
 
 #include "core/hash.h"
 #include "core/mem.h"
+#include "kube/backoff.h"
 
 struct queue_entry {
 	char *key;
@@ -284,20 +285,12 @@ void queue_add_after(struct queue *q, const char *key, int64_t delay_ms, int64_t
 int64_t queue_add_backoff(struct queue *q, const char *key, int64_t now_ms)
 {
 	struct queue_entry *e = queue_intern(q, key);
-	int64_t delay = q->cfg.backoff_base_ms;
-	double factor = 1.0;
+	int64_t delay;
 
 	if (e->failures < 62)
 		e->failures++;
-	for (int i = 1; i < e->failures && delay < q->cfg.backoff_max_ms; i++)
-		delay *= 2;
-	if (delay > q->cfg.backoff_max_ms)
-		delay = q->cfg.backoff_max_ms;
-	if (q->cfg.random)
-		factor = 0.5 + 0.5 * q->cfg.random(q->cfg.random_arg);
-	delay = (int64_t)((double)delay * factor);
-	if (delay < 1)
-		delay = 1;
+	delay = backoff_ceiling_ms(q->cfg.backoff_base_ms, q->cfg.backoff_max_ms, e->failures - 1);
+	delay = backoff_half_jitter_ms(delay, q->cfg.random ? q->cfg.random(q->cfg.random_arg) : 1.0);
 	queue_add_after(q, key, delay, now_ms);
 	return delay;
 }

@@ -46,7 +46,8 @@ void queue_add_first(struct queue *q, const char *key);
 /* Makes key ready at now_ms + delay_ms, unless it will be ready sooner anyway. */
 void queue_add_after(struct queue *q, const char *key, int64_t delay_ms, int64_t now_ms);
 /* Counts a failure of key and schedules it after base * 2^(failures-1),
- * capped, scaled by jitter into [0.5, 1.0) of that; returns the delay. */
+ * capped, scaled by jitter into [0.5, 1.0) of that (backoff_ceiling_ms and
+ * backoff_half_jitter_ms, kube/backoff.h); returns the delay. */
 int64_t queue_add_backoff(struct queue *q, const char *key, int64_t now_ms);
 /* Resets key's failure count (call after a successful reconcile). */
 void queue_forget(struct queue *q, const char *key);

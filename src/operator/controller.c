@@ -181,12 +181,15 @@ static void on_node_update(void *ud, const struct json *o, const struct json *ob
 		((struct controller *)ud)->flavors_dirty = true;
 }
 
+static void controller_enqueue_all_paced(struct controller *c);
+
+/* A new active policy re-renders everything; policy_source says when. */
 static void on_policy_add(void *ud, const struct json *obj)
 {
 	struct controller *c = ud;
 
-	if (c->synced)
-		policy_source_changed(c, obj);
+	if (c->synced && policy_source_changed(&c->policy, obj))
+		controller_enqueue_all_paced(c);
 }
 
 static void on_policy_update(void *ud, const struct json *o, const struct json *obj)
@@ -196,7 +199,10 @@ static void on_policy_update(void *ud, const struct json *o, const struct json *
 
 static void on_policy_delete(void *ud, const struct json *obj)
 {
-	policy_source_changed(ud, NULL);
+	struct controller *c = ud;
+
+	if (policy_source_changed(&c->policy, NULL))
+		controller_enqueue_all_paced(c);
 }
 
 /* --- users and namespaces ----------------------------------------------------- */
@@ -292,7 +298,9 @@ static void controller_dispatch(struct controller *c, const char *key)
 	}
 }
 
-void controller_enqueue_all_paced(struct controller *c)
+/* Enqueues every DevServer, spread over time at opt.policy_rate per second
+ * (a new policy re-renders them all without a burst of writes). */
+static void controller_enqueue_all_paced(struct controller *c)
 {
 	const struct json **servers = NULL;
 	size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
@@ -448,7 +456,18 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	c->queue = queue_new(&qc);
 	c->idle = idle_tracker_new();
 	c->events = events_new(&c->client, "devserver-operator");
-	rc = policy_source_init(c, err);
+	{
+		struct policy_source_deps pd = {
+			.client = &c->client, .events = c->events, .m = &c->m,
+			/* the informers below initialise these caches; the
+			 * source reads them only after the sync */
+			.devservers = &c->devservers.cache, .flavors = &c->flavors.cache,
+			.cm_namespace = c->opt.operator_namespace, .cm_name = c->opt.policy_configmap,
+			.default_image = c->opt.default_image, .tools_image = c->opt.tools_image,
+		};
+
+		rc = policy_source_init(&c->policy, &pd, err);
+	}
 	snprintf(policy_field, sizeof(policy_field), "metadata.name=%s", opt->policy_configmap);
 	if (rc == 0)
 		rc = informer_setup(c, &c->devservers, "devservers", "devserver.io/v1", "DevServer", ns,
@@ -552,7 +571,7 @@ void controller_free(struct controller *c)
 	leader_release_free(c->leader);
 	health_stop(c->health);
 	FOR_EACH_INFORMER(c, inf, informer_cleanup(inf););
-	policy_source_cleanup(c);
+	policy_source_cleanup(&c->policy);
 	events_free(c->events);
 	queue_free(c->queue);
 	idle_tracker_free(c->idle);
@@ -615,7 +634,8 @@ static void controller_publish(struct controller *c, int64_t now)
 	m->queue_depth = queue_ready_len(c->queue);
 	m->queue_in_flight = queue_in_flight(c->queue);
 	m->devservers = cache_count(&c->devservers.cache);
-	snprintf(m->policy_revision, sizeof(m->policy_revision), "%s", policy_engine_revision(c->engine));
+	snprintf(m->policy_revision, sizeof(m->policy_revision), "%s",
+		 policy_engine_revision(policy_source_engine(&c->policy)));
 	m->watch_lists = m->watch_relists = m->watch_restarts = m->watch_events = 0;
 	m->ncaches = 0;
 	FOR_EACH_INFORMER(c, inf, {
@@ -653,7 +673,8 @@ int controller_run(struct controller *c, struct error *err)
 		return rc;
 	if (c->leader)
 		leader_start(c->leader);
-	log_msg(LOG_INFO, "operator started", "policy", policy_engine_revision(c->engine),
+	log_msg(LOG_INFO, "operator started",
+		"policy", policy_engine_revision(policy_source_engine(&c->policy)),
 		"concurrency", c->opt.concurrency == 16 ? "16" : "custom", NULL);
 	while (!c->stop) {
 		int64_t now = clock_mono_ms(), due;
@@ -672,8 +693,9 @@ int controller_run(struct controller *c, struct error *err)
 					"devservers", cache_count(&c->devservers.cache) ? "some" : "none", NULL);
 				/* the policy ConfigMap seen during the sync applies now */
 				if (cache_list(&c->policy_cm.cache, NULL, NULL, &cms) > 0)
-					policy_source_changed(c, cms[0]);
+					DS_IGNORE_RESULT(policy_source_changed(&c->policy, cms[0]));
 				free(cms);
+				/* (a change of policy needs no second enqueue: all go now) */
 				controller_enqueue_all_paced(c);
 				controller_report_skipped(c);
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
@@ -708,7 +730,16 @@ int controller_run(struct controller *c, struct error *err)
 			}
 			if (c->flavors_dirty && controller_may_reconcile(c))
 				flavor_status_sync(c);
-			trial_running = policy_source_step(c);
+			switch (policy_source_step(&c->policy)) {
+			case POLICY_STEP_MORE:
+				trial_running = true;
+				break;
+			case POLICY_STEP_ACTIVATED:
+				controller_enqueue_all_paced(c);
+				break;
+			case POLICY_STEP_IDLE:
+				break;
+			}
 			while (!c->stop && controller_may_reconcile(c) && (key = queue_get(c->queue, now)))
 				controller_dispatch(c, key);
 		}

@@ -1,6 +1,9 @@
 /* controller_internal.h - the controller's state, shared by controller.c
- * (informers, queue, loop), reconcile.c (one DevServer), policy_source.c
- * (the active policy) and flavor_status.c (the flavors' status writes). Not a public interface: only src/operator includes it.
+ * (informers, queue, loop), reconcile.c (one DevServer), user_reconcile.c,
+ * skipped.c and flavor_status.c (the flavors' status writes). Not a public
+ * interface: only src/operator includes it. The active policy is a struct
+ * policy_source of its own (policy_source.h), which includes nothing of
+ * this.
  */
 #ifndef DEVSERVER_OPERATOR_CONTROLLER_INTERNAL_H
 #define DEVSERVER_OPERATOR_CONTROLLER_INTERNAL_H
@@ -20,6 +23,7 @@
 #include "operator/leader.h"
 #include "operator/metrics.h"
 #include "operator/options.h"
+#include "operator/policy_source.h"
 #include "operator/scope.h"
 #include "policy/engine.h"
 
@@ -31,8 +35,6 @@
 #define MANAGED_BY_VALUE POLICY_MANAGER_NAME
 #define NAME_LABEL POLICY_LABEL_NAME
 #define HOME_LABEL "devserver.io/home"   /* set by the policy on a home PVC */
-
-struct policy_trial;                   /* policy_source.c */
 
 /* One watched resource: its reflector and the cache it feeds. */
 struct informer {
@@ -73,11 +75,7 @@ struct controller {
 	struct queue *queue;
 	struct idle_tracker *idle;         /* when each DevServer's activity is read next */
 	struct events *events;
-	struct policy_engine *engine;      /* the active policy */
-	struct policy_engine *builtin;     /* compiled from the embedded bundle */
-	struct policy_trial *trial;        /* a candidate policy on trial, or NULL */
-	char policy_rejected[512];         /* last rejection, "" if none */
-	char policy_rejected_revision[32];
+	struct policy_source policy;       /* which policy renders (policy_source.h) */
 	bool synced;                       /* every informer has listed once */
 	int64_t next_resync_ms;
 	volatile int stop;
@@ -101,23 +99,9 @@ struct informer *controller_child_informer(struct controller *c, const char *api
  * with queue_done like reconcile_start. */
 void user_reconcile_start(struct controller *c, const char *key);
 
-/* policy_source.c */
-int policy_source_init(struct controller *c, struct error *err) DS_MUST_USE;
-void policy_source_cleanup(struct controller *c);
-/* The policy ConfigMap changed (obj NULL: it was deleted): a new version
- * goes on trial. */
-void policy_source_changed(struct controller *c, const struct json *obj);
-/* Runs one slice of a trial in progress; true while more remains (the loop
- * then does not sleep). */
-bool policy_source_step(struct controller *c);
-
 /* flavor_status.c */
 /* Brings every flavor's status in line (a write only where it differs) and
  * clears c->flavors_dirty. */
 void flavor_status_sync(struct controller *c);
-
-/* controller.c */
-/* Enqueues every DevServer, spread over time at opt.policy_rate per second. */
-void controller_enqueue_all_paced(struct controller *c);
 
 #endif

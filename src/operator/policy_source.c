@@ -17,20 +17,25 @@
  * line, a Warning Event and an annotation on the ConfigMap, and
  * `devctl policy status` (which reads that annotation). Deleting the
  * ConfigMap returns to the built-in policy. Going live re-renders every
- * DevServer at opt.policy_rate per second.
+ * DevServer at opt.policy_rate per second: the controller does that when
+ * policy_source_changed or policy_source_step says the active policy
+ * changed, so this file needs nothing of the controller's - only what
+ * struct policy_source_deps lends it.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "operator/policy_source.h"
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "operator/children.h"
-#include "operator/controller_internal.h"
-#include "policy/context.h"
 #include "operator/flavor.h"
+#include "operator/render.h"
 #include "policy/bundle.h"
+#include "policy/context.h"
 #include "policy/fixture.h"
 
 #define POLICY_TRIAL_BUDGET_MS 10000   /* rendering time a trial may spend, in all */
@@ -60,30 +65,40 @@ static void policy_trial_free(struct policy_trial *t)
 }
 #define POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
 
-int policy_source_init(struct controller *c, struct error *err)
+int policy_source_init(struct policy_source *ps, const struct policy_source_deps *deps,
+		       struct error *err)
 {
 	struct policy_bundle b;
 	int rc;
 
+	memset(ps, 0, sizeof(*ps));
+	ps->deps = *deps;
+	ps->cm_res = kube_resource_find("v1", "ConfigMap"); /* the built-in table: no API call */
+	assert(ps->cm_res);
 	policy_bundle_init(&b);
 	rc = policy_bundle_load_embedded(&b, err);
 	if (rc == 0)
-		rc = policy_engine_new(&b, NULL, &c->builtin, err);
+		rc = policy_engine_new(&b, NULL, &ps->builtin, err);
 	policy_bundle_cleanup(&b);
 	if (rc < 0)
 		return error_prefix(err, "built-in policy");
-	c->engine = c->builtin;
+	ps->engine = ps->builtin;
 	return 0;
 }
 
-void policy_source_cleanup(struct controller *c)
+void policy_source_cleanup(struct policy_source *ps)
 {
-	policy_trial_free(c->trial);
-	c->trial = NULL;
-	if (c->engine != c->builtin)
-		policy_engine_free(c->engine);
-	policy_engine_free(c->builtin);
-	c->engine = c->builtin = NULL;
+	policy_trial_free(ps->trial);
+	ps->trial = NULL;
+	if (ps->engine != ps->builtin)
+		policy_engine_free(ps->engine);
+	policy_engine_free(ps->builtin);
+	ps->engine = ps->builtin = NULL;
+}
+
+struct policy_engine *policy_source_engine(const struct policy_source *ps)
+{
+	return ps->engine;
 }
 
 static void policy_annotated(void *ud, int rc, struct json *obj, const struct error *err)
@@ -95,7 +110,7 @@ static void policy_annotated(void *ud, int rc, struct json *obj, const struct er
 
 /* Records the outcome on the ConfigMap, unless it already says so (a write
  * only when something changed). */
-static void policy_annotate(struct controller *c, const struct json *cm, const char *text)
+static void policy_annotate(struct policy_source *ps, const struct json *cm, const char *text)
 {
 	const char *old = json_get_string(json_path(cm, "metadata", "annotations", NULL),
 					  POLICY_STATUS_ANNOTATION);
@@ -113,44 +128,40 @@ static void policy_annotate(struct controller *c, const struct json *cm, const c
 	{
 		struct kube_call_spec spec = {
 			.method = "PATCH",
-			.res = c->policy_cm.res,
-			.ns = c->opt.operator_namespace,
-			.name = c->opt.policy_configmap,
+			.res = ps->cm_res,
+			.ns = ps->deps.cm_namespace,
+			.name = ps->deps.cm_name,
 			.body = patch,
 			.content_type = "application/merge-patch+json",
 		};
 
-		c->m.writes++;
-		if (kube_call_submit(&c->client, &spec, policy_annotated, NULL, &err) == 0)
+		ps->deps.m->writes++;
+		if (kube_call_submit(ps->deps.client, &spec, policy_annotated, NULL, &err) == 0)
 			log_msg(LOG_WARN, "could not annotate the policy ConfigMap", "error", err.msg, NULL);
 	}
 	json_free(patch);
 }
 
-/* Renders ds with e; 0 or the error. */
-static int policy_trial_one(struct controller *c, struct policy_engine *e, const struct json *ds,
-			    const struct json *flavor, struct error *err)
+/* Renders ds with e as a reconcile would; 0 or the error. */
+static int policy_trial_one(const struct policy_source *ps, struct policy_engine *e,
+			    const struct json *ds, const struct json *flavor, struct error *err)
 {
 	const char *ns = json_get_string(json_get(ds, "metadata"), "namespace");
-	struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
-	struct json *ctx = policy_context_new(&cc, ns), *out = NULL, *desired = NULL;
-	int rc;
+	struct render_options ro = { ps->deps.default_image, ps->deps.tools_image, NULL };
+	struct json *desired = NULL;
+	int rc = render_children(e, ds, flavor, ns, &ro, &desired, err);
 
-	rc = policy_engine_render(e, ds, flavor, ctx, &out, err);
-	if (rc == 0)
-		rc = children_prepare(ds, out, NULL, &desired, err);
 	json_free(desired);
-	json_free(ctx);
 	return rc;
 }
 
 /* Runs the fixtures the ConfigMap bundles (fixture.<case>.* keys); 0 when
  * all pass or there are none. */
-static int policy_fixtures(struct controller *c, struct policy_engine *candidate,
+static int policy_fixtures(const struct policy_source *ps, struct policy_engine *candidate,
 			   const struct json *data, int *ran, struct error *err)
 {
 	struct policy_fixture *cases = NULL;
-	struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
+	struct policy_context_config cc = { ps->deps.default_image, ps->deps.tools_image };
 	struct json *ctx = policy_context_new(&cc, "default");
 	size_t n = 0;
 	int rc;
@@ -174,15 +185,15 @@ static int policy_fixtures(struct controller *c, struct policy_engine *candidate
 /* Renders the next DevServers of the trial for up to POLICY_TRIAL_SLICE_MS.
  * 1: more to do; 0: all rendered; <0: ERR_POLICY naming the first DevServer
  * the candidate breaks, or ERR_TIMEOUT past the budget. */
-static int policy_trial_slice(struct controller *c, struct policy_trial *t, struct error *err)
+static int policy_trial_slice(struct policy_source *ps, struct policy_trial *t, struct error *err)
 {
 	const struct json **flavors = NULL;
-	size_t nf = cache_list(&c->flavors.cache, NULL, NULL, &flavors);
+	size_t nf = cache_list(ps->deps.flavors, NULL, NULL, &flavors);
 	int64_t slice_end = clock_mono_ns() + (int64_t)POLICY_TRIAL_SLICE_MS * 1000000;
 	int rc = 1;
 
 	while (rc == 1 && t->next < t->nkeys) {
-		const struct json *ds = cache_get_key(&c->devservers.cache, t->keys[t->next]);
+		const struct json *ds = cache_get_key(ps->deps.devservers, t->keys[t->next]);
 		const struct json *flavor;
 		struct error old_err, new_err;
 		int64_t t0 = clock_mono_ns();
@@ -190,10 +201,10 @@ static int policy_trial_slice(struct controller *c, struct policy_trial *t, stru
 		t->next++;
 		if (!ds || flavor_resolve(ds, flavors, nf, &flavor, &old_err) < 0)
 			continue; /* gone, or nothing renders it today either */
-		if (policy_trial_one(c, c->engine, ds, flavor, &old_err) < 0)
+		if (policy_trial_one(ps, ps->engine, ds, flavor, &old_err) < 0)
 			continue; /* the active policy fails it too: not the candidate's fault */
 		t->tried++;
-		if (policy_trial_one(c, t->candidate, ds, flavor, &new_err) < 0)
+		if (policy_trial_one(ps, t->candidate, ds, flavor, &new_err) < 0)
 			rc = error_set(err, ERR_POLICY, "fails on DevServer %s: %s", t->keys[t->next - 1],
 				       new_err.msg);
 		t->spent_ns += clock_mono_ns() - t0;
@@ -208,72 +219,75 @@ static int policy_trial_slice(struct controller *c, struct policy_trial *t, stru
 }
 
 /* The candidate failed: the active policy keeps serving, and everyone is told. */
-static void policy_reject(struct controller *c, const struct json *cm, const char *revision,
+static void policy_reject(struct policy_source *ps, const struct json *cm, const char *revision,
 			  const struct error *err)
 {
 	char text[768];
 
-	c->m.policy_rejections++;
-	snprintf(c->policy_rejected, sizeof(c->policy_rejected), "%s", err->msg);
-	snprintf(c->policy_rejected_revision, sizeof(c->policy_rejected_revision), "%s",
+	ps->deps.m->policy_rejections++;
+	snprintf(ps->rejected, sizeof(ps->rejected), "%s", err->msg);
+	snprintf(ps->rejected_revision, sizeof(ps->rejected_revision), "%s",
 		 revision[0] ? revision : "invalid");
 	log_msg(LOG_WARN, "policy rejected; the active one keeps serving",
-		"rejected", c->policy_rejected_revision,
-		"active", policy_engine_revision(c->engine), "reason", err->msg, NULL);
-	events_record(c->events, cm, EVENT_WARNING, "PolicyRejected", err->msg, clock_mono_ms());
-	snprintf(text, sizeof(text), "rejected %s: %s (active: %s)", c->policy_rejected_revision,
-		 err->msg, policy_engine_revision(c->engine));
-	policy_annotate(c, cm, text);
+		"rejected", ps->rejected_revision,
+		"active", policy_engine_revision(ps->engine), "reason", err->msg, NULL);
+	events_record(ps->deps.events, cm, EVENT_WARNING, "PolicyRejected", err->msg, clock_mono_ms());
+	snprintf(text, sizeof(text), "rejected %s: %s (active: %s)", ps->rejected_revision,
+		 err->msg, policy_engine_revision(ps->engine));
+	policy_annotate(ps, cm, text);
 }
 
-/* The trial passed: the candidate goes live and every DevServer re-renders. */
-static void policy_activate(struct controller *c, struct policy_trial *t)
+/* The trial passed: the candidate goes live (the caller re-renders every
+ * DevServer). */
+static void policy_activate(struct policy_source *ps, struct policy_trial *t)
 {
 	char text[768], ms[24];
 
 	snprintf(ms, sizeof(ms), "%lld", (long long)(clock_mono_ms() - t->started_ms));
 	log_msg(LOG_INFO, "policy activated", "revision", t->revision,
-		"previous", policy_engine_revision(c->engine), "trialMs", ms, NULL);
+		"previous", policy_engine_revision(ps->engine), "trialMs", ms, NULL);
 	snprintf(text, sizeof(text), "revision %s passed %d bundled fixtures and trial-rendered %d DevServers",
 		 t->revision, t->fixtures, t->tried);
-	events_record(c->events, t->cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
-	if (c->engine != c->builtin)
-		policy_engine_free(c->engine);
-	c->engine = t->candidate;
+	events_record(ps->deps.events, t->cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
+	if (ps->engine != ps->builtin)
+		policy_engine_free(ps->engine);
+	ps->engine = t->candidate;
 	t->candidate = NULL;
-	c->policy_rejected[0] = '\0';
-	c->policy_rejected_revision[0] = '\0';
+	ps->rejected[0] = '\0';
+	ps->rejected_revision[0] = '\0';
 	snprintf(text, sizeof(text), "active %s", t->revision);
-	policy_annotate(c, t->cm, text);
-	controller_enqueue_all_paced(c);
+	policy_annotate(ps, t->cm, text);
 }
 
-bool policy_source_step(struct controller *c)
+enum policy_step policy_source_step(struct policy_source *ps)
 {
-	struct policy_trial *t = c->trial;
+	struct policy_trial *t = ps->trial;
+	enum policy_step step = POLICY_STEP_IDLE;
 	struct error err;
 	int rc;
 
 	if (!t)
-		return false;
-	rc = policy_trial_slice(c, t, &err);
+		return POLICY_STEP_IDLE;
+	rc = policy_trial_slice(ps, t, &err);
 	if (rc == 1)
-		return true;
-	c->trial = NULL;
-	if (rc < 0)
-		policy_reject(c, t->cm, t->revision, &err);
-	else
-		policy_activate(c, t);
+		return POLICY_STEP_MORE;
+	ps->trial = NULL;
+	if (rc < 0) {
+		policy_reject(ps, t->cm, t->revision, &err);
+	} else {
+		policy_activate(ps, t);
+		step = POLICY_STEP_ACTIVATED;
+	}
 	policy_trial_free(t);
-	return false;
+	return step;
 }
 
 /* Starts the trial of candidate (taken) against every cached DevServer. */
-static void policy_trial_start(struct controller *c, struct policy_engine *candidate, const char *revision,
-			       const struct json *cm, int fixtures)
+static void policy_trial_start(struct policy_source *ps, struct policy_engine *candidate,
+			       const char *revision, const struct json *cm, int fixtures)
 {
 	const struct json **servers = NULL;
-	size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
+	size_t n = cache_list(ps->deps.devservers, NULL, NULL, &servers);
 	struct policy_trial *t = mem_calloc(1, sizeof(*t));
 
 	t->candidate = candidate;
@@ -286,10 +300,10 @@ static void policy_trial_start(struct controller *c, struct policy_engine *candi
 		if (cache_key(servers[i], t->keys[t->nkeys]))
 			t->nkeys++;
 	free(servers);
-	c->trial = t;
+	ps->trial = t;
 }
 
-void policy_source_changed(struct controller *c, const struct json *cm)
+bool policy_source_changed(struct policy_source *ps, const struct json *cm)
 {
 	struct policy_bundle b;
 	struct policy_engine *candidate = NULL;
@@ -298,46 +312,46 @@ void policy_source_changed(struct controller *c, const struct json *cm)
 	int fixtures = 0, rc;
 
 	if (!cm || !data || data->type != JSON_OBJECT || data->u.obj.len == 0) {
-		policy_trial_free(c->trial); /* a trial of what is gone */
-		c->trial = NULL;
-		if (c->engine != c->builtin) {
-			log_msg(LOG_INFO, "policy ConfigMap gone or empty: back to the built-in policy",
-				"revision", policy_engine_revision(c->builtin), NULL);
-			policy_engine_free(c->engine);
-			c->engine = c->builtin;
-			controller_enqueue_all_paced(c);
-		}
-		return;
+		policy_trial_free(ps->trial); /* a trial of what is gone */
+		ps->trial = NULL;
+		if (ps->engine == ps->builtin)
+			return false;
+		log_msg(LOG_INFO, "policy ConfigMap gone or empty: back to the built-in policy",
+			"revision", policy_engine_revision(ps->builtin), NULL);
+		policy_engine_free(ps->engine);
+		ps->engine = ps->builtin;
+		return true;
 	}
 	policy_bundle_init(&b);
 	rc = policy_bundle_load_embedded(&b, &err);
 	if (rc == 0)
 		rc = policy_bundle_load_configmap(&b, data, &err);
-	if (rc == 0 && c->trial && strcmp(b.revision, c->trial->revision) == 0) {
+	if (rc == 0 && ps->trial && strcmp(b.revision, ps->trial->revision) == 0) {
 		policy_bundle_cleanup(&b);
-		return; /* on trial already */
+		return false; /* on trial already */
 	}
-	policy_trial_free(c->trial); /* a newer version replaces the one on trial */
-	c->trial = NULL;
-	if (rc == 0 && strcmp(b.revision, policy_engine_revision(c->engine)) == 0) {
+	policy_trial_free(ps->trial); /* a newer version replaces the one on trial */
+	ps->trial = NULL;
+	if (rc == 0 && strcmp(b.revision, policy_engine_revision(ps->engine)) == 0) {
 		policy_bundle_cleanup(&b);
-		return; /* what runs already (for example our own annotation changed the object) */
+		return false; /* what runs already (for example our own annotation changed the object) */
 	}
-	if (rc == 0 && strcmp(b.revision, c->policy_rejected_revision) == 0) {
+	if (rc == 0 && strcmp(b.revision, ps->rejected_revision) == 0) {
 		policy_bundle_cleanup(&b);
-		return; /* rejected before; still rejected */
+		return false; /* rejected before; still rejected */
 	}
 	if (rc == 0)
 		rc = policy_engine_new(&b, NULL, &candidate, &err);
 	if (rc == 0)
-		rc = policy_fixtures(c, candidate, data, &fixtures, &err);
+		rc = policy_fixtures(ps, candidate, data, &fixtures, &err);
 	if (rc < 0) {
-		policy_reject(c, cm, b.revision, &err);
+		policy_reject(ps, cm, b.revision, &err);
 		policy_engine_free(candidate);
 		policy_bundle_cleanup(&b);
-		return;
+		return false;
 	}
 	log_msg(LOG_INFO, "policy on trial", "revision", b.revision, NULL);
-	policy_trial_start(c, candidate, b.revision, cm, fixtures);
+	policy_trial_start(ps, candidate, b.revision, cm, fixtures);
 	policy_bundle_cleanup(&b);
+	return false;
 }

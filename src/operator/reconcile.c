@@ -4,7 +4,7 @@
  * finalizer off, if it has one (finalizer.h; that write ends the round and
  * the next one goes on) -> TTL (delete when expired, else
  * a queue timer for the expiry) -> resolve the flavor -> render with the
- * active policy -> stamp and validate (children.c) -> server-side apply each
+ * active policy, stamped and validated (render.c) -> server-side apply each
  * child that changed or drifted -> delete owned children that were not
  * rendered (never a home PVC) -> when every call has answered, compute the
  * status from the cache (observed objects, never the desired ones) and patch
@@ -36,8 +36,8 @@
 #include "kube/cache.h"
 #include "operator/hostkey.h"
 #include "operator/lifecycle.h"
+#include "operator/render.h"
 #include "operator/status.h"
-#include "policy/context.h"
 #include "policy/validate.h"
 
 struct reconcile_task {
@@ -1325,7 +1325,8 @@ void reconcile_start(struct controller *c, const char *key)
 	struct reconcile_task *t = mem_calloc(1, sizeof(*t));
 	const struct json *ds, *flavor = NULL, *named_flavor = NULL, *spec;
 	const struct json **flavors = NULL;
-	struct json *ctx, *rendered = NULL, *desired = NULL;
+	struct json *desired = NULL;
+	struct policy_engine *engine;
 	const char *mode;
 	size_t nflavors;
 	struct error err;
@@ -1404,7 +1405,8 @@ void reconcile_start(struct controller *c, const char *key)
 
 	/* render */
 	t->rendered = true;
-	snprintf(t->revision, sizeof(t->revision), "%s", policy_engine_revision(c->engine));
+	engine = policy_source_engine(&c->policy);
+	snprintf(t->revision, sizeof(t->revision), "%s", policy_engine_revision(engine));
 	mode = json_get_string(spec, "mode");
 	if (mode && strcmp(mode, "distributed") == 0) {
 		error_set(&t->render_err, ERR_POLICY, "spec.mode distributed is not supported yet; "
@@ -1412,24 +1414,20 @@ void reconcile_start(struct controller *c, const char *key)
 		events_record(c->events, ds, EVENT_WARNING, "Unsupported", t->render_err.msg, clock_mono_ms());
 		goto finish;
 	}
-	{
-		struct policy_context_config cc = { c->opt.default_image, c->opt.tools_image };
-
-		ctx = policy_context_new(&cc, t->ns);
-	}
-	rc = policy_engine_render(c->engine, ds, flavor, ctx, &rendered, &t->render_err);
-	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(c->engine) / 1e9);
 	snprintf(t->inputs, sizeof(t->inputs), "policy=%s flavor=%s/%lld", t->revision, t->flavor_name,
 		 (long long)json_get_int(json_get(flavor, "metadata"), "generation", 0));
-	if (rc < 0 || children_prepare(ds, rendered, t->inputs, &desired, &t->render_err) < 0) {
-		json_free(ctx);
-		t->render_err.code = ERR_POLICY;
+	{
+		struct render_options ro = { c->opt.default_image, c->opt.tools_image, t->inputs };
+
+		rc = render_children(engine, ds, flavor, t->ns, &ro, &desired, &t->render_err);
+	}
+	metrics_observe_render(&c->m, (double)policy_engine_last_render_ns(engine) / 1e9);
+	if (rc < 0) {
 		log_msg(LOG_WARN, "policy failed", "devserver", key, "revision", t->revision,
 			"error", t->render_err.msg, NULL);
 		events_record(c->events, ds, EVENT_WARNING, "PolicyError", t->render_err.msg, clock_mono_ms());
 		goto finish;
 	}
-	json_free(ctx);
 
 	/* ownership, then apply and prune */
 	t->apply_attempted = true;

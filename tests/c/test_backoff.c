@@ -1,5 +1,6 @@
 /* test_backoff.c - src/kube/backoff and status: which responses are retried,
- * after how long (full jitter, cap, attempts), and Retry-After in both forms. */
+ * after how long (the shared exponential, full jitter for the client, the
+ * queue's half jitter, cap, attempts), and Retry-After in both forms. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -45,6 +46,52 @@ static void test_full_jitter_bounds_and_cap(void **state)
 			if (ceil > BACKOFF_CAP_MS)
 				ceil = BACKOFF_CAP_MS;
 			assert_in_range(d, 0, ceil);
+		}
+}
+
+/* The one exponential the client, the watch and the queue share. */
+static void test_ceiling_sequence_and_cap(void **state)
+{
+	/* the queue's values in test_queue.c, and the client's defaults */
+	int64_t queue[] = { 100, 200, 400, 800, 1000, 1000 };
+	int64_t client[] = { 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000 };
+
+	for (int n = 0; n < (int)(sizeof(queue) / sizeof(queue[0])); n++)
+		assert_int_equal(backoff_ceiling_ms(100, 1000, n), queue[n]);
+	for (int n = 0; n < (int)(sizeof(client) / sizeof(client[0])); n++)
+		assert_int_equal(backoff_ceiling_ms(BACKOFF_BASE_MS, BACKOFF_CAP_MS, n), client[n]);
+	/* the queue's production values: 250 ms up to five minutes */
+	assert_int_equal(backoff_ceiling_ms(250, 5 * 60 * 1000, 0), 250);
+	assert_int_equal(backoff_ceiling_ms(250, 5 * 60 * 1000, 10), 256000);
+	assert_int_equal(backoff_ceiling_ms(250, 5 * 60 * 1000, 11), 5 * 60 * 1000);
+	/* no overflow however many failures, and a negative count is the first */
+	assert_int_equal(backoff_ceiling_ms(250, 5 * 60 * 1000, 61), 5 * 60 * 1000);
+	assert_int_equal(backoff_ceiling_ms(INT64_MAX / 4, INT64_MAX / 2, 1000), INT64_MAX / 2);
+	assert_int_equal(backoff_ceiling_ms(100, 1000, -3), 100);
+	/* a base above the cap is capped */
+	assert_int_equal(backoff_ceiling_ms(5000, 1000, 0), 1000);
+}
+
+/* The queue's jitter: into [ceiling / 2, ceiling), the ceiling itself
+ * without a random source (r = 1), never 0. */
+static void test_half_jitter_range(void **state)
+{
+	uint64_t s = 0;
+
+	assert_int_equal(backoff_half_jitter_ms(1000, 0.0), 500);
+	assert_int_equal(backoff_half_jitter_ms(1000, 0.5), 750);
+	assert_in_range(backoff_half_jitter_ms(1000, 0.999999), 999, 999);
+	assert_int_equal(backoff_half_jitter_ms(1000, 1.0), 1000);
+	assert_int_equal(backoff_half_jitter_ms(1, 0.0), 1);
+	assert_int_equal(backoff_half_jitter_ms(0, 1.0), 1);
+	for (int n = 0; n < 12; n++)
+		for (int i = 0; i < 100; i++) {
+			int64_t c = backoff_ceiling_ms(100, 60000, n);
+			double r = (double)(backoff_rand_default(&s) >> 11) / 9007199254740992.0; /* [0, 1) */
+			int64_t d = backoff_half_jitter_ms(c, r);
+
+			assert_true(d >= c / 2);
+			assert_true(d < c);
 		}
 }
 
@@ -148,6 +195,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_jitter_bounds_and_cap),
+		cmocka_unit_test(test_ceiling_sequence_and_cap),
+		cmocka_unit_test(test_half_jitter_range),
 		cmocka_unit_test(test_retry_decisions),
 		cmocka_unit_test(test_retry_after_parsing),
 		cmocka_unit_test(test_status_classification),
