@@ -24,12 +24,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api.h"
 #include "core/mem.h"
 
 static const struct kube_resource kube_builtin[] = {
-	{"devserver.io", "v1", "DevServer", "devservers", true},
-	{"devserver.io", "v1", "DevServerFlavor", "devserverflavors", false},
-	{"devserver.io", "v1", "DevServerUser", "devserverusers", false},
+	{API_GROUP, API_VERSION, API_KIND_DEVSERVER, API_RESOURCE_DEVSERVERS, true},
+	{API_GROUP, API_VERSION, API_KIND_FLAVOR, API_RESOURCE_FLAVORS, false},
+	{API_GROUP, API_VERSION, API_KIND_USER, API_RESOURCE_USERS, false},
 	{"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true},
 	{"authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false},
 	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false},

@@ -636,7 +636,7 @@ static void reconcile_prune(struct reconcile_task *t, const struct json *desired
 		for (size_t i = 0; i < n; i++) {
 			const struct json *meta = json_get(objs[i], "metadata");
 			const char *name = json_get_string(meta, "name");
-			const char *home = json_get_string(json_get(meta, "labels"), HOME_LABEL);
+			const char *home = json_get_string(json_get(meta, "labels"), API_LABEL_HOME);
 			struct json *opts;
 			char what[160];
 
@@ -848,8 +848,6 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
  * the PVC (a SubjectAccessReview) is not possible without an admission
  * webhook; the label is the consent instead. */
 
-#define RECONCILE_SHAREABLE_LABEL "devserver.io/shareable"
-
 static const char *reconcile_controller_kind(const struct json *obj)
 {
 	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
@@ -873,8 +871,8 @@ static bool reconcile_flavor_names_claim(const struct reconcile_task *t, const c
 static void reconcile_judge_claim(struct reconcile_task *t, const char *claim, const struct json *pvc)
 {
 	const struct json *labels = json_path(pvc, "metadata", "labels", NULL);
-	const char *home = json_get_string(labels, HOME_LABEL);
-	const char *shareable = json_get_string(labels, RECONCILE_SHAREABLE_LABEL);
+	const char *home = json_get_string(labels, API_LABEL_HOME);
+	const char *shareable = json_get_string(labels, API_LABEL_SHAREABLE);
 	const char *kind = reconcile_controller_kind(pvc);
 
 	if (!pvc) {
@@ -882,15 +880,15 @@ static void reconcile_judge_claim(struct reconcile_task *t, const char *claim, c
 				 "exist in namespace %s", claim, t->ns);
 	} else if (cache_controlled_by(pvc, t->uid)) {
 		return; /* this DevServer's own */
-	} else if ((home && strcmp(home, "true") == 0) || (kind && strcmp(kind, POLICY_OWNER_KIND) == 0)) {
+	} else if ((home && strcmp(home, "true") == 0) || (kind && strcmp(kind, API_KIND_DEVSERVER) == 0)) {
 		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s belongs to another "
 				 "DevServer (%s); a DevServer may not mount it", claim,
-				 json_get_string(labels, NAME_LABEL) ?: "its home");
+				 json_get_string(labels, API_LABEL_NAME) ?: "its home");
 	} else if (!reconcile_flavor_names_claim(t, claim) &&
 		   !(shareable && strcmp(shareable, "true") == 0)) {
 		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s may not be mounted by "
 				 "a DevServer: its owner can allow it with the label %s=true, or an admin "
-				 "can list it in the flavor's spec.volumes", claim, RECONCILE_SHAREABLE_LABEL);
+				 "can list it in the flavor's spec.volumes", claim, API_LABEL_SHAREABLE);
 	}
 }
 
