@@ -356,7 +356,7 @@ static struct json *backend_pod(const struct global_opts *g, const char *name, s
 	struct json *list = NULL, *items, *best = NULL;
 	char sel[320];
 
-	snprintf(sel, sizeof(sel), "devserver.io/name=%s", name);
+	snprintf(sel, sizeof(sel), API_LABEL_NAME "=%s", name);
 	o.label_selector = sel;
 	if (kube_list(&conn.client, kube_resource_find("v1", "Pod"), backend_ns(g), &o, &list, err) < 0)
 		return NULL;
@@ -471,7 +471,7 @@ int backend_logs(const struct global_opts *g, const char *name, bool follow, int
 	if (!pod)
 		return error_set(err, ERR_NOT_FOUND, "DevServer \"%s\" has no pod (stopped, or not created yet)", name);
 	pod_name = json_get_string(json_get(pod, "metadata"), "name");
-	buf_init(&path, 2048);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	buf_append_str(&path, "/api/v1/namespaces/");
 	kube_escape(&path, backend_ns(g));
 	buf_append_str(&path, "/pods/");

@@ -273,7 +273,7 @@ static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s,
 
 		ns = ons && *ons ? ons : c->cfg->namespace;
 	}
-	buf_init(&path, 64 * 1024);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	if (kube_path(&path, s->res, ns, s->name, s->subresource) < 0 ||
 	    (s->query && *s->query && buf_appendf(&path, "?%s", s->query) < 0)) {
 		buf_cleanup(&path);
@@ -392,7 +392,7 @@ int kube_apply(struct kube_client *c, const struct kube_resource *r, const char 
 		s.name = json_get_string(json_get(obj, "metadata"), "name");
 	if (!s.name || !*s.name)
 		return error_set(err, ERR_INVALID, "apply: the object has no metadata.name");
-	buf_init(&q, 4096);
+	buf_init(&q, KUBE_URL_PART_MAX_BYTES);
 	buf_append_str(&q, "fieldManager=");
 	kube_escape(&q, field_manager ? field_manager : KUBE_FIELD_MANAGER);
 	if (force)
@@ -524,7 +524,7 @@ static uint64_t kc_list_next(struct kube_list_op *l, struct error *err)
 	struct kube_call_spec s = {.method = "GET", .res = l->res, .ns = l->ns};
 	uint64_t id;
 
-	buf_init(&q, 64 * 1024);
+	buf_init(&q, KUBE_URL_PART_MAX_BYTES);
 	buf_appendf(&q, "limit=%d", l->limit);
 	buf_append_str(&q, l->base_query);
 	if (l->cont) {
@@ -676,7 +676,7 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 		l->prepare = o->prepare;
 		l->prepare_ud = o->prepare_ud;
 	}
-	buf_init(&q, 64 * 1024);
+	buf_init(&q, KUBE_URL_PART_MAX_BYTES);
 	if (o)
 		kube_selector_query(&q, o->label_selector, o->field_selector);
 	l->base_query = buf_take(&q);
@@ -753,7 +753,7 @@ int kube_client_resource(struct kube_client *c, const char *api_version, const c
 		count++;
 	if (count >= KUBE_DISCOVERY_MAX_GROUPS)
 		return error_set(err, ERR_LIMIT, "more than %d group versions discovered", KUBE_DISCOVERY_MAX_GROUPS);
-	buf_init(&path, 4096);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	buf_appendf(&path, strchr(api_version, '/') ? "/apis/%s" : "/api/%s", api_version);
 	{
 		struct kube_response resp;

@@ -80,6 +80,9 @@ int kube_escape(struct buf *out, const char *s);
  * selector that is neither NULL nor "" - the one place list and watch
  * requests build their selector query. 0 or ERR_LIMIT. */
 int kube_selector_query(struct buf *out, const char *label_selector, const char *field_selector);
+/* A request path or its query string (names are at most 253 bytes,
+ * selectors at most a few KiB): a ceiling, not an expected size. */
+#define KUBE_URL_PART_MAX_BYTES (64u * 1024)
 /* Appends /api/v1/... or /apis/g/v/...; ns is ignored for cluster-scoped
  * resources, and a NULL ns on a namespaced one means all namespaces.
  * name and subresource may be NULL. 0 or ERR_LIMIT. */

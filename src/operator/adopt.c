@@ -13,6 +13,8 @@
 
 #include "core/buf.h"
 
+#define ADOPT_POINTER_MAX_BYTES 1024   /* a JSON pointer to one annotation (keys are at most 317) */
+
 const struct adopt_leftover adopt_leftovers[ADOPT_LEFTOVER_COUNT] = {
 	{ ADOPT_CONFIGMAP, "-sshd-config" },
 	{ ADOPT_CONFIGMAP, "-startup-script" },
@@ -86,7 +88,7 @@ static struct json *adopt_annotation_pointer_op(const char *key)
 	struct buf p;
 	struct json *op;
 
-	buf_init(&p, 1024);
+	buf_init(&p, ADOPT_POINTER_MAX_BYTES);
 	buf_append_str(&p, "/metadata/annotations/");
 	for (const char *s = key; *s; s++) {
 		if (*s == '~')

@@ -477,7 +477,7 @@ static bool reconcile_idle(struct reconcile_task *t, const struct json *ds, cons
 		queue_add_after(c->queue, t->key, (e->next_check - now) * 1000 + 50, clock_mono_ms());
 		return false;
 	}
-	buf_init(&path, 2048);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	buf_append_str(&path, "/api/v1/namespaces/");
 	kube_escape(&path, t->ns);
 	buf_append_str(&path, "/pods/");
