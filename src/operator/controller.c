@@ -505,12 +505,9 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		cache_set_transform(&c->children[CHILD_SECRET].cache, projection_secret);
 	if (rc == 0 && opt->health_addr[0] && strcmp(opt->health_addr, "off") != 0) {
 		rc = health_start(opt->health_addr, &c->health, err);
-		if (rc == 0) {
-			char port[16];
-
-			snprintf(port, sizeof(port), "%d", health_port(c->health));
-			log_msg(LOG_INFO, "health server listening", "addr", opt->health_addr, "port", port, NULL);
-		}
+		if (rc == 0)
+			log_kv(LOG_INFO, "health server listening", LOG_STR("addr", opt->health_addr),
+			       LOG_INT("port", health_port(c->health)));
 	}
 	if (rc == 0)
 		rc = informer_setup(c, &c->policy_cm, "policy configmap", "v1", "ConfigMap",
@@ -685,12 +682,10 @@ int controller_run(struct controller *c, struct error *err)
 		if (!c->synced) {
 			if (controller_all_synced(c)) {
 				const struct json **cms = NULL;
-				char ms[32];
 
 				c->synced = true;
-				snprintf(ms, sizeof(ms), "%lld", (long long)(now - started));
-				log_msg(LOG_INFO, "caches synced", "ms", ms,
-					"devservers", cache_count(&c->devservers.cache) ? "some" : "none", NULL);
+				log_kv(LOG_INFO, "caches synced", LOG_MS("took", now - started),
+				       LOG_UINT("devservers", cache_count(&c->devservers.cache)));
 				/* the policy ConfigMap seen during the sync applies now */
 				if (cache_list(&c->policy_cm.cache, NULL, NULL, &cms) > 0)
 					DS_IGNORE_RESULT(policy_source_changed(&c->policy, cms[0]));
@@ -708,24 +703,17 @@ int controller_run(struct controller *c, struct error *err)
 			if (now >= c->next_resync_ms) {
 				const struct json **servers = NULL;
 				size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
-
-				char count[24];
+				size_t devservers = n;
 
 				for (size_t i = 0; i < n; i++)
 					enqueue_object(c, servers[i]);
 				free(servers);
-				snprintf(count, sizeof(count), "%zu", n);
 				servers = NULL;
 				n = c->users.started ? cache_list(&c->users.cache, NULL, NULL, &servers) : 0;
 				for (size_t i = 0; i < n; i++)
 					on_user_add(c, servers[i]);
 				free(servers);
-				{
-					char users[24];
-
-					snprintf(users, sizeof(users), "%zu", n);
-					log_msg(LOG_INFO, "resync", "devservers", count, "users", users, NULL);
-				}
+				log_kv(LOG_INFO, "resync", LOG_UINT("devservers", devservers), LOG_UINT("users", n));
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
 			}
 			if (c->flavors_dirty && controller_may_reconcile(c))

@@ -255,11 +255,12 @@ static void policy_reject(struct policy_source *ps, const struct json *cm, const
  * DevServer). */
 static void policy_activate(struct policy_source *ps, struct policy_trial *t)
 {
-	char text[768], ms[24];
+	char text[768];
 
-	snprintf(ms, sizeof(ms), "%lld", (long long)(clock_mono_ms() - t->started_ms));
-	log_msg(LOG_INFO, "policy activated", "revision", t->revision,
-		"previous", policy_engine_revision(ps->engine), "trialMs", ms, NULL);
+	log_kv(LOG_INFO, "policy activated", LOG_STR("revision", t->revision),
+	       LOG_STR("previous", policy_engine_revision(ps->engine)),
+	       LOG_MS("trial", clock_mono_ms() - t->started_ms), LOG_INT("fixtures", t->fixtures),
+	       LOG_INT("tried", t->tried));
 	snprintf(text, sizeof(text), "revision %s passed %d bundled fixtures and trial-rendered %d DevServers",
 		 t->revision, t->fixtures, t->tried);
 	events_record(ps->deps.events, t->cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
