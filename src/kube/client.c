@@ -432,6 +432,17 @@ struct json *kube_status_patch_take(struct json *status, const struct json *old)
 	return patch;
 }
 
+struct json *kube_json_patch_op(const char *op, const char *path, const char *value)
+{
+	struct json *o = json_new_object();
+
+	json_object_set_take(o, "op", json_new_string(op));
+	json_object_set_take(o, "path", json_new_string(path));
+	if (value)
+		json_object_set_take(o, "value", json_new_string(value));
+	return o;
+}
+
 struct json *kube_delete_options(const char *uid, const char *propagation)
 {
 	struct json *opts = json_new_object();

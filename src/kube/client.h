@@ -161,7 +161,10 @@ int kube_patch_status(struct kube_client *c, const struct kube_resource *r, cons
  * as stored, may be NULL) that status no longer has is named null in it -
  * that is how a field such as pendingRestart goes away. */
 struct json *kube_status_patch_take(struct json *status, const struct json *old);
-/* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
+/* One JSON Patch (RFC 6902) operation {"op", "path"[, "value"]} with a
+ * string value, or none when value is NULL (caller frees). For the patches
+ * that test before they remove (a finalizer, an annotation). */
+struct json *kube_json_patch_op(const char *op, const char *path, const char *value);
 /* A DeleteOptions body (caller frees): preconditions.uid when uid is not
  * NULL (never delete a namesake created since), propagationPolicy when
  * propagation is not NULL ("Background", "Foreground", "Orphan"). */
