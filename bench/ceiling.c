@@ -162,9 +162,9 @@ static void stamp_like_operator(struct json *obj, const char *name)
 		struct json *tmpl = object_field(object_field(obj, "spec"), "template");
 		struct json *labels = object_field(object_field(tmpl, "metadata"), "labels");
 
-		json_object_set_take(labels, POLICY_LABEL_MANAGED_BY, json_new_string(POLICY_MANAGER_NAME));
-		json_object_set_take(labels, POLICY_LABEL_INSTANCE, json_new_string(name));
-		json_object_set_take(labels, POLICY_LABEL_NAME, json_new_string(name));
+		json_object_set_take(labels, API_LABEL_MANAGED_BY, json_new_string(API_MANAGER_NAME));
+		json_object_set_take(labels, API_LABEL_INSTANCE, json_new_string(name));
+		json_object_set_take(labels, API_LABEL_NAME, json_new_string(name));
 	}
 	snprintf(hash, sizeof(hash), "%016" PRIx64, json_hash(obj));
 	json_object_set_take(object_field(object_field(obj, "metadata"), "annotations"), RENDER_HASH_ANNOTATION,

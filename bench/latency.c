@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "bench_args.h"
 #include "bench_devserver.h"
 #include "core/clock.h"
@@ -43,9 +44,7 @@
 #include "kube/kubeconfig.h"
 #include "kube/watch.h"
 
-#define RENDER_HASH_ANNOTATION "devserver.io/render-hash"
-#define NAME_LABEL "devserver.io/name"
-#define MANAGED "app.kubernetes.io/managed-by=devserver-operator"
+#define MANAGED API_LABEL_MANAGED_BY "=" API_MANAGER_NAME
 
 enum { K_DEPLOYMENT, K_SERVICE, K_CONFIGMAP, K_PVC, NKINDS };
 static const char *const kind_names[NKINDS][2] = {
@@ -188,10 +187,10 @@ static void child_event(void *ud, enum watch_event_type type, struct json *obj)
 	int k = (int)(intptr_t)ud;
 	double t = now_ms();
 	const struct json *meta = json_get(obj, "metadata");
-	int i = index_of(json_get_string(json_get(meta, "labels"), NAME_LABEL));
+	int i = index_of(json_get_string(json_get(meta, "labels"), API_LABEL_NAME));
 
 	if (i >= 0 && g.started && type != WATCH_DELETED) {
-		if (json_get_string(json_get(meta, "annotations"), RENDER_HASH_ANNOTATION))
+		if (json_get_string(json_get(meta, "annotations"), API_ANNOTATION_RENDER_HASH))
 			note_child(i, k, t);
 		if (g.want_cpu && k == K_DEPLOYMENT && g.r[i].rolled <= 0) {
 			const struct json *cs = json_path(obj, "spec", "template", "spec", "containers", NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/policy_status.h"
 #include "backend.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -28,7 +29,6 @@
 
 #define BACKEND_POLICY_NAMESPACE "devserver-system"
 #define BACKEND_POLICY_CONFIGMAP "devserver-policy"
-#define BACKEND_POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
 #define BACKEND_LOG_MAX_LINE_BYTES (1u << 20)
 
 static struct {
@@ -103,8 +103,8 @@ static bool backend_may_list_devservers(const char *ns)
 	json_object_set_take(req, "kind", json_new_string("SelfSubjectAccessReview"));
 	json_object_set_take(attrs, "namespace", json_new_string(ns));
 	json_object_set_take(attrs, "verb", json_new_string("list"));
-	json_object_set_take(attrs, "group", json_new_string("devserver.io"));
-	json_object_set_take(attrs, "resource", json_new_string("devservers"));
+	json_object_set_take(attrs, "group", json_new_string(API_GROUP));
+	json_object_set_take(attrs, "resource", json_new_string(API_RESOURCE_DEVSERVERS));
 	json_object_set_take(spec, "resourceAttributes", attrs);
 	json_object_set_take(req, "spec", spec);
 	if (kube_create(&conn.client, kube_resource_find("authorization.k8s.io/v1", "SelfSubjectAccessReview"),
@@ -131,7 +131,7 @@ static const char *backend_user_namespace(void)
 	conn.user_ns_looked_up = true;
 	if (!backend_whoami(me, sizeof(me)))
 		return conn.user_ns;
-	if (kube_list(&conn.client, kube_resource_find("devserver.io/v1", "DevServerUser"), NULL, NULL, &list,
+	if (kube_list(&conn.client, kube_resource_find(API_GROUP_VERSION, API_KIND_USER), NULL, NULL, &list,
 		      &err) == 0) {
 		const struct json *items = json_get(list, "items");
 
@@ -168,7 +168,7 @@ static const char *backend_ns(const struct global_opts *g)
 
 static const struct kube_resource *res_devservers(void)
 {
-	return kube_resource_find("devserver.io/v1", "DevServer");
+	return kube_resource_find(API_GROUP_VERSION, API_KIND_DEVSERVER);
 }
 
 /* A clearer message for the commonest failure: the DevServer is not there. */
@@ -356,7 +356,7 @@ static struct json *backend_pod(const struct global_opts *g, const char *name, s
 	struct json *list = NULL, *items, *best = NULL;
 	char sel[320];
 
-	snprintf(sel, sizeof(sel), "devserver.io/name=%s", name);
+	snprintf(sel, sizeof(sel), API_LABEL_NAME "=%s", name);
 	o.label_selector = sel;
 	if (kube_list(&conn.client, kube_resource_find("v1", "Pod"), backend_ns(g), &o, &list, err) < 0)
 		return NULL;
@@ -471,7 +471,7 @@ int backend_logs(const struct global_opts *g, const char *name, bool follow, int
 	if (!pod)
 		return error_set(err, ERR_NOT_FOUND, "DevServer \"%s\" has no pod (stopped, or not created yet)", name);
 	pod_name = json_get_string(json_get(pod, "metadata"), "name");
-	buf_init(&path, 2048);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	buf_append_str(&path, "/api/v1/namespaces/");
 	kube_escape(&path, backend_ns(g));
 	buf_append_str(&path, "/pods/");
@@ -504,7 +504,7 @@ int backend_list_flavors(const struct global_opts *g, struct json **items, struc
 
 	*items = NULL;
 	if (rc == 0)
-		rc = kube_list(&conn.client, kube_resource_find("devserver.io/v1", "DevServerFlavor"), NULL,
+		rc = kube_list(&conn.client, kube_resource_find(API_GROUP_VERSION, API_KIND_FLAVOR), NULL,
 			       NULL, &list, err);
 	if (rc == 0)
 		*items = backend_take_items(list);
@@ -639,7 +639,8 @@ int backend_policy_status(const struct global_opts *g, struct json **out, struct
 	const char *name = backend_env("DEVSERVER_POLICY_CONFIGMAP", BACKEND_POLICY_CONFIGMAP);
 	struct json *cm = NULL, *st;
 	const char *ann;
-	char rev[64], reason[600], active[64];
+	struct api_policy_status ps;
+	struct error perr;
 	int rc = backend_connect(g, err);
 
 	*out = NULL;
@@ -656,23 +657,23 @@ int backend_policy_status(const struct global_opts *g, struct json **out, struct
 		json_free(st);
 		return rc;
 	}
-	ann = json_get_string(json_path(cm, "metadata", "annotations", NULL), BACKEND_POLICY_STATUS_ANNOTATION);
+	ann = json_get_string(json_path(cm, "metadata", "annotations", NULL), API_ANNOTATION_POLICY_STATUS);
 	if (!ann) {
 		json_object_set_take(st, "source", json_new_string("ConfigMap (not processed by an operator yet)"));
-	} else if (sscanf(ann, "active %63s", rev) == 1) {
-		json_object_set_take(st, "revision", json_new_string(rev));
+	} else if (api_policy_status_parse(ann, &ps, &perr) < 0) {
 		json_object_set_take(st, "source", json_new_string("ConfigMap"));
-	} else if (sscanf(ann, "rejected %63[^:]: %599[^\n]", rev, reason) == 2) {
+		json_object_set_take(st, "unreadable", json_new_string(perr.msg));
+	} else if (ps.state == API_POLICY_ACTIVE) {
+		json_object_set_take(st, "revision", json_new_string(ps.revision));
+		json_object_set_take(st, "source", json_new_string("ConfigMap"));
+	} else {
 		struct json *rej = json_new_object();
-		char *a = strstr(reason, " (active: ");
 
-		if (a && sscanf(a, " (active: %63[^)])", active) == 1) {
-			*a = '\0';
-			json_object_set_take(st, "revision", json_new_string(active));
-		}
+		if (ps.active[0])
+			json_object_set_take(st, "revision", json_new_string(ps.active));
 		json_object_set_take(st, "source", json_new_string("ConfigMap"));
-		json_object_set_take(rej, "revision", json_new_string(rev));
-		json_object_set_take(rej, "reason", json_new_string(reason));
+		json_object_set_take(rej, "revision", json_new_string(ps.revision));
+		json_object_set_take(rej, "reason", json_new_string(ps.reason));
 		json_object_set_take(st, "lastRejection", rej);
 	}
 	json_free(cm);

@@ -222,11 +222,11 @@ int cli_parse(const struct command *cmd, struct cli_ctx *ctx, int argc, char **a
 		for (int i = 0; i < names && i < npos; i++) {
 			size_t len = strlen(c->args[i]);
 
-			if (len > DEVSERVER_NAME_MAX_BYTES || !name_is_dns1035_label(c->args[i], len))
+			if (!api_is_devserver_name(c->args[i], len))
 				return error_set(err, ERR_INVALID,
 						 "invalid name \"%s\" (lower-case letters, digits and '-', "
 						 "starting with a letter, at most %d characters)",
-						 c->args[i], DEVSERVER_NAME_MAX_BYTES);
+						 c->args[i], API_DEVSERVER_NAME_MAX);
 		}
 	}
 	/* -A beats the config file's namespace (not an explicit -n). */

@@ -116,16 +116,16 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 
 	/* cli_parse has made --name the argument (CMD_NAME_FLAG) */
 	o->name = o->c.nargs == 1 ? o->c.args[0] : CREATE_DEFAULT_NAME;
-	if (strlen(o->name) > DEVSERVER_NAME_MAX_BYTES || !name_is_dns1035_label(o->name, strlen(o->name)))
+	if (!api_is_devserver_name(o->name, strlen(o->name)))
 		return error_set(err, ERR_INVALID,
 				 "invalid name \"%s\" (lower-case letters, digits and '-', starting "
-				 "with a letter, at most %d characters)", o->name, DEVSERVER_NAME_MAX_BYTES);
+				 "with a letter, at most %d characters)", o->name, API_DEVSERVER_NAME_MAX);
 	o->namespace = ctx->g.namespace;
 	if (ctx->g.all_namespaces)
 		return error_set(err, ERR_INVALID, "-A does not apply to create");
 	if (!o->flavor)
 		o->flavor = ctx->config->flavor;
-	if (o->flavor && !name_is_dns1123_subdomain(o->flavor, strlen(o->flavor)))
+	if (o->flavor && !api_is_dns1123_subdomain(o->flavor, strlen(o->flavor)))
 		return error_set(err, ERR_INVALID, "--flavor: invalid flavor name \"%s\"", o->flavor);
 	if (!o->ttl.text && ctx->config->ttl) {
 		o->ttl.text = ctx->config->ttl;
@@ -142,7 +142,7 @@ static int create_check(struct cli_ctx *ctx, void *p, struct error *err)
 	}
 	if (o->image && (has_space(o->image) || strlen(o->image) > IMAGE_MAX_BYTES))
 		return error_set(err, ERR_INVALID, "--image: invalid image \"%s\"", o->image);
-	if (o->storage_class && !name_is_dns1123_subdomain(o->storage_class, strlen(o->storage_class)))
+	if (o->storage_class && !api_is_dns1123_subdomain(o->storage_class, strlen(o->storage_class)))
 		return error_set(err, ERR_INVALID, "--storage-class: invalid class name \"%s\"",
 				 o->storage_class);
 	if (o->volumes.n > CREATE_MAX_VOLUMES)
@@ -270,7 +270,7 @@ int create_build_devserver(const struct create_opts *o, struct json **out, struc
 	struct json *ds = json_new_object(), *meta = json_new_object(), *spec = json_new_object();
 
 	*out = NULL;
-	json_object_set_take(ds, "apiVersion", json_new_string(DEVSERVER_API_VERSION));
+	json_object_set_take(ds, "apiVersion", json_new_string(API_GROUP_VERSION));
 	json_object_set_take(ds, "kind", json_new_string("DevServer"));
 	json_object_set_take(ds, "metadata", meta);
 	json_object_set_take(ds, "spec", spec);
@@ -413,7 +413,7 @@ bool create_default_flavor(const struct json *flavors, char out[CREATE_FLAVOR_NA
 	free(list);
 	name = flavor_name(named);
 	if (!name || strlen(name) > CREATE_FLAVOR_NAME_MAX_BYTES ||
-	    !name_is_dns1123_subdomain(name, strlen(name)))
+	    !api_is_dns1123_subdomain(name, strlen(name)))
 		return false;
 	snprintf(out, CREATE_FLAVOR_NAME_MAX_BYTES + 1, "%s", name);
 	return true;

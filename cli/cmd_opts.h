@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "api/api.h"
 #include "command.h"
 #include "core/attr.h"
 #include "core/buf.h"
@@ -27,11 +28,9 @@
 #define CREATE_SSH_KEYS_MAX_BYTES 16384           /* the key file; the CRD's limit per key */
 #define CREATE_SSH_KEYS_MAX 32                    /* keys in the file (spec.ssh.publicKeys) */
 #define CLI_PATH_MAX_BYTES 4096
-#define DEVSERVER_NAME_MAX_BYTES 58               /* <name>-home fits 63 */
 #define CREATE_DEFAULT_NAME "dev"                 /* create without a name: the predecessor's default */
 #define CREATE_DEFAULT_TTL "4h"                   /* the predecessor's default time to live */
 #define CREATE_DEFAULT_TTL_SECONDS (4 * 3600)
-#define DEVSERVER_API_VERSION "devserver.io/v1"
 #define CREATE_FLAVOR_NAME_MAX_BYTES 63           /* the CRD's maxLength of spec.flavor */
 #define RENDER_MAX_INPUT_BYTES (4u * 1024 * 1024)
 

@@ -96,11 +96,11 @@ static int set_key(struct cli_config *c, const char *key, const struct json *val
 		return error_set(err, ERR_INVALID, "must be a non-empty string");
 	v = val->u.str.ptr;
 	if (strcmp(key, "namespace") == 0) {
-		if (!name_is_dns1123_label(v, strlen(v)))
+		if (!api_is_dns1123_label(v, strlen(v)))
 			return error_set(err, ERR_INVALID, "\"%s\" is not a valid namespace name", v);
 		c->namespace = mem_strdup(v);
 	} else if (strcmp(key, "flavor") == 0) {
-		if (!name_is_dns1123_subdomain(v, strlen(v)))
+		if (!api_is_dns1123_subdomain(v, strlen(v)))
 			return error_set(err, ERR_INVALID, "\"%s\" is not a valid flavor name", v);
 		c->flavor = mem_strdup(v);
 	} else if (strcmp(key, "ttl") == 0) {

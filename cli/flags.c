@@ -30,42 +30,6 @@ const struct flag_spec flags_global[] = {
 	{ NULL, 0, 0, 0, 0, NULL },
 };
 
-static bool is_dns_label_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-bool name_is_dns1123_label(const char *s, size_t len)
-{
-	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!is_dns_label_char(s[i]))
-			return false;
-	return true;
-}
-
-bool name_is_dns1035_label(const char *s, size_t len)
-{
-	return name_is_dns1123_label(s, len) && s[0] >= 'a' && s[0] <= 'z';
-}
-
-bool name_is_dns1123_subdomain(const char *s, size_t len)
-{
-	size_t start = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || s[i] == '.') {
-			if (!name_is_dns1123_label(s + start, i - start))
-				return false;
-			start = i + 1;
-		}
-	}
-	return true;
-}
-
 int flags_check_duration(const char *s, int64_t *seconds, struct error *err)
 {
 	int rc = duration_parse(s, seconds);
@@ -125,7 +89,7 @@ int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err)
 		return error_set(err, ERR_INVALID,
 				 "invalid volume \"%s\" (use CLAIM:/path or CLAIM:/path:ro)", s);
 	claim_len = (size_t)(colon - s);
-	if (!name_is_dns1123_subdomain(s, claim_len))
+	if (!api_is_dns1123_subdomain(s, claim_len))
 		return error_set(err, ERR_INVALID,
 				 "invalid volume \"%s\": claim \"%.*s\" is not a valid PVC name", s,
 				 (int)(claim_len > 253 ? 253 : claim_len), s);

@@ -17,6 +17,7 @@
 #ifndef DEVCTL_FLAGS_H
 #define DEVCTL_FLAGS_H
 
+#include "api/names.h"       /* the Kubernetes name rules the checks below use */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,11 +97,5 @@ int flags_parse_volume(const char *s, struct volume_spec *v, struct error *err) 
 /* Whether a mount path is the home, trailing slashes ignored as the default
  * policy ignores them ("/home/dev/" is the home, "/home/dev/data" is not). */
 bool volume_path_is_home(const char *path);
-
-/* Kubernetes name rules: a DNS-1123 label (namespace), a DNS-1123 subdomain
- * (PVC, flavor) and a DNS-1035 label (a DevServer: it names a Service). */
-bool name_is_dns1123_label(const char *s, size_t len);
-bool name_is_dns1123_subdomain(const char *s, size_t len);
-bool name_is_dns1035_label(const char *s, size_t len);
 
 #endif

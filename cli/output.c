@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
 #include "core/clock.h"
 #include "core/mem.h"
 #include "json/yaml_doc.h"
@@ -171,7 +172,7 @@ static const struct json *pod_for(const struct json *pods, const char *name)
 	for (size_t i = 0; i < pods->u.arr.len; i++) {
 		const struct json *labels = json_path(pods->u.arr.items[i], "metadata", "labels",
 						      (char *)NULL);
-		const char *n = json_get_string(labels, "devserver.io/name");
+		const char *n = json_get_string(labels, API_LABEL_NAME);
 
 		if (n && strcmp(n, name) == 0)
 			return pods->u.arr.items[i];
@@ -579,6 +580,8 @@ int output_policy_status(const struct json *st, struct buf *out, struct error *e
 	field(out, "Active revision:", json_get_string(st, "revision"));
 	field(out, "Source:", json_get_string(st, "source"));
 	field(out, "Loaded at:", json_get_string(st, "loadedAt"));
+	if (json_get_string(st, "unreadable")) /* an annotation neither JSON nor an older operator's text */
+		field(out, "Status:", json_get_string(st, "unreadable"));
 	if (!rej || rej->type != JSON_OBJECT) {
 		field(out, "Last rejection:", NULL);
 		return 0;

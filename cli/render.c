@@ -22,6 +22,8 @@
 #include "policy/engine.h"
 #include "policy/validate.h"
 
+#define RENDER_DIFF_PATH_MAX_BYTES 4096   /* where a render first differs from expected.yaml */
+
 int render_load_bundle(const char *dir, struct policy_bundle *b, struct error *err)
 {
 	int rc;
@@ -196,7 +198,7 @@ static bool check_case(struct policy_engine *e, const char *dir, const char *nam
 	} else {
 		struct buf diff;
 
-		buf_init(&diff, 4096);
+		buf_init(&diff, RENDER_DIFF_PATH_MAX_BYTES);
 		if (first_diff(out, expected, &diff))
 			buf_appendf(report, "FAIL %s: differs from expected.yaml at %s\n", name,
 				    diff.len ? buf_str(&diff) : "the top level");

@@ -25,7 +25,7 @@
 
 static int ssh_copy_label(char *out, size_t cap, const char *v, const char *what, struct error *err)
 {
-	if (!v || !*v || strlen(v) >= cap || !name_is_dns1123_label(v, strlen(v)))
+	if (!v || !*v || strlen(v) >= cap || !api_is_dns1123_label(v, strlen(v)))
 		return error_set(err, ERR_INVALID, "the DevServer's %s is not a DNS label", what);
 	snprintf(out, cap, "%s", v);
 	return 0;
@@ -49,7 +49,7 @@ int ssh_target_from_devserver(const struct json *ds, struct ssh_target *t, struc
 	if (!svc)
 		return error_set(err, ERR_INVALID, "DevServer \"%s\" has no SSH service yet (phase %s)",
 				 t->name, phase ? phase : "unknown");
-	if (!name_is_dns1123_label(svc, strlen(svc)) || strlen(svc) >= sizeof(t->service))
+	if (!api_is_dns1123_label(svc, strlen(svc)) || strlen(svc) >= sizeof(t->service))
 		return error_set(err, ERR_INVALID, "DevServer \"%s\": status.ssh.service is not a DNS label",
 				 t->name);
 	snprintf(t->service, sizeof(t->service), "%s", svc);
@@ -72,7 +72,7 @@ int ssh_target_set_pod(struct ssh_target *t, const struct json *pod, struct erro
 	const struct json *conds = json_path(pod, "status", "conditions", NULL);
 	bool ready = false;
 
-	if (!name || !name_is_dns1123_subdomain(name, strlen(name)) || strlen(name) >= sizeof(t->pod))
+	if (!name || !api_is_dns1123_subdomain(name, strlen(name)) || strlen(name) >= sizeof(t->pod))
 		return error_set(err, ERR_INVALID, "DevServer \"%s\": its pod has no usable name", t->name);
 	for (size_t i = 0; conds && conds->type == JSON_ARRAY && i < conds->u.arr.len; i++) {
 		const struct json *c = conds->u.arr.items[i];

@@ -3,7 +3,9 @@
  * LOG_LINE_MAX_BYTES and truncated beyond it. */
 #include "core/log.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -45,7 +47,9 @@ int log_parse_format(const char *s, enum log_format *out)
 	return 0;
 }
 
-static void log_json_string(struct buf *b, const char *s)
+/* s as a JSON string, with suffix (unescaped: the program's own) before
+ * the closing quote. */
+static void log_json_string_with(struct buf *b, const char *s, const char *suffix)
 {
 	buf_append_char(b, '"');
 	for (; *s; s++) {
@@ -57,7 +61,13 @@ static void log_json_string(struct buf *b, const char *s)
 		else
 			buf_append_char(b, (char)c);
 	}
+	buf_append_str(b, suffix);
 	buf_append_char(b, '"');
+}
+
+static void log_json_string(struct buf *b, const char *s)
+{
+	log_json_string_with(b, s, "");
 }
 
 static void log_text_value(struct buf *b, const char *s)
@@ -79,39 +89,88 @@ static void log_emit(struct buf *b)
 	}
 }
 
-static void log_vmsg(enum log_level level, const char *msg, va_list ap)
+/* The line's start: time, level, message; a JSON line is left open. */
+static void log_begin(struct buf *b, enum log_level level, const char *msg)
 {
 	char stamp[96];
 	struct timespec ts;
 	struct tm tm;
-	struct buf b;
-	const char *k, *v;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec, ts.tv_nsec / 1000000);
-	buf_init(&b, LOG_LINE_MAX_BYTES);
+	buf_init(b, LOG_LINE_MAX_BYTES);
 	if (log_format == LOG_FORMAT_JSON) {
-		buf_appendf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", stamp, log_level_names[level]);
-		log_json_string(&b, msg);
-		while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *))) {
-			buf_append_char(&b, ',');
-			log_json_string(&b, k);
-			buf_append_char(&b, ':');
-			log_json_string(&b, v);
-		}
-		buf_append_char(&b, '}');
+		buf_appendf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", stamp, log_level_names[level]);
+		log_json_string(b, msg);
 	} else {
-		buf_appendf(&b, "%s %-5s %s", stamp, log_level_names[level], msg);
-		while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *))) {
-			buf_appendf(&b, " %s=", k);
-			log_text_value(&b, v);
-		}
+		buf_appendf(b, "%s %-5s %s", stamp, log_level_names[level], msg);
 	}
-	log_emit(&b);
-	buf_cleanup(&b);
+}
+
+static void log_field_append(struct buf *b, const struct log_field *f)
+{
+	bool json = log_format == LOG_FORMAT_JSON;
+
+	if (f->type == LOG_FIELD_STR && !f->v.s)
+		return;
+	if (json) {
+		buf_append_char(b, ',');
+		log_json_string_with(b, f->key, f->type == LOG_FIELD_MS ? "_ms" : "");
+		buf_append_char(b, ':');
+	} else {
+		buf_appendf(b, " %s=", f->key);
+	}
+	switch (f->type) {
+	case LOG_FIELD_STR:
+		if (json)
+			log_json_string(b, f->v.s);
+		else
+			log_text_value(b, f->v.s);
+		break;
+	case LOG_FIELD_INT:
+		buf_appendf(b, "%" PRId64, f->v.i);
+		break;
+	case LOG_FIELD_UINT:
+		buf_appendf(b, "%" PRIu64, f->v.u);
+		break;
+	case LOG_FIELD_MS:
+		buf_appendf(b, json ? "%" PRId64 : "%" PRId64 "ms", f->v.i);
+		break;
+	}
+}
+
+static void log_end(struct buf *b)
+{
+	if (log_format == LOG_FORMAT_JSON)
+		buf_append_char(b, '}');
+	log_emit(b);
+	buf_cleanup(b);
+}
+
+static void log_vmsg(enum log_level level, const char *msg, va_list ap)
+{
+	struct buf b;
+	const char *k, *v;
+
+	log_begin(&b, level, msg);
+	while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *)))
+		log_field_append(&b, &LOG_STR(k, v));
+	log_end(&b);
+}
+
+void log_fields(enum log_level level, const char *msg, const struct log_field *fields, size_t n)
+{
+	struct buf b;
+
+	if (level < log_level || level >= LOG_OFF)
+		return;
+	log_begin(&b, level, msg);
+	for (size_t i = 0; i < n; i++)
+		log_field_append(&b, &fields[i]);
+	log_end(&b);
 }
 
 void log_msg(enum log_level level, const char *msg, ...)

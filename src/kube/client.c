@@ -24,12 +24,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/api.h"
 #include "core/mem.h"
 
 static const struct kube_resource kube_builtin[] = {
-	{"devserver.io", "v1", "DevServer", "devservers", true},
-	{"devserver.io", "v1", "DevServerFlavor", "devserverflavors", false},
-	{"devserver.io", "v1", "DevServerUser", "devserverusers", false},
+	{API_GROUP, API_VERSION, API_KIND_DEVSERVER, API_RESOURCE_DEVSERVERS, true},
+	{API_GROUP, API_VERSION, API_KIND_FLAVOR, API_RESOURCE_FLAVORS, false},
+	{API_GROUP, API_VERSION, API_KIND_USER, API_RESOURCE_USERS, false},
 	{"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true},
 	{"authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false},
 	{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false},
@@ -272,7 +273,7 @@ static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s,
 
 		ns = ons && *ons ? ons : c->cfg->namespace;
 	}
-	buf_init(&path, 64 * 1024);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	if (kube_path(&path, s->res, ns, s->name, s->subresource) < 0 ||
 	    (s->query && *s->query && buf_appendf(&path, "?%s", s->query) < 0)) {
 		buf_cleanup(&path);
@@ -391,7 +392,7 @@ int kube_apply(struct kube_client *c, const struct kube_resource *r, const char 
 		s.name = json_get_string(json_get(obj, "metadata"), "name");
 	if (!s.name || !*s.name)
 		return error_set(err, ERR_INVALID, "apply: the object has no metadata.name");
-	buf_init(&q, 4096);
+	buf_init(&q, KUBE_URL_PART_MAX_BYTES);
 	buf_append_str(&q, "fieldManager=");
 	kube_escape(&q, field_manager ? field_manager : KUBE_FIELD_MANAGER);
 	if (force)
@@ -429,6 +430,17 @@ struct json *kube_status_patch_take(struct json *status, const struct json *old)
 			json_object_set_take(status, old->u.obj.items[i].key, json_new_null());
 	json_object_set_take(patch, "status", status);
 	return patch;
+}
+
+struct json *kube_json_patch_op(const char *op, const char *path, const char *value)
+{
+	struct json *o = json_new_object();
+
+	json_object_set_take(o, "op", json_new_string(op));
+	json_object_set_take(o, "path", json_new_string(path));
+	if (value)
+		json_object_set_take(o, "value", json_new_string(value));
+	return o;
 }
 
 struct json *kube_delete_options(const char *uid, const char *propagation)
@@ -523,7 +535,7 @@ static uint64_t kc_list_next(struct kube_list_op *l, struct error *err)
 	struct kube_call_spec s = {.method = "GET", .res = l->res, .ns = l->ns};
 	uint64_t id;
 
-	buf_init(&q, 64 * 1024);
+	buf_init(&q, KUBE_URL_PART_MAX_BYTES);
 	buf_appendf(&q, "limit=%d", l->limit);
 	buf_append_str(&q, l->base_query);
 	if (l->cont) {
@@ -675,7 +687,7 @@ uint64_t kube_list_submit(struct kube_client *c, const struct kube_resource *r, 
 		l->prepare = o->prepare;
 		l->prepare_ud = o->prepare_ud;
 	}
-	buf_init(&q, 64 * 1024);
+	buf_init(&q, KUBE_URL_PART_MAX_BYTES);
 	if (o)
 		kube_selector_query(&q, o->label_selector, o->field_selector);
 	l->base_query = buf_take(&q);
@@ -752,7 +764,7 @@ int kube_client_resource(struct kube_client *c, const char *api_version, const c
 		count++;
 	if (count >= KUBE_DISCOVERY_MAX_GROUPS)
 		return error_set(err, ERR_LIMIT, "more than %d group versions discovered", KUBE_DISCOVERY_MAX_GROUPS);
-	buf_init(&path, 4096);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	buf_appendf(&path, strchr(api_version, '/') ? "/apis/%s" : "/api/%s", api_version);
 	{
 		struct kube_response resp;

@@ -80,6 +80,9 @@ int kube_escape(struct buf *out, const char *s);
  * selector that is neither NULL nor "" - the one place list and watch
  * requests build their selector query. 0 or ERR_LIMIT. */
 int kube_selector_query(struct buf *out, const char *label_selector, const char *field_selector);
+/* A request path or its query string (names are at most 253 bytes,
+ * selectors at most a few KiB): a ceiling, not an expected size. */
+#define KUBE_URL_PART_MAX_BYTES (64u * 1024)
 /* Appends /api/v1/... or /apis/g/v/...; ns is ignored for cluster-scoped
  * resources, and a NULL ns on a namespaced one means all namespaces.
  * name and subresource may be NULL. 0 or ERR_LIMIT. */
@@ -158,7 +161,10 @@ int kube_patch_status(struct kube_client *c, const struct kube_resource *r, cons
  * as stored, may be NULL) that status no longer has is named null in it -
  * that is how a field such as pendingRestart goes away. */
 struct json *kube_status_patch_take(struct json *status, const struct json *old);
-/* propagation: "Foreground", "Background", "Orphan" or NULL (server default). */
+/* One JSON Patch (RFC 6902) operation {"op", "path"[, "value"]} with a
+ * string value, or none when value is NULL (caller frees). For the patches
+ * that test before they remove (a finalizer, an annotation). */
+struct json *kube_json_patch_op(const char *op, const char *path, const char *value);
 /* A DeleteOptions body (caller frees): preconditions.uid when uid is not
  * NULL (never delete a namesake created since), propagationPolicy when
  * propagation is not NULL ("Background", "Foreground", "Orphan"). */

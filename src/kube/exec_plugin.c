@@ -32,6 +32,8 @@
 #include "json/json.h"
 #include "kube/kubeconfig_internal.h"
 
+#define EXEC_PLUGIN_STDERR_MAX_BYTES 4096   /* kept for the error message; the rest is dropped */
+
 extern char **environ;
 
 void exec_plugin_clear_cache(struct kube_exec *ex)
@@ -180,7 +182,7 @@ int exec_plugin_run(const struct kube_config *cfg, struct kube_exec *ex, struct 
 	ssize_t n;
 
 	buf_init(&out, KUBE_EXEC_MAX_OUTPUT_BYTES);
-	buf_init(&errb, 4096);
+	buf_init(&errb, EXEC_PLUGIN_STDERR_MAX_BYTES);
 	while (ex->args && ex->args[nargs])
 		nargs++;
 	argv = mem_calloc(nargs + 2, sizeof(char *));

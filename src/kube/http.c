@@ -525,7 +525,7 @@ static int kh_setup_server(struct kube_http *h, struct error *err)
 		rc = error_set(err, ERR_INVALID, "server URL %s is not valid", h->cfg->server);
 		goto out;
 	}
-	buf_init(&b, 4096);
+	buf_init(&b, HTTP_URL_MAX_BYTES);
 	if (h->cfg->tls_server_name) {
 		buf_appendf(&b, "%s://%s:%s", scheme, h->cfg->tls_server_name, port);
 		h->base = buf_take(&b);
@@ -625,7 +625,7 @@ uint64_t kube_http_submit(struct kube_http *h, const struct kube_http_request *r
 	c->easy = e;
 	c->id = ++h->next_id;
 	c->method = mem_strdup(r->method);
-	buf_init(&u, 64 * 1024);
+	buf_init(&u, HTTP_URL_MAX_BYTES);
 	if (buf_appendf(&u, "%s%s", h->base, r->path) < 0) {
 		buf_cleanup(&u);
 		kh_call_free(c);

@@ -40,6 +40,7 @@
 #define HTTP_MAX_BODY_BYTES (64u * 1024 * 1024)        /* one buffered response */
 #define HTTP_ERROR_BODY_MAX_BYTES (256u * 1024)        /* a failed stream's body */
 #define HTTP_MAX_REQUEST_BYTES (16u * 1024 * 1024)     /* one request body */
+#define HTTP_URL_MAX_BYTES (64u * 1024)                 /* base + path + query */
 #define HTTP_CONNECT_TIMEOUT_MS 10000
 #define HTTP_TIMEOUT_MS 60000                           /* whole buffered request */
 #define HTTP_STREAM_IDLE_TIMEOUT_S 120  /* a stream with no byte for this long is dead */

@@ -34,6 +34,9 @@
 #include "kube/exec_plugin.h"
 #include "kube/kubeconfig_internal.h"
 
+#define KUBECONFIG_PATH_MAX_BYTES 8192     /* a file a kubeconfig names, made absolute */
+#define KUBECONFIG_SERVER_MAX_BYTES 4096   /* the in-cluster server URL */
+
 /* ---- small helpers ---------------------------------------------------- */
 
 /* core/file's read; a missing file stays ERR_IO here, as callers expect. */
@@ -75,7 +78,7 @@ static char *kc_resolve(const char *dir, const char *p)
 		return mem_strdup(p);
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
-	buf_init(&b, 8192);
+	buf_init(&b, KUBECONFIG_PATH_MAX_BYTES);
 	if (buf_appendf(&b, "%s/%s", dir, p) < 0) {
 		buf_cleanup(&b);
 		return mem_strdup(p);
@@ -563,7 +566,7 @@ int kube_config_load_in_cluster(struct kube_config *cfg, struct error *err)
 				 "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set");
 	if (!dir || !*dir)
 		dir = KUBE_SA_DIR_DEFAULT;
-	buf_init(&b, 4096);
+	buf_init(&b, KUBECONFIG_SERVER_MAX_BYTES);
 	if (strchr(host, ':'))
 		buf_appendf(&b, "https://[%s]:%s", host, port); /* IPv6 literal */
 	else
@@ -616,7 +619,7 @@ int kube_config_load(struct kube_config *cfg, const struct kube_config_options *
 		struct buf p;
 		char *path;
 
-		buf_init(&p, 8192);
+		buf_init(&p, KUBECONFIG_PATH_MAX_BYTES);
 		buf_appendf(&p, "%s/.kube/config", home && *home ? home : ".");
 		path = buf_take(&p);
 		if (access(path, F_OK) < 0 && svc && *svc)

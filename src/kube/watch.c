@@ -468,7 +468,7 @@ static void watch_begin_watch(struct watch *w)
 	w->state = WATCH_WATCHING;
 	w->gone = false;
 	watch_framer_reset(&w->framer);
-	buf_init(&path, 64 * 1024);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	kube_path(&path, w->res, w->ns, NULL, NULL);
 	buf_appendf(&path, "?watch=1&allowWatchBookmarks=true&timeoutSeconds=%d", timeout);
 	if (w->rv) {

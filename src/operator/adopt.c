@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "kube/client.h"
+
+#define ADOPT_POINTER_MAX_BYTES 1024   /* a JSON pointer to one annotation (keys are at most 317) */
 
 const struct adopt_leftover adopt_leftovers[ADOPT_LEFTOVER_COUNT] = {
 	{ ADOPT_CONFIGMAP, "-sshd-config" },
@@ -69,24 +72,13 @@ bool adopt_selector_differs(const struct json *desired, const struct json *obser
 			   json_path(observed, "spec", "selector", NULL));
 }
 
-static struct json *adopt_op(const char *op, const char *path, const char *value)
-{
-	struct json *o = json_new_object();
-
-	json_object_set_take(o, "op", json_new_string(op));
-	json_object_set_take(o, "path", json_new_string(path));
-	if (value)
-		json_object_set_take(o, "value", json_new_string(value));
-	return o;
-}
-
 /* "/metadata/annotations/" + key with RFC 6901 escapes ("~" -> "~0", "/" -> "~1"). */
 static struct json *adopt_annotation_pointer_op(const char *key)
 {
 	struct buf p;
 	struct json *op;
 
-	buf_init(&p, 1024);
+	buf_init(&p, ADOPT_POINTER_MAX_BYTES);
 	buf_append_str(&p, "/metadata/annotations/");
 	for (const char *s = key; *s; s++) {
 		if (*s == '~')
@@ -96,7 +88,7 @@ static struct json *adopt_annotation_pointer_op(const char *key)
 		else
 			buf_append(&p, s, 1);
 	}
-	op = buf_error(&p) ? NULL : adopt_op("remove", buf_str(&p), NULL);
+	op = buf_error(&p) ? NULL : kube_json_patch_op("remove", buf_str(&p), NULL);
 	buf_cleanup(&p);
 	return op;
 }
@@ -111,7 +103,7 @@ struct json *adopt_unmark_patch(const struct json *ds)
 	if (!adopt_is_marked(ds) || !uid || !*uid)
 		return NULL;
 	patch = json_new_array();
-	json_array_push_take(patch, adopt_op("test", "/metadata/uid", uid));
+	json_array_push_take(patch, kube_json_patch_op("test", "/metadata/uid", uid));
 	for (size_t i = 0; i < ann->u.obj.len; i++) {
 		struct json *op;
 

@@ -33,9 +33,9 @@ static void children_template_labels(struct json *obj, const char *name)
 	struct json *tmpl = children_object_field(children_object_field(obj, "spec"), "template");
 	struct json *labels = children_object_field(children_object_field(tmpl, "metadata"), "labels");
 
-	json_object_set_take(labels, POLICY_LABEL_MANAGED_BY, json_new_string(POLICY_MANAGER_NAME));
-	json_object_set_take(labels, POLICY_LABEL_INSTANCE, json_new_string(name));
-	json_object_set_take(labels, POLICY_LABEL_NAME, json_new_string(name));
+	json_object_set_take(labels, API_LABEL_MANAGED_BY, json_new_string(API_MANAGER_NAME));
+	json_object_set_take(labels, API_LABEL_INSTANCE, json_new_string(name));
+	json_object_set_take(labels, API_LABEL_NAME, json_new_string(name));
 }
 
 void children_spec_hash(const struct json *ds, char out[24])
@@ -67,9 +67,9 @@ static void children_stamp_deployment(struct json *obj, const struct json *ds)
 	}
 	snprintf(hash, sizeof(hash), "%016" PRIx64,
 		 json_hash(json_path(obj, "spec", "template", NULL)));
-	json_object_set_take(ann, CHILDREN_TEMPLATE_HASH_ANNOTATION, json_new_string(hash));
+	json_object_set_take(ann, API_ANNOTATION_TEMPLATE_HASH, json_new_string(hash));
 	children_spec_hash(ds, hash);
-	json_object_set_take(ann, CHILDREN_SPEC_HASH_ANNOTATION, json_new_string(hash));
+	json_object_set_take(ann, API_ANNOTATION_SPEC_HASH, json_new_string(hash));
 }
 
 int children_prepare(const struct json *ds, struct json *rendered, const char *inputs,
@@ -94,13 +94,13 @@ int children_prepare(const struct json *ds, struct json *rendered, const char *i
 		}
 		snprintf(hash, sizeof(hash), "%016" PRIx64, json_hash(obj));
 		json_object_set_take(children_object_field(children_object_field(obj, "metadata"), "annotations"),
-				     CHILDREN_RENDER_HASH_ANNOTATION, json_new_string(hash));
+				     API_ANNOTATION_RENDER_HASH, json_new_string(hash));
 		/* outside the hash: a new policy revision or flavor generation that
 		 * renders the same Deployment is not a reason to write it
 		 * (rollout_keep_recorded_inputs) */
 		if (inputs && strcmp(json_get_string(obj, "kind"), "Deployment") == 0)
 			json_object_set_take(json_path(obj, "metadata", "annotations", NULL),
-					     CHILDREN_INPUTS_ANNOTATION, json_new_string(inputs));
+					     API_ANNOTATION_INPUTS, json_new_string(inputs));
 	}
 	*out = rendered;
 	return 0;
@@ -108,5 +108,5 @@ int children_prepare(const struct json *ds, struct json *rendered, const char *i
 
 const char *children_render_hash(const struct json *obj)
 {
-	return json_get_string(json_path(obj, "metadata", "annotations", NULL), CHILDREN_RENDER_HASH_ANNOTATION);
+	return json_get_string(json_path(obj, "metadata", "annotations", NULL), API_ANNOTATION_RENDER_HASH);
 }

@@ -12,18 +12,15 @@
 
 #include <stddef.h>
 
+#include "api/api.h"
 #include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
 
-/* Annotations on the Deployment that let a later reconcile tell a change
+/* The annotations on the Deployment that let a later reconcile tell a change
  * the user made (apply at once) from one that came from the flavor or the
- * policy (held back while the box runs: see reconcile.c). */
-/* The hash of an object as it is applied: unchanged means nothing to write. */
-#define CHILDREN_RENDER_HASH_ANNOTATION "devserver.io/render-hash"
-#define CHILDREN_TEMPLATE_HASH_ANNOTATION "devserver.io/template-hash"
-#define CHILDREN_SPEC_HASH_ANNOTATION "devserver.io/spec-hash"
-#define CHILDREN_INPUTS_ANNOTATION "devserver.io/inputs"
+ * policy (held back while the box runs: see reconcile.c) are the API's
+ * (API_ANNOTATION_RENDER_HASH and friends in api/api.h). */
 
 /* rendered: the policy's list (ownership passes). inputs ("policy=REV
  * flavor=NAME/GEN", may be NULL) is recorded on the Deployment. On success
@@ -33,7 +30,7 @@ int children_prepare(const struct json *ds, struct json *rendered, const char *i
 		     struct json **out, struct error *err) DS_MUST_USE;
 
 /* The hash of a DevServer's spec without spec.lifecycle (a TTL or idle
- * change never touches the pod): what CHILDREN_SPEC_HASH_ANNOTATION holds. */
+ * change never touches the pod): what API_ANNOTATION_SPEC_HASH holds. */
 void children_spec_hash(const struct json *ds, char out[24]);
 
 /* The render hash annotation of an object, or NULL. */

@@ -105,7 +105,7 @@ static void enqueue_owner(struct controller *c, const struct json *obj)
 {
 	const struct json *meta = json_get(obj, "metadata");
 	const char *ns = json_get_string(meta, "namespace");
-	const char *name = json_get_string(json_get(meta, "labels"), NAME_LABEL);
+	const char *name = json_get_string(json_get(meta, "labels"), API_LABEL_NAME);
 	char key[CACHE_MAX_KEY_BYTES];
 
 	if (!ns || !name)
@@ -418,7 +418,7 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		.backoff_max_ms = QUEUE_DEFAULT_BACKOFF_MAX_MS,
 	};
 	const char *ns;
-	const char *managed = MANAGED_BY_LABEL "=" MANAGED_BY_VALUE;
+	const char *managed = API_LABEL_MANAGED_BY "=" API_MANAGER_NAME;
 	char policy_field[128];
 	int rc;
 
@@ -470,12 +470,12 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	}
 	snprintf(policy_field, sizeof(policy_field), "metadata.name=%s", opt->policy_configmap);
 	if (rc == 0)
-		rc = informer_setup(c, &c->devservers, "devservers", "devserver.io/v1", "DevServer", ns,
+		rc = informer_setup(c, &c->devservers, API_RESOURCE_DEVSERVERS, API_GROUP_VERSION, API_KIND_DEVSERVER, ns,
 				    NULL, NULL, &ds_h, err);
 	if (rc == 0)
 		cache_set_transform(&c->devservers.cache, projection_devserver);
 	if (rc == 0)
-		rc = informer_setup(c, &c->flavors, "devserverflavors", "devserver.io/v1",
+		rc = informer_setup(c, &c->flavors, API_RESOURCE_FLAVORS, API_GROUP_VERSION,
 				    "DevServerFlavor", NULL, NULL, NULL, &flavor_h, err);
 	if (rc == 0)
 		cache_set_transform(&c->flavors.cache, projection_flavor);
@@ -490,7 +490,7 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		rc = informer_setup(c, &c->pods, "pods", "v1", "Pod", ns, managed, NULL, &child_h, err);
 	if (rc == 0) {
 		/* pods belong to ReplicaSets: find them by their DevServer's label */
-		cache_index_by_label(&c->pods.cache, NAME_LABEL);
+		cache_index_by_label(&c->pods.cache, API_LABEL_NAME);
 		cache_set_transform(&c->pods.cache, projection_pod);
 	}
 	/* children: whole when a DevServer owns them, a stub when they only
@@ -505,12 +505,9 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		cache_set_transform(&c->children[CHILD_SECRET].cache, projection_secret);
 	if (rc == 0 && opt->health_addr[0] && strcmp(opt->health_addr, "off") != 0) {
 		rc = health_start(opt->health_addr, &c->health, err);
-		if (rc == 0) {
-			char port[16];
-
-			snprintf(port, sizeof(port), "%d", health_port(c->health));
-			log_msg(LOG_INFO, "health server listening", "addr", opt->health_addr, "port", port, NULL);
-		}
+		if (rc == 0)
+			log_kv(LOG_INFO, "health server listening", LOG_STR("addr", opt->health_addr),
+			       LOG_INT("port", health_port(c->health)));
 	}
 	if (rc == 0)
 		rc = informer_setup(c, &c->policy_cm, "policy configmap", "v1", "ConfigMap",
@@ -521,7 +518,7 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		const struct cache_handlers user_h = { on_user_add, on_user_update, on_user_add, c };
 		const struct cache_handlers rbac_h = { on_user_rbac, on_user_rbac_update, on_user_rbac, c };
 
-		rc = informer_setup(c, &c->users, "devserverusers", "devserver.io/v1", "DevServerUser", NULL,
+		rc = informer_setup(c, &c->users, API_RESOURCE_USERS, API_GROUP_VERSION, API_KIND_USER, NULL,
 				    NULL, NULL, &user_h, err);
 		if (rc == 0) {
 			cache_set_transform(&c->users.cache, projection_user);
@@ -685,12 +682,10 @@ int controller_run(struct controller *c, struct error *err)
 		if (!c->synced) {
 			if (controller_all_synced(c)) {
 				const struct json **cms = NULL;
-				char ms[32];
 
 				c->synced = true;
-				snprintf(ms, sizeof(ms), "%lld", (long long)(now - started));
-				log_msg(LOG_INFO, "caches synced", "ms", ms,
-					"devservers", cache_count(&c->devservers.cache) ? "some" : "none", NULL);
+				log_kv(LOG_INFO, "caches synced", LOG_MS("took", now - started),
+				       LOG_UINT("devservers", cache_count(&c->devservers.cache)));
 				/* the policy ConfigMap seen during the sync applies now */
 				if (cache_list(&c->policy_cm.cache, NULL, NULL, &cms) > 0)
 					DS_IGNORE_RESULT(policy_source_changed(&c->policy, cms[0]));
@@ -708,24 +703,17 @@ int controller_run(struct controller *c, struct error *err)
 			if (now >= c->next_resync_ms) {
 				const struct json **servers = NULL;
 				size_t n = cache_list(&c->devservers.cache, NULL, NULL, &servers);
-
-				char count[24];
+				size_t devservers = n;
 
 				for (size_t i = 0; i < n; i++)
 					enqueue_object(c, servers[i]);
 				free(servers);
-				snprintf(count, sizeof(count), "%zu", n);
 				servers = NULL;
 				n = c->users.started ? cache_list(&c->users.cache, NULL, NULL, &servers) : 0;
 				for (size_t i = 0; i < n; i++)
 					on_user_add(c, servers[i]);
 				free(servers);
-				{
-					char users[24];
-
-					snprintf(users, sizeof(users), "%zu", n);
-					log_msg(LOG_INFO, "resync", "devservers", count, "users", users, NULL);
-				}
+				log_kv(LOG_INFO, "resync", LOG_UINT("devservers", devservers), LOG_UINT("users", n));
 				c->next_resync_ms = now + c->opt.resync_s * 1000;
 			}
 			if (c->flavors_dirty && controller_may_reconcile(c))

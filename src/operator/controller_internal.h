@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api/api.h"
 #include "core/attr.h"
 #include "kube/cache.h"
 #include "kube/client.h"
@@ -28,13 +29,6 @@
 #include "policy/engine.h"
 
 #include "policy/validate.h"
-
-/* Labels the host stamps on children (policy/validate.h names them) and the
- * ones the operator reads back. */
-#define MANAGED_BY_LABEL POLICY_LABEL_MANAGED_BY
-#define MANAGED_BY_VALUE POLICY_MANAGER_NAME
-#define NAME_LABEL POLICY_LABEL_NAME
-#define HOME_LABEL "devserver.io/home"   /* set by the policy on a home PVC */
 
 /* One watched resource: its reflector and the cache it feeds. */
 struct informer {

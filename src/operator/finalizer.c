@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kube/client.h"
+
 static bool finalizer_is_kopf(const struct json *v)
 {
 	/* the length too: a string may hold a NUL */
@@ -39,17 +41,6 @@ bool finalizer_has_predecessor(const struct json *ds)
 	return false;
 }
 
-static struct json *finalizer_op(const char *op, const char *path, const char *value)
-{
-	struct json *o = json_new_object();
-
-	json_object_set_take(o, "op", json_new_string(op));
-	json_object_set_take(o, "path", json_new_string(path));
-	if (value)
-		json_object_set_take(o, "value", json_new_string(value));
-	return o;
-}
-
 struct json *finalizer_removal_patch(const struct json *ds)
 {
 	const struct json *list = finalizer_list(ds);
@@ -59,7 +50,7 @@ struct json *finalizer_removal_patch(const struct json *ds)
 	if (!finalizer_has_predecessor(ds) || !uid || !*uid)
 		return NULL;
 	patch = json_new_array();
-	json_array_push_take(patch, finalizer_op("test", "/metadata/uid", uid));
+	json_array_push_take(patch, kube_json_patch_op("test", "/metadata/uid", uid));
 	/* from the end: a removal shifts only the entries after it */
 	for (size_t i = list->u.arr.len; i-- > 0;) {
 		const struct json *v = list->u.arr.items[i];
@@ -68,8 +59,8 @@ struct json *finalizer_removal_patch(const struct json *ds)
 		if (!finalizer_is_kopf(v))
 			continue;
 		snprintf(path, sizeof(path), "/metadata/finalizers/%zu", i);
-		json_array_push_take(patch, finalizer_op("test", path, v->u.str.ptr));
-		json_array_push_take(patch, finalizer_op("remove", path, NULL));
+		json_array_push_take(patch, kube_json_patch_op("test", path, v->u.str.ptr));
+		json_array_push_take(patch, kube_json_patch_op("remove", path, NULL));
 	}
 	return patch;
 }

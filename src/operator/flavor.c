@@ -10,6 +10,8 @@
 #include "operator/conditions.h"
 #include "operator/nodefit.h"
 
+#define FLAVOR_DEFAULTS_LIST_MAX_BYTES 400   /* the error's list of default flavors; cut past it */
+
 struct json *flavor_status_compute(const struct json *flavor, const struct json *const *flavors,
 				   size_t n, int64_t now)
 {
@@ -29,7 +31,7 @@ struct json *flavor_status_compute_nodes(const struct json *flavor, const struct
 	if (flavor_is_default(flavor) && defaults > 1) {
 		struct buf names;
 
-		buf_init(&names, 400);
+		buf_init(&names, FLAVOR_DEFAULTS_LIST_MAX_BYTES);
 		for (size_t i = 0; i < n; i++)
 			if (flavor_is_default(flavors[i]))
 				buf_appendf(&names, "%s%s", names.len ? ", " : "", flavor_name(flavors[i]));

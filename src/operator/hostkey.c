@@ -48,7 +48,7 @@ static struct json *hostkey_secret_build(const struct json *ds, const char *name
 	hostkey_secret_name(name, secret_name);
 	json_object_set_take(m, "name", json_new_string(secret_name));
 	labels = json_new_object();
-	json_object_set_take(labels, HOSTKEY_ROLE_LABEL, json_new_string(HOSTKEY_ROLE_VALUE));
+	json_object_set_take(labels, API_LABEL_ROLE, json_new_string(HOSTKEY_ROLE_VALUE));
 	json_object_set_take(m, "labels", labels);
 	json_object_set_take(secret, "metadata", m);
 	json_object_set_take(secret, "type", json_new_string("Opaque"));
@@ -172,7 +172,7 @@ void hostkey_secret_free(struct json *secret)
 
 bool hostkey_is_secret(const struct json *obj)
 {
-	const char *role = json_get_string(json_path(obj, "metadata", "labels", NULL), HOSTKEY_ROLE_LABEL);
+	const char *role = json_get_string(json_path(obj, "metadata", "labels", NULL), API_LABEL_ROLE);
 
 	return role && strcmp(role, HOSTKEY_ROLE_VALUE) == 0 &&
 	       json_get_string(obj, "kind") && strcmp(json_get_string(obj, "kind"), "Secret") == 0;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/api.h"
 #include "core/attr.h"
 #include "core/error.h"
 #include "core/sshkey.h"
@@ -28,7 +29,6 @@
 
 #define HOSTKEY_SECRET_SUFFIX "-hostkey"
 #define HOSTKEY_SECRET_NAME_MAX_BYTES 272          /* a DevServer name (253) + suffix */
-#define HOSTKEY_ROLE_LABEL "devserver.io/role"
 #define HOSTKEY_ROLE_VALUE "ssh-host-key"
 #define HOSTKEY_PRIVATE_FILE "ssh_host_ed25519_key"
 #define HOSTKEY_PUBLIC_FILE "ssh_host_ed25519_key.pub"

@@ -29,6 +29,8 @@
 
 #include "operator/policy_source.h"
 
+#include "api/api.h"
+#include "api/policy_status.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -63,7 +65,6 @@ static void policy_trial_free(struct policy_trial *t)
 	free(t->keys);
 	free(t);
 }
-#define POLICY_STATUS_ANNOTATION "devserver.io/policy-status"
 
 int policy_source_init(struct policy_source *ps, const struct policy_source_deps *deps,
 		       struct error *err)
@@ -110,19 +111,28 @@ static void policy_annotated(void *ud, int rc, struct json *obj, const struct er
 
 /* Records the outcome on the ConfigMap, unless it already says so (a write
  * only when something changed). */
-static void policy_annotate(struct policy_source *ps, const struct json *cm, const char *text)
+static void policy_annotate(struct policy_source *ps, const struct json *cm,
+			    const struct api_policy_status *st)
 {
 	const char *old = json_get_string(json_path(cm, "metadata", "annotations", NULL),
-					  POLICY_STATUS_ANNOTATION);
+					  API_ANNOTATION_POLICY_STATUS);
 	struct json *patch, *meta, *ann;
 	struct error err;
+	char *text = api_policy_status_encode(st, &err);
 
-	if (old && strcmp(old, text) == 0)
+	if (!text) {
+		log_msg(LOG_WARN, "could not annotate the policy ConfigMap", "error", err.msg, NULL);
 		return;
+	}
+	if (old && strcmp(old, text) == 0) {
+		free(text);
+		return;
+	}
 	patch = json_new_object();
 	meta = json_new_object();
 	ann = json_new_object();
-	json_object_set_take(ann, POLICY_STATUS_ANNOTATION, json_new_string(text));
+	json_object_set_take(ann, API_ANNOTATION_POLICY_STATUS, json_new_string(text));
+	free(text);
 	json_object_set_take(meta, "annotations", ann);
 	json_object_set_take(patch, "metadata", meta);
 	{
@@ -222,7 +232,6 @@ static int policy_trial_slice(struct policy_source *ps, struct policy_trial *t, 
 static void policy_reject(struct policy_source *ps, const struct json *cm, const char *revision,
 			  const struct error *err)
 {
-	char text[768];
 
 	ps->deps.m->policy_rejections++;
 	snprintf(ps->rejected, sizeof(ps->rejected), "%s", err->msg);
@@ -232,20 +241,26 @@ static void policy_reject(struct policy_source *ps, const struct json *cm, const
 		"rejected", ps->rejected_revision,
 		"active", policy_engine_revision(ps->engine), "reason", err->msg, NULL);
 	events_record(ps->deps.events, cm, EVENT_WARNING, "PolicyRejected", err->msg, clock_mono_ms());
-	snprintf(text, sizeof(text), "rejected %s: %s (active: %s)", ps->rejected_revision,
-		 err->msg, policy_engine_revision(ps->engine));
-	policy_annotate(ps, cm, text);
+	{
+		struct api_policy_status st = {.state = API_POLICY_REJECTED};
+
+		snprintf(st.revision, sizeof(st.revision), "%s", ps->rejected_revision);
+		snprintf(st.active, sizeof(st.active), "%s", policy_engine_revision(ps->engine));
+		snprintf(st.reason, sizeof(st.reason), "%s", err->msg);
+		policy_annotate(ps, cm, &st);
+	}
 }
 
 /* The trial passed: the candidate goes live (the caller re-renders every
  * DevServer). */
 static void policy_activate(struct policy_source *ps, struct policy_trial *t)
 {
-	char text[768], ms[24];
+	char text[768];
 
-	snprintf(ms, sizeof(ms), "%lld", (long long)(clock_mono_ms() - t->started_ms));
-	log_msg(LOG_INFO, "policy activated", "revision", t->revision,
-		"previous", policy_engine_revision(ps->engine), "trialMs", ms, NULL);
+	log_kv(LOG_INFO, "policy activated", LOG_STR("revision", t->revision),
+	       LOG_STR("previous", policy_engine_revision(ps->engine)),
+	       LOG_MS("trial", clock_mono_ms() - t->started_ms), LOG_INT("fixtures", t->fixtures),
+	       LOG_INT("tried", t->tried));
 	snprintf(text, sizeof(text), "revision %s passed %d bundled fixtures and trial-rendered %d DevServers",
 		 t->revision, t->fixtures, t->tried);
 	events_record(ps->deps.events, t->cm, EVENT_NORMAL, "PolicyActivated", text, clock_mono_ms());
@@ -255,8 +270,12 @@ static void policy_activate(struct policy_source *ps, struct policy_trial *t)
 	t->candidate = NULL;
 	ps->rejected[0] = '\0';
 	ps->rejected_revision[0] = '\0';
-	snprintf(text, sizeof(text), "active %s", t->revision);
-	policy_annotate(ps, t->cm, text);
+	{
+		struct api_policy_status st = {.state = API_POLICY_ACTIVE};
+
+		snprintf(st.revision, sizeof(st.revision), "%s", t->revision);
+		policy_annotate(ps, t->cm, &st);
+	}
 }
 
 enum policy_step policy_source_step(struct policy_source *ps)

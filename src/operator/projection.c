@@ -115,7 +115,7 @@ bool projection_owned_by_devserver(const struct json *obj)
 		const char *av = json_get_string(refs->u.arr.items[i], "apiVersion");
 		const char *kind = json_get_string(refs->u.arr.items[i], "kind");
 
-		if (av && kind && strcmp(av, POLICY_OWNER_API_VERSION) == 0 && strcmp(kind, POLICY_OWNER_KIND) == 0)
+		if (av && kind && strcmp(av, API_GROUP_VERSION) == 0 && strcmp(kind, API_KIND_DEVSERVER) == 0)
 			return true;
 	}
 	return false;

@@ -4,9 +4,10 @@
  * finalizer off, if it has one (finalizer.h; that write ends the round and
  * the next one goes on) -> TTL (delete when expired, else
  * a queue timer for the expiry) -> resolve the flavor -> render with the
- * active policy, stamped and validated (render.c) -> server-side apply each
- * child that changed or drifted -> delete owned children that were not
- * rendered (never a home PVC) -> when every call has answered, compute the
+ * active policy, stamped and validated (render.c) -> plan the writes from
+ * the render and the cached children (plan.h: apply what changed or
+ * drifted, hold a running box's Deployment, prune what is no longer
+ * rendered) and carry the plan out -> when every call has answered, compute the
  * status from the cache (observed objects, never the desired ones) and patch
  * /status only when it differs.
  *
@@ -36,6 +37,7 @@
 #include "kube/cache.h"
 #include "operator/hostkey.h"
 #include "operator/lifecycle.h"
+#include "operator/plan.h"
 #include "operator/render.h"
 #include "operator/status.h"
 #include "policy/validate.h"
@@ -477,7 +479,7 @@ static bool reconcile_idle(struct reconcile_task *t, const struct json *ds, cons
 		queue_add_after(c->queue, t->key, (e->next_check - now) * 1000 + 50, clock_mono_ms());
 		return false;
 	}
-	buf_init(&path, 2048);
+	buf_init(&path, KUBE_URL_PART_MAX_BYTES);
 	buf_append_str(&path, "/api/v1/namespaces/");
 	kube_escape(&path, t->ns);
 	buf_append_str(&path, "/pods/");
@@ -550,122 +552,102 @@ static void reconcile_submit(struct reconcile_task *t, struct informer *inf,
 	}
 }
 
-static bool reconcile_is_desired(const struct json *desired, const struct json *obj)
-{
-	const char *kind = json_get_string(obj, "kind");
-	const char *name = json_get_string(json_get(obj, "metadata"), "name");
-
-	for (size_t i = 0; i < desired->u.arr.len; i++) {
-		const struct json *d = desired->u.arr.items[i];
-
-		if (kind && name && strcmp(json_get_string(d, "kind"), kind) == 0 &&
-		    strcmp(json_get_string(json_get(d, "metadata"), "name"), name) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* A running Deployment whose pod a flavor or policy change would replace is
- * left as it is until the developer restarts (rollout.h). */
-static bool reconcile_hold_restart(struct reconcile_task *t, const struct json *desired,
-				   const struct json *observed)
-{
-	if (!t->hold_restarts ||
-	    !rollout_should_hold(desired, observed, t->held_changes, sizeof(t->held_changes)))
-		return false;
-	t->restart_held = true;
-	return true;
-}
-
-static void reconcile_apply(struct reconcile_task *t, const struct json *desired)
+/* The plan's inputs from the cache: each desired child beside what is
+ * observed under its name, and every child the DevServer owns. */
+static void reconcile_plan(struct reconcile_task *t, const struct json *desired, struct plan *plan)
 {
 	struct controller *c = t->c;
+	struct plan_child *children = mem_calloc(desired->u.arr.len + 1, sizeof(*children));
+	struct plan_owned *owned = NULL;
+	size_t nowned = 0;
 
 	for (size_t i = 0; i < desired->u.arr.len; i++) {
 		struct json *d = desired->u.arr.items[i];
 		const char *kind = json_get_string(d, "kind");
-		const char *name = json_get_string(json_get(d, "metadata"), "name");
 		struct informer *inf = controller_child_informer(c, json_get_string(d, "apiVersion"), kind);
-		const struct json *observed = inf && !(t->deployment_replaced && strcmp(kind, "Deployment") == 0)
-			? cache_get(&inf->cache, t->ns, name) : NULL;
-		const char *old_hash = observed ? children_render_hash(observed) : NULL;
-		char drift_path[DRIFT_PATH_MAX_BYTES], what[160];
+		bool replaced = t->deployment_replaced && strcmp(kind, "Deployment") == 0;
 
-		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0 &&
-		    strcmp(kind, "Deployment") == 0)
-			rollout_keep_recorded_inputs(d, observed);
-		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0 &&
-		    !drift_find(d, observed, drift_path, sizeof(drift_path))) {
-			c->m.applies_unchanged++;
-			continue;
-		}
-		if (observed && old_hash && strcmp(old_hash, children_render_hash(d)) == 0)
-			log_msg(LOG_INFO, "repairing drift", "devserver", t->key, "child", name,
-				"field", drift_path, NULL);
-		else if (observed && strcmp(kind, "Deployment") == 0 && reconcile_hold_restart(t, d, observed))
-			continue;
-		if (!observed && strcmp(kind, "Deployment") == 0)
-			t->created = true;
-		{
-			struct kube_call_spec spec = {
-				.method = "PATCH",
-				.res = inf->res,
-				.ns = t->ns,
-				.name = name,
-				.query = "fieldManager=" KUBE_FIELD_MANAGER "&force=true",
-				.body = d,
-				.content_type = "application/apply-patch+yaml",
-			};
-
-			snprintf(what, sizeof(what), "apply %s %s", kind, name);
-			c->m.applies++;
-			t->applied++;
-			reconcile_submit(t, inf, &spec, what);
-		}
+		/* the policy's kinds are the child kinds (policy/validate.c) */
+		children[i] = (struct plan_child){
+			.desired = d,
+			.kind = inf->res->kind,
+			.kind_index = (int)(inf - c->children),
+			.observed = replaced ? NULL : cache_get(&inf->cache, t->ns,
+							       json_get_string(json_get(d, "metadata"), "name")),
+		};
 	}
-}
-
-static void reconcile_prune(struct reconcile_task *t, const struct json *desired)
-{
-	struct controller *c = t->c;
-
 	for (int k = 0; k < CHILD_KIND_COUNT; k++) {
 		const struct json **objs = NULL;
 		size_t n = cache_by_owner(&c->children[k].cache, t->uid, &objs);
 
-		for (size_t i = 0; i < n; i++) {
-			const struct json *meta = json_get(objs[i], "metadata");
-			const char *name = json_get_string(meta, "name");
-			const char *home = json_get_string(json_get(meta, "labels"), HOME_LABEL);
-			struct json *opts;
-			char what[160];
-
-			if (reconcile_is_desired(desired, objs[i]) || json_get(meta, "deletionTimestamp"))
-				continue;
-			if (k == CHILD_PVC && home && strcmp(home, "true") == 0)
-				continue; /* a home goes only with its DevServer */
-			if (k == CHILD_SECRET && hostkey_is_secret(objs[i]))
-				continue; /* the host's own, not the policy's: see hostkey.h */
-			/* precondition on the uid: never delete a namesake created since */
-			opts = kube_delete_options(json_get_string(meta, "uid") ?: "", "Background");
-			{
-				struct kube_call_spec spec = {
-					.method = "DELETE",
-					.res = c->children[k].res,
-					.ns = t->ns,
-					.name = name,
-					.body = opts,
-				};
-
-				snprintf(what, sizeof(what), "delete %s %s", c->children[k].res->kind, name);
-				log_msg(LOG_INFO, "pruning", "devserver", t->key, "child", what + 7, NULL);
-				c->m.prunes++;
-				t->deleted++;
-				reconcile_submit(t, NULL, &spec, what);
-			}
-			json_free(opts);
-		}
+		owned = mem_realloc(owned, (nowned + n + 1) * sizeof(*owned));
+		for (size_t i = 0; i < n; i++)
+			owned[nowned++] = (struct plan_owned){objs[i], c->children[k].res->kind, k};
 		free(objs);
+	}
+	plan_writes(children, desired->u.arr.len, owned, nowned, t->hold_restarts, plan);
+	free(children);
+	free(owned);
+}
+
+/* Carries the plan out: one API call per apply and prune. */
+static void reconcile_execute(struct reconcile_task *t, const struct plan *plan)
+{
+	struct controller *c = t->c;
+
+	c->m.applies_unchanged += (uint64_t)plan->unchanged;
+	t->created = plan->creates_deployment;
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct plan_action *a = &plan->actions[i];
+		struct informer *inf = &c->children[a->kind_index];
+		char what[160];
+
+		switch (a->verb) {
+		case PLAN_HOLD:
+			t->restart_held = true;
+			snprintf(t->held_changes, sizeof(t->held_changes), "%s", plan->held_changes);
+			break;
+		case PLAN_APPLY: {
+			struct kube_call_spec spec = {
+				.method = "PATCH",
+				.res = inf->res,
+				.ns = t->ns,
+				.name = a->name,
+				.query = "fieldManager=" KUBE_FIELD_MANAGER "&force=true",
+				.body = a->desired,
+				.content_type = "application/apply-patch+yaml",
+			};
+
+			if (a->why == PLAN_DRIFT)
+				log_msg(LOG_INFO, "repairing drift", "devserver", t->key, "child", a->name,
+					"field", a->drift_path, NULL);
+			snprintf(what, sizeof(what), "apply %s %s", a->kind, a->name);
+			c->m.applies++;
+			t->applied++;
+			reconcile_submit(t, inf, &spec, what);
+			break;
+		}
+		case PLAN_PRUNE: {
+			/* precondition on the uid: never delete a namesake created since */
+			struct json *opts = kube_delete_options(
+				json_get_string(json_get(a->observed, "metadata"), "uid") ?: "", "Background");
+			struct kube_call_spec spec = {
+				.method = "DELETE",
+				.res = inf->res,
+				.ns = t->ns,
+				.name = a->name,
+				.body = opts,
+			};
+
+			snprintf(what, sizeof(what), "delete %s %s", a->kind, a->name);
+			log_msg(LOG_INFO, "pruning", "devserver", t->key, "child", what + 7, NULL);
+			c->m.prunes++;
+			t->deleted++;
+			reconcile_submit(t, NULL, &spec, what);
+			json_free(opts);
+			break;
+		}
+		}
 	}
 }
 
@@ -848,8 +830,6 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
  * the PVC (a SubjectAccessReview) is not possible without an admission
  * webhook; the label is the consent instead. */
 
-#define RECONCILE_SHAREABLE_LABEL "devserver.io/shareable"
-
 static const char *reconcile_controller_kind(const struct json *obj)
 {
 	const struct json *refs = json_path(obj, "metadata", "ownerReferences", NULL);
@@ -873,8 +853,8 @@ static bool reconcile_flavor_names_claim(const struct reconcile_task *t, const c
 static void reconcile_judge_claim(struct reconcile_task *t, const char *claim, const struct json *pvc)
 {
 	const struct json *labels = json_path(pvc, "metadata", "labels", NULL);
-	const char *home = json_get_string(labels, HOME_LABEL);
-	const char *shareable = json_get_string(labels, RECONCILE_SHAREABLE_LABEL);
+	const char *home = json_get_string(labels, API_LABEL_HOME);
+	const char *shareable = json_get_string(labels, API_LABEL_SHAREABLE);
 	const char *kind = reconcile_controller_kind(pvc);
 
 	if (!pvc) {
@@ -882,15 +862,15 @@ static void reconcile_judge_claim(struct reconcile_task *t, const char *claim, c
 				 "exist in namespace %s", claim, t->ns);
 	} else if (cache_controlled_by(pvc, t->uid)) {
 		return; /* this DevServer's own */
-	} else if ((home && strcmp(home, "true") == 0) || (kind && strcmp(kind, POLICY_OWNER_KIND) == 0)) {
+	} else if ((home && strcmp(home, "true") == 0) || (kind && strcmp(kind, API_KIND_DEVSERVER) == 0)) {
 		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s belongs to another "
 				 "DevServer (%s); a DevServer may not mount it", claim,
-				 json_get_string(labels, NAME_LABEL) ?: "its home");
+				 json_get_string(labels, API_LABEL_NAME) ?: "its home");
 	} else if (!reconcile_flavor_names_claim(t, claim) &&
 		   !(shareable && strcmp(shareable, "true") == 0)) {
 		reconcile_refuse(t, "VolumeNotAllowed", "PersistentVolumeClaim %s may not be mounted by "
 				 "a DevServer: its owner can allow it with the label %s=true, or an admin "
-				 "can list it in the flavor's spec.volumes", claim, RECONCILE_SHAREABLE_LABEL);
+				 "can list it in the flavor's spec.volumes", claim, API_LABEL_SHAREABLE);
 	}
 }
 
@@ -1032,8 +1012,13 @@ static void reconcile_apply_all(struct reconcile_task *t)
 
 	if (!ds)
 		return; /* deleted or replaced meanwhile */
-	reconcile_apply(t, t->desired);
-	reconcile_prune(t, t->desired);
+	{
+		struct plan plan;
+
+		reconcile_plan(t, t->desired, &plan);
+		reconcile_execute(t, &plan);
+		plan_free(&plan);
+	}
 	reconcile_adopt_leftovers(t, ds);
 	if (t->applied || t->deleted) {
 		char msg[160];

@@ -30,15 +30,15 @@ static bool same(const char *a, const char *b)
 bool rollout_should_hold(const struct json *desired, const struct json *observed, char *changes,
 			 size_t size)
 {
-	const char *dt = annotation(desired, CHILDREN_TEMPLATE_HASH_ANNOTATION);
-	const char *ot = annotation(observed, CHILDREN_TEMPLATE_HASH_ANNOTATION);
+	const char *dt = annotation(desired, API_ANNOTATION_TEMPLATE_HASH);
+	const char *ot = annotation(observed, API_ANNOTATION_TEMPLATE_HASH);
 
 	if (!dt || (ot && strcmp(dt, ot) == 0))
 		return false; /* the pod would not change */
-	if (!ot && !annotation(observed, CHILDREN_INPUTS_ANNOTATION))
+	if (!ot && !annotation(observed, API_ANNOTATION_INPUTS))
 		return false; /* made before these annotations: nothing to compare with */
-	if (!same(annotation(desired, CHILDREN_SPEC_HASH_ANNOTATION),
-		  annotation(observed, CHILDREN_SPEC_HASH_ANNOTATION)))
+	if (!same(annotation(desired, API_ANNOTATION_SPEC_HASH),
+		  annotation(observed, API_ANNOTATION_SPEC_HASH)))
 		return false; /* the user changed the DevServer */
 	if (!same(template_annotation(desired, API_ANNOTATION_RESTART),
 		  template_annotation(observed, API_ANNOTATION_RESTART)))
@@ -47,8 +47,8 @@ bool rollout_should_hold(const struct json *desired, const struct json *observed
 	    json_get_int(json_get(observed, "spec"), "replicas", 1) == 0 ||
 	    json_get_int(json_get(observed, "status"), "availableReplicas", 0) <= 0)
 		return false; /* no running work to lose */
-	rollout_describe_changes(annotation(observed, CHILDREN_INPUTS_ANNOTATION),
-				 annotation(desired, CHILDREN_INPUTS_ANNOTATION), changes, size);
+	rollout_describe_changes(annotation(observed, API_ANNOTATION_INPUTS),
+				 annotation(desired, API_ANNOTATION_INPUTS), changes, size);
 	return true;
 }
 
@@ -84,12 +84,12 @@ void rollout_describe_changes(const char *was, const char *now, char *out, size_
 void rollout_keep_recorded_inputs(struct json *desired, const struct json *observed)
 {
 	struct json *ann = json_path(desired, "metadata", "annotations", NULL);
-	const char *was = annotation(observed, CHILDREN_INPUTS_ANNOTATION);
+	const char *was = annotation(observed, API_ANNOTATION_INPUTS);
 
 	if (!ann || ann->type != JSON_OBJECT)
 		return;
 	if (was)
-		json_object_set_take(ann, CHILDREN_INPUTS_ANNOTATION, json_new_string(was));
+		json_object_set_take(ann, API_ANNOTATION_INPUTS, json_new_string(was));
 	else
-		json_object_remove(ann, CHILDREN_INPUTS_ANNOTATION);
+		json_object_remove(ann, API_ANNOTATION_INPUTS);
 }

@@ -48,12 +48,12 @@ static struct json *owned_metadata(const struct json *user, const struct user_pl
 
 	json_object_set_take(meta, "name", json_new_string(name));
 	json_object_set_take(meta, "namespace", json_new_string(p->ns));
-	json_object_set_take(labels, POLICY_LABEL_MANAGED_BY, json_new_string(POLICY_MANAGER_NAME));
+	json_object_set_take(labels, API_LABEL_MANAGED_BY, json_new_string(API_MANAGER_NAME));
 	json_object_set_take(labels, API_LABEL_USER, json_new_string(p->username));
 	json_object_set_take(meta, "labels", labels);
 	json_object_set_take(ann, API_ANNOTATION_USER_OBJECT, json_new_string(json_get_string(um, "name")));
 	json_object_set_take(meta, "annotations", ann);
-	json_object_set_take(ref, "apiVersion", json_new_string("devserver.io/v1"));
+	json_object_set_take(ref, "apiVersion", json_new_string(API_GROUP_VERSION));
 	json_object_set_take(ref, "kind", json_new_string("DevServerUser"));
 	json_object_set_take(ref, "name", json_new_string(json_get_string(um, "name")));
 	json_object_set_take(ref, "uid", json_new_string(json_get_string(um, "uid") ?: ""));
@@ -71,7 +71,7 @@ static struct json *namespace_body(const struct json *user, const struct user_pl
 	json_object_set_take(ns, "apiVersion", json_new_string("v1"));
 	json_object_set_take(ns, "kind", json_new_string("Namespace"));
 	json_object_set_take(meta, "name", json_new_string(p->ns));
-	json_object_set_take(labels, POLICY_LABEL_MANAGED_BY, json_new_string(POLICY_MANAGER_NAME));
+	json_object_set_take(labels, API_LABEL_MANAGED_BY, json_new_string(API_MANAGER_NAME));
 	json_object_set_take(labels, API_LABEL_USER, json_new_string(p->username));
 	json_object_set_take(labels, API_LABEL_USER_MANAGED, json_new_string("true"));
 	json_object_set_take(labels, USERS_PSS_LABEL, json_new_string(USERS_PSS_LEVEL));
@@ -123,7 +123,7 @@ static bool namespace_current(const struct json *ns, const struct json *user, co
 {
 	return str_eq(label_of(ns, API_LABEL_USER), p->username) &&
 	       str_eq(label_of(ns, API_LABEL_USER_MANAGED), "true") &&
-	       str_eq(label_of(ns, POLICY_LABEL_MANAGED_BY), POLICY_MANAGER_NAME) &&
+	       str_eq(label_of(ns, API_LABEL_MANAGED_BY), API_MANAGER_NAME) &&
 	       str_eq(label_of(ns, USERS_PSS_LABEL), USERS_PSS_LEVEL) &&
 	       str_eq(annotation_of(ns, API_ANNOTATION_USER_OBJECT),
 		      json_get_string(json_get(user, "metadata"), "name"));

@@ -19,6 +19,8 @@
 #include "core/mem.h"
 #include "json/yaml_doc.h"
 
+#define FIXTURE_DIFF_PATH_MAX_BYTES 1024   /* where a render first differs: .a.b[3].c; cut past it */
+
 void policy_fixture_cleanup(struct policy_fixture *f)
 {
 	if (!f)
@@ -364,7 +366,7 @@ int policy_fixture_diff(const struct json *expected, const struct json *got, str
 	struct buf path;
 	int rc;
 
-	buf_init(&path, 1024);
+	buf_init(&path, FIXTURE_DIFF_PATH_MAX_BYTES);
 	rc = fixture_diff_at(expected, got, &path, err);
 	buf_cleanup(&path);
 	return rc;

@@ -17,6 +17,8 @@
  */
 #include "policy/validate.h"
 
+#include "api/names.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -44,75 +46,26 @@ const struct policy_kind *policy_kind_find(const char *api_version, const char *
 	return NULL;
 }
 
-static bool is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_alnum(char c)
-{
-	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
+/* The name rules are the API's (api/names.h); a policy's names are also at
+ * most POLICY_NAME_MAX_CHARS, since each is a DevServer name plus a suffix. */
 bool policy_name_valid(const char *name, enum policy_name_rule rule)
 {
-	size_t len = strlen(name), i;
+	size_t len = strlen(name);
 
-	if (len == 0 || len > POLICY_NAME_MAX_CHARS)
+	if (len > POLICY_NAME_MAX_CHARS)
 		return false;
-	if (!is_lower_alnum(name[0]) || !is_lower_alnum(name[len - 1]))
-		return false;
-	if (rule == POLICY_NAME_DNS1035_LABEL && !(name[0] >= 'a' && name[0] <= 'z'))
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (is_lower_alnum(c) || c == '-')
-			continue;
-		/* a subdomain is dot-separated labels, each alnum at both ends */
-		if (c == '.' && rule == POLICY_NAME_DNS1123_SUBDOMAIN &&
-		    is_lower_alnum(name[i - 1]) && is_lower_alnum(name[i + 1]))
-			continue;
-		return false;
-	}
-	return true;
+	return rule == POLICY_NAME_DNS1035_LABEL ? api_is_dns1035_label(name, len)
+						 : api_is_dns1123_subdomain(name, len);
 }
 
 bool policy_label_value_valid(const char *value)
 {
-	size_t len = strlen(value), i;
-
-	if (len == 0)
-		return true;
-	if (len > 63 || !is_alnum(value[0]) || !is_alnum(value[len - 1]))
-		return false;
-	for (i = 0; i < len; i++)
-		if (!is_alnum(value[i]) && value[i] != '-' && value[i] != '_' && value[i] != '.')
-			return false;
-	return true;
+	return api_is_label_value(value, strlen(value));
 }
 
-/* Label keys: [prefix/]name, name 1-63 of alnum - _ . with alnum ends,
- * prefix a DNS subdomain of at most 253 characters. */
 static bool label_key_valid(const char *key)
 {
-	const char *slash = strchr(key, '/'), *name = slash ? slash + 1 : key;
-	char prefix[254];
-
-	if (slash) {
-		size_t plen = (size_t)(slash - key), i;
-
-		if (plen == 0 || plen > 253)
-			return false;
-		memcpy(prefix, key, plen);
-		prefix[plen] = '\0';
-		if (!is_lower_alnum(prefix[0]) || !is_lower_alnum(prefix[plen - 1]))
-			return false;
-		for (i = 0; i < plen; i++)
-			if (!is_lower_alnum(prefix[i]) && prefix[i] != '-' && prefix[i] != '.')
-				return false;
-	}
-	return *name != '\0' && policy_label_value_valid(name);
+	return api_is_label_key(key, strlen(key));
 }
 
 static int check_string_map(const struct json *obj, const char *field, bool labels,
@@ -286,8 +239,8 @@ int policy_stamp(struct json *obj, const struct json *ds, struct error *err)
 	json_object_set_take(m, "namespace", json_new_string(ds_namespace(ds)));
 
 	ref = json_new_object();
-	json_object_set_take(ref, "apiVersion", json_new_string(POLICY_OWNER_API_VERSION));
-	json_object_set_take(ref, "kind", json_new_string(POLICY_OWNER_KIND));
+	json_object_set_take(ref, "apiVersion", json_new_string(API_GROUP_VERSION));
+	json_object_set_take(ref, "kind", json_new_string(API_KIND_DEVSERVER));
 	json_object_set_take(ref, "name", json_new_string(name));
 	json_object_set_take(ref, "uid", json_new_string(uid));
 	json_object_set_take(ref, "controller", json_new_bool(true));
@@ -297,9 +250,9 @@ int policy_stamp(struct json *obj, const struct json *ds, struct error *err)
 	json_object_set_take(m, "ownerReferences", refs);
 
 	labels = object_field(m, "labels");
-	json_object_set_take(labels, POLICY_LABEL_MANAGED_BY, json_new_string(POLICY_MANAGER_NAME));
-	json_object_set_take(labels, POLICY_LABEL_INSTANCE, json_new_string(name));
-	json_object_set_take(labels, POLICY_LABEL_NAME, json_new_string(name));
+	json_object_set_take(labels, API_LABEL_MANAGED_BY, json_new_string(API_MANAGER_NAME));
+	json_object_set_take(labels, API_LABEL_INSTANCE, json_new_string(name));
+	json_object_set_take(labels, API_LABEL_NAME, json_new_string(name));
 	return 0;
 }
 

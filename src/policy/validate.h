@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/api.h"
 #include "core/attr.h"
 #include "core/error.h"
 #include "json/json.h"
@@ -22,13 +23,6 @@
 #define POLICY_RENDER_MAX_BYTES (1024u * 1024)   /* all objects of one render */
 #define POLICY_RENDER_MAX_OBJECTS 32
 #define POLICY_NAME_MAX_CHARS 63
-
-#define POLICY_OWNER_API_VERSION "devserver.io/v1"
-#define POLICY_OWNER_KIND "DevServer"
-#define POLICY_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
-#define POLICY_LABEL_INSTANCE "app.kubernetes.io/instance"
-#define POLICY_LABEL_NAME "devserver.io/name"
-#define POLICY_MANAGER_NAME "devserver-operator"
 
 enum policy_name_rule {
 	POLICY_NAME_DNS1123_SUBDOMAIN, /* lowercase alnum, '-' and '.', alnum at both ends */

@@ -257,32 +257,6 @@ static void test_flags_quantity(void **state)
 		assert_int_equal(flags_check_quantity(bad[i], &err), ERR_INVALID);
 }
 
-static void test_flags_names(void **state)
-{
-	char long_label[65];
-
-	assert_true(name_is_dns1123_label("a", 1));
-	assert_true(name_is_dns1123_label("1a-b", 4));
-	assert_false(name_is_dns1123_label("-a", 2));
-	assert_false(name_is_dns1123_label("a-", 2));
-	assert_false(name_is_dns1123_label("A", 1));
-	assert_false(name_is_dns1123_label("a.b", 3));
-	assert_false(name_is_dns1123_label("", 0));
-	memset(long_label, 'a', 64);
-	long_label[64] = '\0';
-	assert_true(name_is_dns1123_label(long_label, 63));
-	assert_false(name_is_dns1123_label(long_label, 64));
-
-	assert_true(name_is_dns1123_subdomain("a.b-c.d", 7));
-	assert_false(name_is_dns1123_subdomain("a..b", 4));
-	assert_false(name_is_dns1123_subdomain("a.", 2));
-	assert_false(name_is_dns1123_subdomain(".a", 2));
-
-	assert_true(name_is_dns1035_label("box1", 4));
-	assert_false(name_is_dns1035_label("1box", 4));
-	assert_false(name_is_dns1035_label("my.box", 6));
-}
-
 static void test_flags_env_name(void **state)
 {
 	struct error err;
@@ -325,7 +299,6 @@ int main(void)
 		cmocka_unit_test(test_flags_stop_at_positional),
 		cmocka_unit_test(test_flags_volume),
 		cmocka_unit_test(test_flags_quantity),
-		cmocka_unit_test(test_flags_names),
 		cmocka_unit_test(test_flags_env_name),
 		cmocka_unit_test(test_flags_output_format),
 	};

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -194,6 +196,43 @@ static void test_log_parsers(void **state)
 	assert_int_equal(log_parse_format("xml", &f), ERR_INVALID);
 }
 
+/* What one log call writes to stderr, captured through a temporary file. */
+static void capture_log(enum log_format format, char *out, size_t size)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	log_set_format(format);
+	log_kv(LOG_INFO, "caches synced", LOG_MS("took", 812), LOG_UINT("devservers", 3),
+	       LOG_INT("delta", -2), LOG_STR("who", "a b"), LOG_STR("absent", NULL));
+	log_set_format(LOG_FORMAT_TEXT);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, size - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+}
+
+/* Typed fields: numbers are formatted by the logger, not the caller, and
+ * the JSON format carries them as numbers (durations with a _ms key). */
+static void test_log_typed_fields(void **state)
+{
+	char line[1024];
+
+	(void)state;
+	capture_log(LOG_FORMAT_TEXT, line, sizeof(line));
+	assert_non_null(strstr(line, "info  caches synced took=812ms devservers=3 delta=-2 who=\"a b\"\n"));
+	assert_null(strstr(line, "absent"));
+	capture_log(LOG_FORMAT_JSON, line, sizeof(line));
+	assert_non_null(strstr(line, "\"msg\":\"caches synced\",\"took_ms\":812,\"devservers\":3,\"delta\":-2,"
+				     "\"who\":\"a b\"}\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_clock_rfc3339_round_trip),
 		cmocka_unit_test(test_clock_rfc3339_rejects_garbage),
 		cmocka_unit_test(test_log_parsers),
+		cmocka_unit_test(test_log_typed_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,7 +57,7 @@ static void test_hostkey_secret_shape(void **state)
 	assert_string_equal(json_get_string(meta, "name"), "box-hostkey");
 	assert_string_equal(json_get_string(meta, "namespace"), "team-a");
 	assert_true(json_get_bool(secret, "immutable", false));
-	assert_string_equal(json_get_string(json_get(meta, "labels"), HOSTKEY_ROLE_LABEL), HOSTKEY_ROLE_VALUE);
+	assert_string_equal(json_get_string(json_get(meta, "labels"), API_LABEL_ROLE), HOSTKEY_ROLE_VALUE);
 	assert_string_equal(json_get_string(json_get(meta, "labels"), "devserver.io/name"), "box");
 	refs = json_get(meta, "ownerReferences");
 	assert_int_equal(refs->u.arr.len, 1);

@@ -103,15 +103,15 @@ static void test_good_render_is_stamped(void **state)
 		assert_int_equal(owners->u.arr.len, 1);
 		assert_string_equal(json_get_string(owners->u.arr.items[0], "uid"), "u-1");
 		assert_string_equal(json_get_string(json_path(obj, "metadata", "labels", NULL),
-						    POLICY_LABEL_MANAGED_BY), POLICY_MANAGER_NAME);
+						    API_LABEL_MANAGED_BY), API_MANAGER_NAME);
 	}
 	d = find_kind(out, "Deployment");
 	assert_non_null(d);
 	ann = json_path(d, "metadata", "annotations", NULL);
-	assert_string_equal(json_get_string(ann, CHILDREN_INPUTS_ANNOTATION), opts.inputs);
-	assert_non_null(json_get_string(ann, CHILDREN_TEMPLATE_HASH_ANNOTATION));
+	assert_string_equal(json_get_string(ann, API_ANNOTATION_INPUTS), opts.inputs);
+	assert_non_null(json_get_string(ann, API_ANNOTATION_TEMPLATE_HASH));
 	assert_string_equal(json_get_string(json_path(d, "spec", "template", "metadata", "labels", NULL),
-					    POLICY_LABEL_NAME), "alice");
+					    API_LABEL_NAME), "alice");
 	/* ctx carried the options: the tools image reaches the pod */
 	text = json_encode_str(d, 1 << 20, 0);
 	assert_non_null(text);

@@ -114,7 +114,7 @@ op_ready() { [ "$(kubectl -n "$sys_ns" get deploy devserver-operator -o jsonpath
 if wait_until 180 op_ready; then
   pass "the operator's pod is admitted (restricted) and Ready (/readyz: caches synced)"
   echo "     apply -> operator Ready: $(( $(now_ms) - start_ms )) ms"
-  own_ms=$(op_logs | grep 'caches synced' | head -1 | sed -n 's/.*"ms":"\{0,1\}\([0-9]*\).*/\1/p')
+  own_ms=$(op_logs | grep 'caches synced' | head -1 | sed -n -e 's/.*"took_ms":\([0-9]*\).*/\1/p' -e 's/.* took=\([0-9]*\)ms.*/\1/p')
   echo "     the operator's own start -> caches synced: ${own_ms:-?} ms"
 else
   fail "the operator's pod is admitted (restricted) and Ready"

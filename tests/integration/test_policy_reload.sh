@@ -59,6 +59,9 @@ push() { # file with devserver.lua
 }
 annotation() { jp configmap policy '{.metadata.annotations.devserver\.io/policy-status}'; }
 annotation_has() { annotation | grep -q -- "$1"; }
+# one field of the annotation's JSON (api/policy_status.h), "" when absent
+annotation_field() { annotation | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1" 2>/dev/null; }
+annotation_is() { [ "$(annotation_field "$1")" = "$2" ]; }
 event_has() { kubectl -n "$ns" get events --field-selector "involvedObject.name=policy,reason=$1" -o jsonpath='{.items[*].message}' | grep -q -- "$2"; }
 tmp=$(mktemp -d)
 trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
@@ -68,7 +71,8 @@ push "$tmp/good.lua"
 check "a good policy goes live: children gain the label without a restart" \
   wait_until 30 jp_is deployment box '{.metadata.labels.example\.com/team}' platform
 check "the Service is re-rendered too" wait_until 30 jp_is service box-ssh '{.metadata.labels.example\.com/team}' platform
-good=$(annotation | sed -n 's/^active \([0-9a-f]*\).*/\1/p')
+check "the ConfigMap's status annotation says active" wait_until 30 annotation_is state active
+good=$(annotation_field revision)
 check "the ConfigMap is annotated with the active revision" [ -n "$good" ]
 check "the DevServer records the revision that rendered it" wait_until 30 jp_is devserver box '{.status.policy.revision}' "$good"
 check "the new revision differs from the built-in one" [ "$good" != "$builtin" ]

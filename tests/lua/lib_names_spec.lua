@@ -49,4 +49,22 @@ describe("lib.names", function()
       assert.are.equal(good, names.check(good))
     end
   end)
+
+  -- The same cases as the C rule (src/api/names.c): tests/fixtures/names.txt.
+  it("agrees with the C rule on every shared devserver-name case", function()
+    local cases, wrong = 0, {}
+    for line in io.lines("tests/fixtures/names.txt") do
+      local rule, expect, name = line:match("^(%S+) (%S+) (%S+)")
+      if rule == "devserver-name" then
+        if name == "<empty>" then name = "" end
+        local ok = pcall(names.check, name)
+        if ok ~= (expect == "yes") then
+          wrong[#wrong + 1] = string.format("%q: want %s", name, expect)
+        end
+        cases = cases + 1
+      end
+    end
+    assert.are.same({}, wrong)
+    assert.is_true(cases >= 10)
+  end)
 end)
