@@ -139,7 +139,7 @@ YAML
 wait_until 60 kubectl -n "$ns" get deployment during && created_ms=$(( $(now_ms) - t0 )) || created_ms=-1
 if wait_until 120 trial_ended; then
   pass "then the slow policy went live"
-  echo "     trial of 63 DevServers: $(grep "policy activated" "$operator_log" | tail -1 | sed -n 's/.*trialMs=\([0-9]*\).*/\1/p') ms; a DevServer created meanwhile -> Deployment seen by kubectl: ${created_ms} ms"
+  echo "     trial of 63 DevServers: $(grep "policy activated" "$operator_log" | tail -1 | sed -n 's/.* trial=\([0-9]*\)ms.*/\1/p') ms; a DevServer created meanwhile -> Deployment seen by kubectl: ${created_ms} ms"
 else
   fail "then the slow policy went live"
   grep -E "policy (rejected|activated)" "$operator_log" | tail -2 | sed 's/^/       /'
