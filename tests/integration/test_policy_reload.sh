@@ -9,7 +9,7 @@ install_crds
 make_namespace policy
 operator_ns=$ns
 f=t-$$
-trap 'set +e; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
 kubectl apply -f - >/dev/null <<YAML
 apiVersion: devserver.io/v1
 kind: DevServerFlavor
@@ -61,7 +61,7 @@ annotation() { jp configmap policy '{.metadata.annotations.devserver\.io/policy-
 annotation_has() { annotation | grep -q -- "$1"; }
 event_has() { kubectl -n "$ns" get events --field-selector "involvedObject.name=policy,reason=$1" -o jsonpath='{.items[*].message}' | grep -q -- "$2"; }
 tmp=$(mktemp -d)
-trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'rm -rf "$tmp"'
 
 policy_with 'o.metadata.labels = o.metadata.labels or {}; o.metadata.labels["example.com/team"] = "platform"' > "$tmp/good.lua"
 push "$tmp/good.lua"
