@@ -59,6 +59,11 @@ push() { # file with devserver.lua
 }
 annotation() { jp configmap policy '{.metadata.annotations.devserver\.io/policy-status}'; }
 annotation_has() { annotation | grep -q -- "$1"; }
+# The revision of the last rejection in the annotation ("rejected REV: ..."), empty when none.
+rejected_revision() { annotation | sed -n 's/^rejected \([^:]*\):.*/\1/p'; }
+# Succeeds once the annotation names a rejection of a revision other than $1
+# (the one rejected before the latest push): the latest push's own rejection.
+rejected_other_than() { local rev; rev=$(rejected_revision); [ -n "$rev" ] && [ "$rev" != "$1" ]; }
 event_has() { kubectl -n "$ns" get events --field-selector "involvedObject.name=policy,reason=$1" -o jsonpath='{.items[*].message}' | grep -q -- "$2"; }
 tmp=$(mktemp -d)
 on_exit 'rm -rf "$tmp"'
@@ -84,8 +89,10 @@ check "a failing bundled fixture blocks the new version" wait_until 30 annotatio
 check "and the good version keeps serving" jp_is deployment box '{.metadata.labels.example\.com/team}' platform
 
 printf 'local policy = { api = 1\nfunction policy.render( return policy\n' > "$tmp/syntax.lua"
+before=$(rejected_revision)   # the fixture's rejection: still in the annotation until this one is seen
+check "the fixture's rejection named its revision" [ -n "$before" ]
 push "$tmp/syntax.lua"
-check "a syntax error is rejected (annotation)" wait_until 30 annotation_has "rejected"
+check "a syntax error is rejected (annotation names its revision)" wait_until 30 rejected_other_than "$before"
 check "with a file:line message" annotation_has "devserver.lua:"
 check "and a PolicyRejected Event" wait_until 10 event_has PolicyRejected "devserver.lua"
 
