@@ -25,11 +25,18 @@ kubectl get crd devservers.devserver.io >/dev/null 2>&1 || install_crds ||
 
 # The forced-relist check compacts etcd; the local control plane's etcd is on
 # 127.0.0.1 and named in the kwokctl configuration next to the kubeconfig.
+# There it must be found: a local cluster without it is a broken test, not a
+# skip. Elsewhere (CLUSTER=k3d: etcd is not reachable) the program runs every
+# other check and then exits 77, which ctest reports as skipped, never passed.
 if [ -z "${ITEST_ETCD_URL:-}" ]; then
 	kwok_yaml="$(dirname "$KUBECONFIG")/kwok.yaml"
 	if [ -f "$kwok_yaml" ]; then
 		ITEST_ETCD_URL=$(grep -o -- '--etcd-servers=[^ "]*' "$kwok_yaml" | head -1 | cut -d= -f2 | cut -d, -f1)
 		export ITEST_ETCD_URL
+	fi
+	if [ -z "${ITEST_ETCD_URL:-}" ] && [ "${CLUSTER:-local}" = local ]; then
+		echo "FAIL: no etcd URL for the forced-relist check: set ITEST_ETCD_URL, or $kwok_yaml should name --etcd-servers" >&2
+		exit 1
 	fi
 fi
 
