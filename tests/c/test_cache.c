@@ -18,21 +18,13 @@
 #include "kube/cache.h"
 #include "kube/object.h"
 #include "kube/selector.h"
-
-static struct json *parse(const char *s)
-{
-	struct error err;
-	struct json *v = json_parse(s, strlen(s), &err);
-
-	assert_non_null(v);
-	return v;
-}
+#include "support/testutil.h"
 
 static bool sel_match(const char *sel, const char *labels)
 {
 	struct selector s;
 	struct error err;
-	struct json *l = labels ? parse(labels) : NULL;
+	struct json *l = labels ? tu_json(labels) : NULL;
 	bool ok;
 
 	assert_int_equal(selector_parse(&s, sel, &err), 0);
@@ -140,7 +132,7 @@ static struct json *obj(const char *ns, const char *name, const char *labels, co
 		 "\"ownerReferences\":[{\"uid\":\"other\",\"controller\":false}%s%s%s]}}",
 		 name, ns ? ",\"namespace\":\"" : "", ns ? ns : "", ns ? "\"" : "", rv, labels ? labels : "{}",
 		 owner_uid ? ",{\"uid\":\"" : "", owner_uid ? owner_uid : "", owner_uid ? "\",\"controller\":true}" : "");
-	return parse(text);
+	return tu_json(text);
 }
 
 static void test_cache_events_and_keys(void **state)
@@ -173,7 +165,7 @@ static void test_cache_events_and_keys(void **state)
 	cache_apply(&c, WATCH_DELETED, obj("ns1", "zzz", NULL, NULL, 6)); /* unknown: ignored */
 	assert_int_equal(n.del, 1);
 	/* objects without a name are dropped */
-	cache_apply(&c, WATCH_ADDED, parse("{\"metadata\":{}}"));
+	cache_apply(&c, WATCH_ADDED, tu_json("{\"metadata\":{}}"));
 	assert_int_equal(cache_count(&c), 2);
 	cache_cleanup(&c);
 }

@@ -41,6 +41,7 @@
 #include "command.h"
 #include "core/error.h"
 #include "kube/kubeconfig.h"
+#include "support/testutil.h"
 
 #define NOW 1795687200LL
 #define MAX_WORDS 256
@@ -60,21 +61,6 @@ static unsigned tried, problems;
 static void path_in_tmp(char *out, size_t n, const char *rel)
 {
 	snprintf(out, n, "%s/%s", tmpdir, rel);
-}
-
-static void write_bytes(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	if (len)
-		assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	write_bytes(path, text, strlen(text));
 }
 
 /* mkdir -p, in process (a fork per directory of a big ASan process is slow) */
@@ -314,7 +300,7 @@ static void materialize(const struct content *c, const char *path)
 	if (c->is_dir)
 		mkdir_p(path);
 	else if (c->data)
-		write_bytes(path, c->data, c->len);
+		tu_write_bytes(path, c->data, c->len);
 }
 
 /* The path of c's file, written once (in/<name>) and read by every
@@ -337,16 +323,16 @@ static int setup(void **state)
 {
 	char p[512];
 
-	if (!mkdtemp(tmpdir))
+	if (tu_tmpdir_make(tmpdir))
 		return -1;
 	path_in_tmp(p, sizeof(p), ".ssh");
 	mkdir(p, 0700);
 	path_in_tmp(keyfile, sizeof(keyfile), ".ssh/id_ed25519.pub");
-	write_text(keyfile, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey me@laptop\n");
+	tu_write_file(keyfile, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey me@laptop\n");
 	path_in_tmp(p, sizeof(p), "in");
 	mkdir(p, 0700);
 	path_in_tmp(goodds, sizeof(goodds), "in/good-devserver.yaml");
-	write_text(goodds, "apiVersion: devserver.io/v1\nkind: DevServer\nmetadata: {name: box}\n"
+	tu_write_file(goodds, "apiVersion: devserver.io/v1\nkind: DevServer\nmetadata: {name: box}\n"
 			   "spec: {ssh: {publicKey: ssh-ed25519 AAAA me}}\n");
 	setenv("HOME", tmpdir, 1);
 	unsetenv("DEVCTL_CONFIG");
@@ -360,12 +346,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
 	for (size_t i = 0; i < ncontents; i++)
 		free(contents[i].data);
-	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s'; rm -rf '%s'", tmpdir, tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_tmpdir_remove(tmpdir); /* also what the cases made unreadable */
 }
 
 static void report(const char *what, unsigned before_tried, unsigned before_problems)
@@ -569,7 +552,7 @@ static void test_render_files(void **state)
 	for (size_t i = 0; i < sizeof(bad_devservers) / sizeof(bad_devservers[0]); i++) {
 		snprintf(label, sizeof(label), "in/%s.yaml", bad_devservers[i].name);
 		path_in_tmp(path, sizeof(path), label);
-		write_text(path, bad_devservers[i].text);
+		tu_write_file(path, bad_devservers[i].text);
 		snprintf(label, sizeof(label), "render -f %s", bad_devservers[i].name);
 		expect(ALLOW_FAILED, label, "render", "-f", path, NULL);
 	}
@@ -596,7 +579,7 @@ static void test_render_check_fixtures(void **state)
 			mkdir_p(path);
 			if (r != 0) {
 				snprintf(path, sizeof(path), "%s/case/devserver.yaml", dir);
-				write_text(path, "apiVersion: devserver.io/v1\nkind: DevServer\nmetadata: {name: box}\nspec: {ssh: {publicKey: k}}\n");
+				tu_write_file(path, "apiVersion: devserver.io/v1\nkind: DevServer\nmetadata: {name: box}\nspec: {ssh: {publicKey: k}}\n");
 			}
 			if (r == 2) /* ctx.yaml of the whole fixture directory */
 				snprintf(path, sizeof(path), "%s/%s", dir, roles[r]);
@@ -625,11 +608,11 @@ static void test_ssh_key_files(void **state)
 		       "--ssh-public-key-file", path, NULL);
 	}
 	path_in_tmp(path, sizeof(path), "in/key.empty");
-	write_text(path, "");
+	tu_write_file(path, "");
 	expect(ALLOW_FAILED, "create key empty", "create", "box", "--dry-run",
 	       "--ssh-public-key-file", path, NULL);
 	path_in_tmp(path, sizeof(path), "in/key.comments");
-	write_text(path, "# nothing but comments\n\n   \n");
+	tu_write_file(path, "# nothing but comments\n\n   \n");
 	expect(ALLOW_FAILED, "create key comments only", "create", "box", "--dry-run",
 	       "--ssh-public-key-file", path, NULL);
 	report("create --ssh-public-key-file", t0, p0);
@@ -660,7 +643,7 @@ static void test_config_files(void **state)
 	for (size_t i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
 		snprintf(label, sizeof(label), "in/config.bad%zu", i);
 		path_in_tmp(path, sizeof(path), label);
-		write_text(path, bad_configs[i]);
+		tu_write_file(path, bad_configs[i]);
 		setenv("DEVCTL_CONFIG", path, 1);
 		snprintf(label, sizeof(label), "DEVCTL_CONFIG=%.40s", bad_configs[i]);
 		expect(ALLOW_USAGE, label, "create", "box", "--dry-run", NULL);
@@ -697,7 +680,7 @@ static void test_kubeconfig_files(void **state)
 		} else {
 			snprintf(label, sizeof(label), "in/kubeconfig.bad%zu", i - ncontents);
 			path_in_tmp(path, sizeof(path), label);
-			write_text(path, bad_kubeconfigs[i - ncontents]);
+			tu_write_file(path, bad_kubeconfigs[i - ncontents]);
 			snprintf(label, sizeof(label), "--kubeconfig bad%zu", i - ncontents);
 		}
 		expect(ALLOW_FAILED | ALLOW_USAGE, label, "--kubeconfig", path, "list", NULL);
@@ -724,7 +707,7 @@ static void bundle_file(const char *dir, const char *name, const void *text, siz
 
 	mkdir_p(dir);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	write_bytes(path, text, len);
+	tu_write_bytes(path, text, len);
 }
 
 static void bundle_text(const char *dir, const char *name, const char *text)
@@ -928,7 +911,7 @@ static void test_hostile_policy_bundles(void **state)
 	path_in_tmp(dir, sizeof(dir), "bundles/no-such-dir");
 	try_bundle(dir, "missing directory");
 	path_in_tmp(dir, sizeof(dir), "bundles/a-file");
-	write_text(dir, RENDER_OK_BODY);
+	tu_write_file(dir, RENDER_OK_BODY);
 	try_bundle(dir, "a file, not a directory");
 	path_in_tmp(dir, sizeof(dir), "bundles/main-is-dir");
 	snprintf(path, sizeof(path), "%s/devserver.lua", dir);

@@ -23,21 +23,13 @@
 #include "config.h"
 #include "json/json.h"
 #include "json/yaml_doc.h"
+#include "support/testutil.h"
 
 #define NOW 1795687200LL /* 2026-11-26T10:00:00Z */
 #define MAX_WORDS 32
 
 static char tmpdir[] = "/tmp/test_cli_commands.XXXXXX";
 static char keyfile[512];
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static void path_in_tmp(char *out, size_t n, const char *rel)
 {
@@ -48,12 +40,12 @@ static int setup(void **state)
 {
 	char p[512];
 
-	if (!mkdtemp(tmpdir))
+	if (tu_tmpdir_make(tmpdir))
 		return -1;
 	path_in_tmp(p, sizeof(p), ".ssh");
 	mkdir(p, 0700);
 	path_in_tmp(keyfile, sizeof(keyfile), ".ssh/id_ecdsa.pub");
-	write_file(keyfile, "# my laptop\nssh-ecdsa AAAAkey1 me@laptop\r\n\n  ssh-ed25519 AAAAkey2 me@desk  \n");
+	tu_write_file(keyfile, "# my laptop\nssh-ecdsa AAAAkey1 me@laptop\r\n\n  ssh-ed25519 AAAAkey2 me@desk  \n");
 	setenv("HOME", tmpdir, 1);
 	unsetenv("DEVCTL_CONFIG");
 	return 0;
@@ -61,10 +53,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_tmpdir_remove(tmpdir);
 }
 
 struct run {
@@ -373,9 +362,9 @@ static void test_create_no_default_key(void **state)
 	}
 	/* the first default wins: ed25519 before ecdsa and rsa */
 	path_in_tmp(key, sizeof(key), ".ssh/id_rsa.pub");
-	write_file(key, "ssh-rsa AAAArsa r@x\n");
+	tu_write_file(key, "ssh-rsa AAAArsa r@x\n");
 	path_in_tmp(key, sizeof(key), ".ssh/id_ed25519.pub");
-	write_file(key, "ssh-ed25519 AAAAed e@x\n");
+	tu_write_file(key, "ssh-ed25519 AAAAed e@x\n");
 	{
 		struct create_opts o;
 		struct cli_ctx ctx;
@@ -665,7 +654,7 @@ static void test_create_key_file_without_keys(void **state)
 	struct run r;
 
 	path_in_tmp(p, sizeof(p), "empty.pub");
-	write_file(p, "# nothing\n\n");
+	tu_write_file(p, "# nothing\n\n");
 	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_starts_with(r.err, "devctl create: --ssh-public-key-file: \"");
@@ -675,22 +664,22 @@ static void test_create_key_file_without_keys(void **state)
 	/* a file that is not a key file at all used to be sent line by line as
 	 * "keys" (a YAML document, a key with invalid UTF-8 in its comment) */
 	path_in_tmp(p, sizeof(p), "not-a-key.pub");
-	write_file(p, "# fine\nssh-ed25519 AAAAok me\napiVersion: v1\n");
+	tu_write_file(p, "# fine\nssh-ed25519 AAAAok me\napiVersion: v1\n");
 	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_non_null(strstr(r.err, "not-a-key.pub\" line 3 is not an SSH public key (TYPE BASE64 [COMMENT])\n"));
 	run_free(&r);
-	write_file(p, "ssh-ed25519 AAAAok m\xff" "e\n");
+	tu_write_file(p, "ssh-ed25519 AAAAok m\xff" "e\n");
 	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_non_null(strstr(r.err, "line 1 is not an SSH public key"));
 	run_free(&r);
-	write_file(p, "ssh-ed25519 !!notbase64 me\n");
+	tu_write_file(p, "ssh-ed25519 !!notbase64 me\n");
 	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	run_free(&r);
 	/* the forms real key files have still pass */
-	write_file(p, "ecdsa-sha2-nistp256 AAAAE2VjZHNh+/= me@host\n"
+	tu_write_file(p, "ecdsa-sha2-nistp256 AAAAE2VjZHNh+/= me@host\n"
 		      "sk-ssh-ed25519@openssh.com AAAAGnNr Yubikey \xc3\xa9\n\tssh-rsa AAAAB3Nza==\n");
 	run(&r, "create", "box", "--dry-run", "--ssh-public-key-file", p, NULL);
 	assert_int_equal(r.rc, EXIT_OK);
@@ -1268,7 +1257,7 @@ static void test_render_retries_one_timeout(void **state)
 	path_in_tmp(dir, sizeof(dir), "slow-once");
 	mkdir(dir, 0700);
 	snprintf(p, sizeof(p), "%s/devserver.lua", dir);
-	write_file(p, "local calls = 0\n"
+	tu_write_file(p, "local calls = 0\n"
 		      "return {api = 1, render = function(ds)\n"
 		      "  calls = calls + 1\n"
 		      "  if calls == 1 then while true do end end\n"
@@ -1283,14 +1272,14 @@ static void test_render_retries_one_timeout(void **state)
 	run_free(&r);
 
 	/* a policy that is always too slow still fails, with one line */
-	write_file(p, "return {api = 1, render = function(ds) while true do end end}\n");
+	tu_write_file(p, "return {api = 1, render = function(ds) while true do end end}\n");
 	run(&r, "render", "-f", ds, "--policies", dir, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_starts_with(r.err, "devctl render: policy time budget of 100 ms exceeded");
 	run_free(&r);
 
 	/* out of time while loading: nothing to retry with (this crashed) */
-	write_file(p, "while true do end\n");
+	tu_write_file(p, "while true do end\n");
 	run(&r, "render", "-f", ds, "--policies", dir, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_starts_with(r.err, "devctl render: policy time budget of 1000 ms exceeded");
@@ -1321,7 +1310,7 @@ static void test_render_applies_the_host_checks(void **state)
 	snprintf(ds, sizeof(ds), "%s/tests/fixtures/render/minimal/devserver.yaml", DEVSERVER_SOURCE_DIR);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "return {api = 1, render = function(ds) return {%s} end}\n", bad[i][0]);
-		write_file(p, text);
+		tu_write_file(p, text);
 		run(&r, "render", "-f", ds, "--policies", dir, NULL);
 		assert_int_equal(r.rc, EXIT_FAILED);
 		assert_string_equal(r.out, "");
@@ -1350,19 +1339,19 @@ static void test_render_check_reports_differences(void **state)
 
 		assert_int_equal(cli_read_file(src, 1 << 20, &text, &len, &err), 0);
 		snprintf(p, sizeof(p), "%s/minimal/devserver.yaml", dir);
-		write_file(p, text);
+		tu_write_file(p, text);
 		snprintf(p, sizeof(p), "%s/wrong-error", dir);
 		mkdir(p, 0700);
 		snprintf(p, sizeof(p), "%s/wrong-error/devserver.yaml", dir);
-		write_file(p, text);
+		tu_write_file(p, text);
 		free(text);
 	}
 	snprintf(p, sizeof(p), "%s/minimal/expected.yaml", dir);
-	write_file(p, "- apiVersion: v1\n  kind: Nothing\n");
+	tu_write_file(p, "- apiVersion: v1\n  kind: Nothing\n");
 	snprintf(p, sizeof(p), "%s/wrong-error/error.txt", dir);
-	write_file(p, "this error never happens\n");
+	tu_write_file(p, "this error never happens\n");
 	snprintf(p, sizeof(p), "%s/ctx.yaml", dir);
-	write_file(p, "namespace: default\ndefault_image: img:1\ntools_image: tools:1\n");
+	tu_write_file(p, "namespace: default\ndefault_image: img:1\ntools_image: tools:1\n");
 
 	run(&r, "render", "--check", dir, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
@@ -1418,7 +1407,7 @@ static void test_policy(void **state)
 	path_in_tmp(bad, sizeof(bad), "badpolicy");
 	mkdir(bad, 0700);
 	snprintf(p, sizeof(p), "%s/devserver.lua", bad);
-	write_file(p, "return {{{\n");
+	tu_write_file(p, "return {{{\n");
 	run(&r, "policy", "test", bad, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_starts_with(r.err, "devctl policy test: ");
@@ -1457,7 +1446,7 @@ static void test_policy_fixtures_in_bundle(void **state)
 	run_free(&r);
 	/* break the expectation: the test fails */
 	snprintf(p, sizeof(p), "%s/fixtures/full/expected.yaml", dir);
-	write_file(p, "[]\n");
+	tu_write_file(p, "[]\n");
 	run(&r, "policy", "test", dir, NULL);
 	assert_int_equal(r.rc, EXIT_FAILED);
 	assert_non_null(strstr(r.out, "FAIL full: differs from expected.yaml at  (length "));

@@ -14,30 +14,22 @@
 #include "cmd_opts.h"
 #include "command.h"
 #include "config.h"
+#include "support/testutil.h"
 
 static char tmpdir[] = "/tmp/test_cli_config.XXXXXX";
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int setup(void **state)
 {
 	char path[512];
 
-	if (!mkdtemp(tmpdir))
+	if (tu_tmpdir_make(tmpdir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/.ssh", tmpdir);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/.ssh/id_ed25519.pub", tmpdir);
-	write_file(path, "ssh-ed25519 AAAAdefault me@host\n");
+	tu_write_file(path, "ssh-ed25519 AAAAdefault me@host\n");
 	snprintf(path, sizeof(path), "%s/work.pub", tmpdir);
-	write_file(path, "ssh-ed25519 AAAAwork me@work\n");
+	tu_write_file(path, "ssh-ed25519 AAAAwork me@work\n");
 	snprintf(path, sizeof(path), "%s/.config", tmpdir);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/.config/devctl", tmpdir);
@@ -49,10 +41,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_tmpdir_remove(tmpdir);
 }
 
 static int parse_text(struct cli_config *c, const char *text, struct error *err)
@@ -189,7 +178,7 @@ static void test_config_load(void **state)
 	cli_config_cleanup(&c);
 
 	snprintf(path, sizeof(path), "%s/.config/devctl/config.yaml", tmpdir);
-	write_file(path, "flavor: cpu-small\n");
+	tu_write_file(path, "flavor: cpu-small\n");
 	cli_config_init(&c);
 	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
 	assert_string_equal(c.flavor, "cpu-small");
@@ -197,7 +186,7 @@ static void test_config_load(void **state)
 	cli_config_cleanup(&c);
 	/* $DEVCTL_CONFIG wins over the default path */
 	snprintf(path, sizeof(path), "%s/other.yaml", tmpdir);
-	write_file(path, "flavor: other\n");
+	tu_write_file(path, "flavor: other\n");
 	cli_config_init(&c);
 	assert_int_equal(cli_config_load(&c, path, tmpdir, &err), 0);
 	assert_string_equal(c.flavor, "other");
@@ -387,7 +376,7 @@ static void test_config_legacy_load(void **state)
 		char text[700];
 
 		snprintf(text, sizeof(text), "ssh:\n  public_key_file: %s/work.pub\n", tmpdir);
-		write_file(yml, text);
+		tu_write_file(yml, text);
 	}
 	/* only the predecessor's file: read */
 	cli_config_init(&c);
@@ -412,7 +401,7 @@ static void test_config_legacy_load(void **state)
 		run_free(&r);
 	}
 	/* devctl's own file wins, and then the old one is not read */
-	write_file(yaml, "flavor: mine\n");
+	tu_write_file(yaml, "flavor: mine\n");
 	cli_config_init(&c);
 	assert_int_equal(cli_config_load(&c, NULL, tmpdir, &err), 0);
 	assert_false(c.legacy);
@@ -425,7 +414,7 @@ static void test_config_legacy_load(void **state)
 		char other[600];
 
 		snprintf(other, sizeof(other), "%s/other.yaml", tmpdir);
-		write_file(other, "flavor: other\n");
+		tu_write_file(other, "flavor: other\n");
 		cli_config_init(&c);
 		assert_int_equal(cli_config_load(&c, other, tmpdir, &err), 0);
 		assert_false(c.legacy);
@@ -476,7 +465,7 @@ static void test_config_through_cli_main(void **state)
 	struct run r;
 
 	snprintf(path, sizeof(path), "%s/bad.yaml", tmpdir);
-	write_file(path, "ttl: forever\n");
+	tu_write_file(path, "ttl: forever\n");
 	setenv("DEVCTL_CONFIG", path, 1);
 	{
 		char *argv[] = { "devctl", "create", "box", "--dry-run" };
@@ -510,7 +499,7 @@ static void test_config_through_cli_main(void **state)
 		run_free(&r);
 		setenv("DEVCTL_CONFIG", path, 1);
 	}
-	write_file(path, "flavor: from-config\n");
+	tu_write_file(path, "flavor: from-config\n");
 	{
 		char *argv[] = { "devctl", "create", "box", "--dry-run", "-o", "json" };
 

@@ -10,19 +10,10 @@
 #include "core/clock.h"
 #include "json/json.h"
 #include "output.h"
+#include "support/testutil.h"
 
 /* 2026-11-26T10:00:00Z */
 #define NOW 1795687200LL
-
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
 
 static const char *const devservers_json =
 	"[{\"metadata\":{\"name\":\"mybox\",\"namespace\":\"team-a\","
@@ -52,10 +43,10 @@ static void test_output_age(void **state)
 
 static void test_output_expires(void **state)
 {
-	struct json *ds = parse("{\"status\":{\"expiresAt\":\"2026-11-26T12:03:00Z\"}}");
-	struct json *past = parse("{\"status\":{\"expiresAt\":\"2026-11-26T09:00:00Z\"}}");
-	struct json *none = parse("{\"status\":{}}");
-	struct json *bad = parse("{\"status\":{\"expiresAt\":\"soon\"}}");
+	struct json *ds = tu_json("{\"status\":{\"expiresAt\":\"2026-11-26T12:03:00Z\"}}");
+	struct json *past = tu_json("{\"status\":{\"expiresAt\":\"2026-11-26T09:00:00Z\"}}");
+	struct json *none = tu_json("{\"status\":{}}");
+	struct json *bad = tu_json("{\"status\":{\"expiresAt\":\"soon\"}}");
 	char out[OUTPUT_AGE_BYTES];
 
 	output_expires_in(ds, NOW, out);
@@ -68,7 +59,7 @@ static void test_output_expires(void **state)
 	assert_string_equal(out, "<none>");
 	{
 		/* the operator's warning shows in the column */
-		struct json *soon = parse("{\"status\":{\"expiresAt\":\"2026-11-26T10:25:00Z\",\"conditions\":"
+		struct json *soon = tu_json("{\"status\":{\"expiresAt\":\"2026-11-26T10:25:00Z\",\"conditions\":"
 					  "[{\"type\":\"ExpiringSoon\",\"status\":\"True\"}]}}");
 
 		output_expires_in(soon, NOW, out);
@@ -105,7 +96,7 @@ static void test_output_table(void **state)
 
 static void test_output_list_table(void **state)
 {
-	struct json *items = parse(devservers_json);
+	struct json *items = tu_json(devservers_json);
 	struct error err;
 	struct buf b;
 
@@ -127,8 +118,8 @@ static void test_output_list_table(void **state)
 
 static void test_output_list_wide(void **state)
 {
-	struct json *items = parse(devservers_json);
-	struct json *pods = parse(
+	struct json *items = tu_json(devservers_json);
+	struct json *pods = tu_json(
 		"[{\"metadata\":{\"labels\":{\"devserver.io/name\":\"mybox\"}},"
 		"\"spec\":{\"nodeName\":\"node-1\",\"containers\":[{\"image\":\"img:resolved\"}]},"
 		"\"status\":{\"podIP\":\"10.0.0.7\"}}]");
@@ -152,7 +143,7 @@ static void test_output_list_wide(void **state)
 
 static void test_output_list_name_json_yaml(void **state)
 {
-	struct json *items = parse(devservers_json), *back;
+	struct json *items = tu_json(devservers_json), *back;
 	struct error err;
 	struct buf b;
 
@@ -178,7 +169,7 @@ static void test_output_list_name_json_yaml(void **state)
 
 static void test_output_object(void **state)
 {
-	struct json *o = parse("{\"metadata\":{\"name\":\"x\"},\"b\":1,\"a\":[true]}");
+	struct json *o = tu_json("{\"metadata\":{\"name\":\"x\"},\"b\":1,\"a\":[true]}");
 	struct error err;
 	struct buf b;
 
@@ -198,7 +189,7 @@ static void test_output_object(void **state)
 
 static void test_output_limit(void **state)
 {
-	struct json *items = parse(devservers_json);
+	struct json *items = tu_json(devservers_json);
 	struct error err;
 	struct buf b;
 
@@ -211,7 +202,7 @@ static void test_output_limit(void **state)
 
 static void test_output_flavors(void **state)
 {
-	struct json *items = parse(
+	struct json *items = tu_json(
 		"[{\"metadata\":{\"name\":\"cpu-small\",\"creationTimestamp\":\"2026-11-25T10:00:00Z\"},"
 		"\"spec\":{\"default\":true,\"description\":\"2 CPUs\",\"defaultImage\":\"base:1\","
 		"\"resources\":{\"requests\":{\"cpu\":\"2\",\"memory\":\"4Gi\"}},"
@@ -243,9 +234,9 @@ static void test_output_flavors(void **state)
 
 static void test_output_describe(void **state)
 {
-	struct json *items = parse(devservers_json);
+	struct json *items = tu_json(devservers_json);
 	struct json *ds = json_clone(items->u.arr.items[0]);
-	struct json *events = parse(
+	struct json *events = tu_json(
 		"[{\"type\":\"Warning\",\"reason\":\"BackOff\",\"message\":\"pulling\",\"count\":3,"
 		"\"lastTimestamp\":\"2026-11-26T09:58:00Z\","
 		"\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"mybox-abc\"}}]");
@@ -277,33 +268,33 @@ static void test_output_describe(void **state)
 	assert_non_null(strstr(buf_str(&b), "Home:             ephemeral\n"));
 	/* a volume of its own at /home/dev is the home; one below it is not */
 	json_object_set_take(json_get(ds, "spec"), "volumes",
-			     parse("[{\"claimName\":\"d\",\"mountPath\":\"/home/dev/data\"},"
+			     tu_json("[{\"claimName\":\"d\",\"mountPath\":\"/home/dev/data\"},"
 				   "{\"claimName\":\"mine\",\"mountPath\":\"/home/dev/\",\"readOnly\":true}]"));
 	buf_reset(&b);
 	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "Home:             claim mine (spec.volumes), read-only\n"));
 	json_object_set_take(json_get(ds, "spec"), "volumes",
-			     parse("[{\"claimName\":\"d\",\"mountPath\":\"/home/dev/data\"}]"));
+			     tu_json("[{\"claimName\":\"d\",\"mountPath\":\"/home/dev/data\"}]"));
 	buf_reset(&b);
 	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "Home:             ephemeral\n"));
 	json_object_remove(json_get(ds, "spec"), "volumes");
 	/* the key devctl writes both as publicKey and publicKeys[0] is one key */
 	json_object_set_take(json_get(ds, "spec"), "ssh",
-			     parse("{\"publicKey\":\"ssh-ed25519 AAAA1 a\","
+			     tu_json("{\"publicKey\":\"ssh-ed25519 AAAA1 a\","
 				   "\"publicKeys\":[\"ssh-ed25519 AAAA1 a\",\"ssh-ed25519 AAAA2 b\"]}"));
 	buf_reset(&b);
 	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "SSH keys:         2\n"));
 	json_object_set_take(json_get(ds, "spec"), "ssh",
-			     parse("{\"publicKey\":\"ssh-ed25519 AAAA0 c\","
+			     tu_json("{\"publicKey\":\"ssh-ed25519 AAAA0 c\","
 				   "\"publicKeys\":[\"ssh-ed25519 AAAA1 a\"]}"));
 	buf_reset(&b);
 	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
 	assert_non_null(strstr(buf_str(&b), "SSH keys:         2\n"));
 	/* a change held back for a restart says what and how to apply it */
 	json_object_set_take(json_get(ds, "status"), "pendingRestart",
-			     parse("{\"changes\":\"flavor cpu-small changed (generation 3 -> 4)\","
+			     tu_json("{\"changes\":\"flavor cpu-small changed (generation 3 -> 4)\","
 				   "\"since\":\"2026-11-26T09:50:00Z\"}"));
 	buf_reset(&b);
 	assert_int_equal(output_describe(ds, NULL, NOW, &b, &err), 0);
@@ -322,9 +313,9 @@ static void test_output_describe(void **state)
 
 static void test_output_policy_status(void **state)
 {
-	struct json *st = parse("{\"revision\":\"abc123\",\"source\":\"ConfigMap devserver-policy\","
+	struct json *st = tu_json("{\"revision\":\"abc123\",\"source\":\"ConfigMap devserver-policy\","
 				"\"lastRejection\":{\"revision\":\"def456\",\"reason\":\"main.lua:3: boom\"}}");
-	struct json *empty = parse("{}");
+	struct json *empty = tu_json("{}");
 	struct error err;
 	struct buf b;
 

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "known_hosts.h"
 #include "ssh.h"
+#include "support/testutil.h"
 
 #define KEY_A "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJJFtheLHMUspjjB83oD4wxAmnyEMIMe7NOyZiK0Rywk"
 #define FP_A "SHA256:t/36O1zGd/Rqk2SBdCZxwunLhXgllPTfCFiKO7GdTHo"
@@ -28,11 +29,7 @@ static char tmpdir[] = "/tmp/test_cli_ssh.XXXXXX";
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tu_write_file(path, text);
 	chmod(path, mode);
 }
 
@@ -47,27 +44,14 @@ static char *read_all(const char *path)
 	return text;
 }
 
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
-
 static int setup(void **state)
 {
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tu_tmpdir_make(tmpdir);
 }
 
 static int teardown(void **state)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_tmpdir_remove(tmpdir);
 }
 
 static void test_known_hosts_path_creates_private_dirs(void **state)
@@ -187,17 +171,17 @@ static void test_ssh_target(void **state)
 {
 	struct ssh_target t;
 	struct error err;
-	struct json *ds = J(ds_ok);
-	struct json *no_svc = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"a1\"},"
+	struct json *ds = tu_json(ds_ok);
+	struct json *no_svc = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"a1\"},"
 				"\"status\":{\"phase\":\"Pending\"}}");
-	struct json *no_key = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"1\"},"
+	struct json *no_key = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"1\"},"
 				"\"status\":{\"phase\":\"Provisioning\",\"ssh\":{\"service\":\"box-ssh\"}}}");
-	struct json *bad_key = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"1\"},"
+	struct json *bad_key = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"1\"},"
 				 "\"status\":{\"ssh\":{\"service\":\"box-ssh\",\"hostKey\":\"ssh-ed25519 zz\"}}}");
-	struct json *bad_ns = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"a;rm -rf ~\",\"uid\":\"1\"}}");
-	struct json *bad_svc = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"1\"},"
+	struct json *bad_ns = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"a;rm -rf ~\",\"uid\":\"1\"}}");
+	struct json *bad_svc = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"1\"},"
 				 "\"status\":{\"ssh\":{\"service\":\"$(reboot)\"}}}");
-	struct json *bad_uid = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"../x\"}}");
+	struct json *bad_uid = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"../x\"}}");
 
 	assert_int_equal(ssh_target_from_devserver(ds, &t, &err), 0);
 	assert_string_equal(t.service, "box-ssh");
@@ -228,12 +212,12 @@ static void test_ssh_target_pod(void **state)
 {
 	struct ssh_target t;
 	struct error err;
-	struct json *ds = J(ds_ok);
-	struct json *ready = J("{\"metadata\":{\"name\":\"box-7c9-abc\"},\"status\":{\"phase\":\"Running\","
+	struct json *ds = tu_json(ds_ok);
+	struct json *ready = tu_json("{\"metadata\":{\"name\":\"box-7c9-abc\"},\"status\":{\"phase\":\"Running\","
 			       "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
-	struct json *starting = J("{\"metadata\":{\"name\":\"box-7c9-abc\"},\"status\":{\"phase\":\"Pending\","
+	struct json *starting = tu_json("{\"metadata\":{\"name\":\"box-7c9-abc\"},\"status\":{\"phase\":\"Pending\","
 				  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}]}}");
-	struct json *evil = J("{\"metadata\":{\"name\":\"-oProxyCommand=x\"}}");
+	struct json *evil = tu_json("{\"metadata\":{\"name\":\"-oProxyCommand=x\"}}");
 
 	assert_int_equal(ssh_target_from_devserver(ds, &t, &err), 0);
 	assert_int_equal(ssh_target_set_pod(&t, ready, &err), 0);
@@ -253,7 +237,7 @@ static void test_ssh_argv(void **state)
 	struct ssh_target t;
 	struct ssh_argv a;
 	struct error err;
-	struct json *ds = J(ds_ok);
+	struct json *ds = tu_json(ds_ok);
 	char *cmd[] = { "-rf", "x" };
 	char joined[2048] = "";
 
@@ -278,7 +262,7 @@ static void test_ssh_config_block_quotes(void **state)
 	struct global_opts g = { .kubeconfig = "/tmp/it's a %h dir/kc", .context = "ctx one" };
 	struct ssh_target t;
 	struct error err;
-	struct json *ds = J(ds_ok);
+	struct json *ds = tu_json(ds_ok);
 	struct buf b;
 
 	assert_int_equal(ssh_target_from_devserver(ds, &t, &err), 0);
@@ -312,7 +296,7 @@ static void test_ssh_connect_runs_forward_then_ssh(void **state)
 	struct global_opts g = { .kubeconfig = "/k c" };
 	struct ssh_target t;
 	struct error err;
-	struct json *ds = J(ds_ok);
+	struct json *ds = tu_json(ds_ok);
 	char *cmd[] = { "whoami" };
 	int status = -1;
 	char *text;

@@ -10,20 +10,11 @@
 
 #include "json/json.h"
 #include "operator/drift.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s (%s)", err.msg, text);
-	return v;
-}
+#include "support/testutil.h"
 
 static bool drifted(const char *desired, const char *observed, char *path)
 {
-	struct json *d = J(desired), *o = J(observed);
+	struct json *d = tu_json(desired), *o = tu_json(observed);
 	bool r = drift_find(d, o, path, DRIFT_PATH_MAX_BYTES);
 
 	json_free(d);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "support/testutil.h"
 
 #define TEST_FILE_SMALL_BYTES 16
 
@@ -25,7 +26,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_file.XXXXXX");
-	if (!mkdtemp(fx->dir))
+	if (tu_tmpdir_make(fx->dir))
 		return -1;
 	snprintf(fx->path, sizeof(fx->path), "%s/f", fx->dir);
 	*state = fx;
@@ -36,10 +37,10 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
-	unlink(fx->path);
-	rmdir(fx->dir);
+	int rc = tu_tmpdir_remove(fx->dir);
+
 	free(fx);
-	return 0;
+	return rc;
 }
 
 static void write_bytes(const char *path, size_t n)

@@ -18,19 +18,7 @@
 #include "core/error.h"
 #include "json/json.h"
 #include "json/json_scan.h"
-
-/* Parses s, which must succeed. */
-static struct json *parse_ok(const char *s)
-{
-	struct error err;
-	struct json *v;
-
-	error_clear(&err);
-	v = json_parse(s, strlen(s), &err);
-	if (!v)
-		fail_msg("parse of %s failed: %s", s, err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 /* Parses s, which must fail with code; returns the message. */
 static void parse_fails(const char *s, size_t len, int code)
@@ -56,7 +44,7 @@ static void parse_fails_str(const char *s)
 /* Canonical compact encoding of a parse (caller frees). */
 static char *canon(const char *s)
 {
-	struct json *v = parse_ok(s);
+	struct json *v = tu_json(s);
 	char *out = json_encode_str(v, 1 << 20, 0);
 
 	json_free(v);
@@ -76,18 +64,18 @@ static void test_scalars(void **state)
 {
 	struct json *v;
 
-	v = parse_ok(" null ");
+	v = tu_json(" null ");
 	assert_int_equal(v->type, JSON_NULL);
 	json_free(v);
-	v = parse_ok("true");
+	v = tu_json("true");
 	assert_int_equal(v->type, JSON_BOOL);
 	assert_true(v->u.b);
 	json_free(v);
-	v = parse_ok("\t\r\nfalse\n");
+	v = tu_json("\t\r\nfalse\n");
 	assert_int_equal(v->type, JSON_BOOL);
 	assert_false(v->u.b);
 	json_free(v);
-	v = parse_ok("\"hi\"");
+	v = tu_json("\"hi\"");
 	assert_int_equal(v->type, JSON_STRING);
 	assert_string_equal(v->u.str.ptr, "hi");
 	assert_int_equal(v->u.str.len, 2);
@@ -98,15 +86,15 @@ static void test_integers_exact(void **state)
 {
 	struct json *v;
 
-	v = parse_ok("9223372036854775807");
+	v = tu_json("9223372036854775807");
 	assert_int_equal(v->type, JSON_INT);
 	assert_true(v->u.i == INT64_MAX);
 	json_free(v);
-	v = parse_ok("-9223372036854775808");
+	v = tu_json("-9223372036854775808");
 	assert_int_equal(v->type, JSON_INT);
 	assert_true(v->u.i == INT64_MIN);
 	json_free(v);
-	v = parse_ok("-0");
+	v = tu_json("-0");
 	assert_int_equal(v->type, JSON_INT);
 	assert_int_equal(v->u.i, 0);
 	json_free(v);
@@ -118,15 +106,15 @@ static void test_integer_overflow_becomes_float(void **state)
 {
 	struct json *v;
 
-	v = parse_ok("9223372036854775808");
+	v = tu_json("9223372036854775808");
 	assert_int_equal(v->type, JSON_FLOAT);
 	assert_true(v->u.f == 9223372036854775808.0);
 	json_free(v);
-	v = parse_ok("-9223372036854775809");
+	v = tu_json("-9223372036854775809");
 	assert_int_equal(v->type, JSON_FLOAT);
 	assert_true(v->u.f == -9223372036854775808.0);
 	json_free(v);
-	v = parse_ok("123456789012345678901234567890");
+	v = tu_json("123456789012345678901234567890");
 	assert_int_equal(v->type, JSON_FLOAT);
 	assert_true(v->u.f == 1.2345678901234568e29);
 	json_free(v);
@@ -135,7 +123,7 @@ static void test_integer_overflow_becomes_float(void **state)
 
 static void test_one_vs_one_point_zero(void **state)
 {
-	struct json *a = parse_ok("1"), *b = parse_ok("1.0"), *c = parse_ok("1e0");
+	struct json *a = tu_json("1"), *b = tu_json("1.0"), *c = tu_json("1e0");
 
 	assert_int_equal(a->type, JSON_INT);
 	assert_int_equal(b->type, JSON_FLOAT);
@@ -173,7 +161,7 @@ static void test_float_shortest_round_trip(void **state)
 		struct json *f = json_new_float(samples[i]), *back;
 		char *s = json_encode_str(f, 64, 0);
 
-		back = parse_ok(s);
+		back = tu_json(s);
 		assert_int_equal(back->type, JSON_FLOAT);
 		assert_memory_equal(&back->u.f, &samples[i], sizeof(double));
 		assert_true(json_equal(f, back));
@@ -205,10 +193,10 @@ static void test_string_escapes(void **state)
 {
 	struct json *v;
 
-	v = parse_ok("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"");
+	v = tu_json("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"");
 	assert_string_equal(v->u.str.ptr, "a\"b\\c/d\b\f\n\r\t");
 	json_free(v);
-	v = parse_ok("\"caf\\u00e9 \\u20AC \\ud83d\\ude00\"");
+	v = tu_json("\"caf\\u00e9 \\u20AC \\ud83d\\ude00\"");
 	assert_string_equal(v->u.str.ptr, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	json_free(v);
 	/* raw UTF-8 passes through and re-encodes unescaped */
@@ -267,7 +255,7 @@ static void test_invalid_utf8_rejected(void **state)
 
 static void test_nul_in_strings(void **state)
 {
-	struct json *v = parse_ok("{\"k\":\"a\\u0000b\"}");
+	struct json *v = tu_json("{\"k\":\"a\\u0000b\"}");
 	struct json *s = json_get(v, "k");
 	char *out;
 
@@ -405,7 +393,7 @@ static void test_huge_string(void **state)
 		text[i + 1] = (char)('a' + i % 26);
 	text[n + 1] = '"';
 	text[n + 2] = '\0';
-	v = parse_ok(text);
+	v = tu_json(text);
 	assert_int_equal(v->u.str.len, n);
 	assert_int_equal(v->u.str.ptr[n - 1], 'a' + (n - 1) % 26);
 	out = json_encode_str(v, n + 2, 0);
@@ -430,7 +418,7 @@ static void test_doc_size_limit(void **state)
 
 static void test_duplicate_keys_last_wins(void **state)
 {
-	struct json *v = parse_ok("{\"a\":1,\"b\":2,\"a\":{\"x\":[]},\"a\":3}");
+	struct json *v = tu_json("{\"a\":1,\"b\":2,\"a\":{\"x\":[]},\"a\":3}");
 
 	assert_int_equal(v->u.obj.len, 2);
 	/* position of the first occurrence, value of the last */
@@ -440,7 +428,7 @@ static void test_duplicate_keys_last_wins(void **state)
 	json_free(v);
 
 	/* many keys (the sorting path) */
-	v = parse_ok("{\"k9\":9,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,"
+	v = tu_json("{\"k9\":9,\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,"
 		     "\"k7\":7,\"k8\":8,\"k1\":10,\"k9\":90,\"k1\":100}");
 	assert_int_equal(v->u.obj.len, 9);
 	assert_int_equal(json_get_int(v, "k1", -1), 100);
@@ -462,7 +450,7 @@ static void test_many_distinct_keys(void **state)
 	for (int i = 50000; i > 0; i--)
 		buf_appendf(&b, "%s\"key%06d\":%d", i == 50000 ? "" : ",", i, i);
 	buf_append_char(&b, '}');
-	v = parse_ok(buf_str(&b));
+	v = tu_json(buf_str(&b));
 	assert_int_equal(v->u.obj.len, 50000);
 	out = json_encode_str(v, 1 << 24, 0);
 	assert_non_null(out);
@@ -492,7 +480,7 @@ static void test_empty_containers_survive(void **state)
 
 static void test_pretty(void **state)
 {
-	struct json *v = parse_ok("{\"spec\":{\"b\":[1,{\"x\":null}],\"a\":\"s\",\"e\":[],\"o\":{}},"
+	struct json *v = tu_json("{\"spec\":{\"b\":[1,{\"x\":null}],\"a\":\"s\",\"e\":[],\"o\":{}},"
 				  "\"f\":1.5,\"t\":true}");
 	char *out = json_encode_str(v, 4096, JSON_ENCODE_PRETTY);
 
@@ -523,7 +511,7 @@ static void test_pretty(void **state)
 
 static void test_encode_ceiling_leaves_buffer_unchanged(void **state)
 {
-	struct json *v = parse_ok("{\"key\":\"a long enough value\"}");
+	struct json *v = tu_json("{\"key\":\"a long enough value\"}");
 	struct buf b;
 
 	buf_init(&b, 20);
@@ -587,8 +575,8 @@ static void test_build_and_lookup(void **state)
 
 static void test_clone_and_equal(void **state)
 {
-	struct json *a = parse_ok("{\"a\":[1,2.5,\"x\",null,true,{}],\"b\":{\"c\":[]}}");
-	struct json *b = parse_ok("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,{}]}");
+	struct json *a = tu_json("{\"a\":[1,2.5,\"x\",null,true,{}],\"b\":{\"c\":[]}}");
+	struct json *b = tu_json("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,{}]}");
 	struct json *c = json_clone(a), *d;
 
 	assert_true(json_equal(a, b));   /* objects are unordered */
@@ -600,24 +588,24 @@ static void test_clone_and_equal(void **state)
 	json_free(c);
 	assert_null(json_clone(NULL));
 
-	d = parse_ok("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,[]]}");
+	d = tu_json("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,[]]}");
 	assert_false(json_equal(a, d));  /* {} vs [] */
 	assert_true(json_hash(a) != json_hash(d));
 	json_free(d);
-	d = parse_ok("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,{}],\"e\":1}");
+	d = tu_json("{\"b\":{\"c\":[]},\"a\":[1,2.5,\"x\",null,true,{}],\"e\":1}");
 	assert_false(json_equal(a, d));
 	assert_false(json_equal(d, a));
 	json_free(d);
-	d = parse_ok("{\"b\":{\"c\":[]},\"a\":[2.5,1,\"x\",null,true,{}]}");
+	d = tu_json("{\"b\":{\"c\":[]},\"a\":[2.5,1,\"x\",null,true,{}]}");
 	assert_false(json_equal(a, d));  /* arrays are ordered */
 	json_free(d);
 	json_free(a);
 	json_free(b);
 
 	/* large objects compare through the sorted path */
-	a = parse_ok("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10}");
-	b = parse_ok("{\"j\":10,\"i\":9,\"h\":8,\"g\":7,\"f\":6,\"e\":5,\"d\":4,\"c\":3,\"b\":2,\"a\":1}");
-	c = parse_ok("{\"j\":10,\"i\":9,\"h\":8,\"g\":7,\"f\":6,\"e\":5,\"d\":4,\"c\":3,\"b\":2,\"z\":1}");
+	a = tu_json("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10}");
+	b = tu_json("{\"j\":10,\"i\":9,\"h\":8,\"g\":7,\"f\":6,\"e\":5,\"d\":4,\"c\":3,\"b\":2,\"a\":1}");
+	c = tu_json("{\"j\":10,\"i\":9,\"h\":8,\"g\":7,\"f\":6,\"e\":5,\"d\":4,\"c\":3,\"b\":2,\"z\":1}");
 	assert_true(json_equal(a, b));
 	assert_false(json_equal(a, c));
 	json_free(a);
@@ -639,7 +627,7 @@ static void test_clone_and_equal(void **state)
 
 static void test_hash_is_fnv1a_of_canonical_encoding(void **state)
 {
-	struct json *v = parse_ok("{\"b\":[1,2],\"a\":\"x\"}");
+	struct json *v = tu_json("{\"b\":[1,2],\"a\":\"x\"}");
 	const char *canonical = "{\"a\":\"x\",\"b\":[1,2]}";
 	uint64_t h = 14695981039346656037ull;
 
@@ -764,13 +752,13 @@ static void test_parse_limited_nodes(void **state)
 static void test_shape(void **state)
 {
 	struct json_shape sh;
-	struct json *v = parse_ok("{\"a\":[1,[2,{}]],\"b\":\"x\"}");
+	struct json *v = tu_json("{\"a\":[1,[2,{}]],\"b\":\"x\"}");
 
 	json_shape(v, &sh);
 	assert_int_equal(sh.nodes, 7);
 	assert_int_equal(sh.depth, 4);
 	json_free(v);
-	v = parse_ok("3");
+	v = tu_json("3");
 	json_shape(v, &sh);
 	assert_int_equal(sh.nodes, 1);
 	assert_int_equal(sh.depth, 0);

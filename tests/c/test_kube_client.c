@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kube/client.h"
+#include "support/testutil.h"
 
 static void test_resource_table(void **state)
 {
@@ -103,15 +104,6 @@ static void test_selector_query(void **state)
 	buf_cleanup(&b);
 }
 
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	assert_non_null(v);
-	return v;
-}
-
 static void expect_patch(struct json *patch, const char *want)
 {
 	char *got = json_encode_str(patch, 4096, 0);
@@ -124,18 +116,18 @@ static void expect_patch(struct json *patch, const char *want)
 
 static void test_status_patch(void **state)
 {
-	struct json *old = parse("{\"phase\":\"Running\",\"pendingRestart\":true,\"expiresAt\":\"x\"}");
+	struct json *old = tu_json("{\"phase\":\"Running\",\"pendingRestart\":true,\"expiresAt\":\"x\"}");
 
 	(void)state;
 	/* what the new status dropped is named null; what it keeps is not */
-	expect_patch(kube_status_patch_take(parse("{\"phase\":\"Stopped\",\"expiresAt\":\"y\"}"), old),
+	expect_patch(kube_status_patch_take(tu_json("{\"phase\":\"Stopped\",\"expiresAt\":\"y\"}"), old),
 		     "{\"status\":{\"expiresAt\":\"y\",\"pendingRestart\":null,\"phase\":\"Stopped\"}}");
 	/* no stored status (or not an object): the new status as it is */
-	expect_patch(kube_status_patch_take(parse("{\"phase\":\"Pending\"}"), NULL),
+	expect_patch(kube_status_patch_take(tu_json("{\"phase\":\"Pending\"}"), NULL),
 		     "{\"status\":{\"phase\":\"Pending\"}}");
 	json_free(old);
-	old = parse("\"weird\"");
-	expect_patch(kube_status_patch_take(parse("{}"), old), "{\"status\":{}}");
+	old = tu_json("\"weird\"");
+	expect_patch(kube_status_patch_take(tu_json("{}"), old), "{\"status\":{}}");
 	json_free(old);
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "kube/object.h"
+#include "support/testutil.h"
 
 #define META(name) \
 	"\"metadata\":{\"name\":\"" name "\",\"namespace\":\"ns\",\"uid\":\"uid-" name "\"," \
@@ -61,20 +62,10 @@ static char *labelled_configmap(const char *name, size_t n)
 	return buf_take(&b);
 }
 
-static struct json *parse(const char *s)
-{
-	struct error err;
-	struct json *v = json_parse(s, strlen(s), &err);
-
-	if (!v)
-		fail_msg("parse: %s", err.msg);
-	return v;
-}
-
 static void test_decode_drops_managed_fields(void **state)
 {
 	char *text = deep_devserver("box", 3, 3);
-	struct json *obj = NULL, *whole = parse(text);
+	struct json *obj = NULL, *whole = tu_json(text);
 	struct kube_object_limits keep = {.keep_managed_fields = true};
 	struct error err;
 
@@ -201,7 +192,7 @@ static void test_decode_invalid(void **state)
 	assert_int_equal(kube_object_decode("{\"a\":", 5, NULL, &obj, &err), ERR_INVALID);
 	assert_null(kube_object_stub("{\"a\":", 5, "x"));
 	/* a real object is never mistaken for a stub */
-	obj = parse("{\"metadata\":{\"name\":\"a\"}}");
+	obj = tu_json("{\"metadata\":{\"name\":\"a\"}}");
 	assert_null(kube_object_skipped(obj));
 	assert_null(kube_object_skipped(NULL));
 	json_free(obj);
@@ -210,7 +201,7 @@ static void test_decode_invalid(void **state)
 static void test_check_built_trees(void **state)
 {
 	char *text = labelled_configmap("c", 100);
-	struct json *obj = parse(text);
+	struct json *obj = tu_json(text);
 	struct kube_object_limits lim = {.max_nodes = 50};
 	struct error err;
 
@@ -223,7 +214,7 @@ static void test_check_built_trees(void **state)
 	free(text);
 	/* managedFields do not count */
 	text = deep_devserver("d", 2, 100);
-	obj = parse(text);
+	obj = tu_json(text);
 	assert_int_equal(kube_object_check(obj, NULL, &err), 0);
 	json_free(obj);
 	free(text);

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "kube/kubeconfig.h"
+#include "support/testutil.h"
 
 #define PLUGIN DEVSERVER_SOURCE_DIR "/tests/fixtures/kubeconfig/exec-plugin.sh"
 
@@ -31,21 +32,12 @@ static void tmp_path(const struct tmp *t, const char *name, char *out, size_t n)
 	snprintf(out, n, "%s/%s", t->dir, name);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void tmp_write(const struct tmp *t, const char *name, const char *text)
 {
 	char p[256];
 
 	tmp_path(t, name, p, sizeof(p));
-	write_file(p, text);
+	tu_write_file(p, text);
 }
 
 static int setup(void **state)
@@ -53,7 +45,7 @@ static int setup(void **state)
 	struct tmp *t = calloc(1, sizeof(*t));
 
 	strcpy(t->dir, "/tmp/test_kubeconfig.XXXXXX");
-	if (!mkdtemp(t->dir))
+	if (tu_tmpdir_make(t->dir))
 		return -1;
 	unsetenv("KUBECONFIG");
 	unsetenv("KUBERNETES_SERVICE_HOST");
@@ -66,10 +58,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct tmp *t = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
+	if (tu_tmpdir_remove(t->dir) != 0)
 		return -1;
 	free(t);
 	return 0;
@@ -381,7 +371,7 @@ static void write_sa(const struct tmp *t, const char *token)
 	/* replace atomically, as the kubelet does */
 	tmp_path(t, "sa/token.new", tmp, sizeof(tmp));
 	tmp_path(t, "sa/token", dst, sizeof(dst));
-	write_file(tmp, token);
+	tu_write_file(tmp, token);
 	assert_int_equal(rename(tmp, dst), 0);
 }
 

@@ -12,24 +12,15 @@
 #include <string.h>
 
 #include "operator/adopt.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 static void test_marks(void **state)
 {
-	struct json *kopf = J("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"a\":\"b\","
+	struct json *kopf = tu_json("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"a\":\"b\","
 			      "\"kopf.zalando.org/last-handled-configuration\":\"{}\"}}}");
-	struct json *ours = J("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"kopf.zalando.orgx/y\":\"1\","
+	struct json *ours = tu_json("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"kopf.zalando.orgx/y\":\"1\","
 			      "\"devserver.io/stopped-by\":\"idle\"}}}");
-	struct json *bad = J("{\"metadata\":{\"annotations\":[\"kopf.zalando.org/x\"]}}");
+	struct json *bad = tu_json("{\"metadata\":{\"annotations\":[\"kopf.zalando.org/x\"]}}");
 
 	(void)state;
 	assert_true(adopt_is_marked(kopf));
@@ -43,9 +34,9 @@ static void test_marks(void **state)
 
 static void test_owned_by(void **state)
 {
-	struct json *ctl = J("{\"metadata\":{\"ownerReferences\":[{\"uid\":\"u0\"},{\"uid\":\"u1\",\"controller\":true}]}}");
-	struct json *plain = J("{\"metadata\":{\"ownerReferences\":[{\"uid\":\"u1\"}]}}");
-	struct json *none = J("{\"metadata\":{}}");
+	struct json *ctl = tu_json("{\"metadata\":{\"ownerReferences\":[{\"uid\":\"u0\"},{\"uid\":\"u1\",\"controller\":true}]}}");
+	struct json *plain = tu_json("{\"metadata\":{\"ownerReferences\":[{\"uid\":\"u1\"}]}}");
+	struct json *none = tu_json("{\"metadata\":{}}");
 
 	(void)state;
 	assert_true(adopt_owned_by(ctl, "u1"));
@@ -62,13 +53,13 @@ static void test_owned_by(void **state)
 
 static void test_selector(void **state)
 {
-	struct json *want = J("{\"kind\":\"Deployment\",\"spec\":{\"selector\":{\"matchLabels\":"
+	struct json *want = tu_json("{\"kind\":\"Deployment\",\"spec\":{\"selector\":{\"matchLabels\":"
 			      "{\"devserver.io/name\":\"box\"}}}}");
-	struct json *same = J("{\"kind\":\"Deployment\",\"spec\":{\"selector\":{\"matchLabels\":"
+	struct json *same = tu_json("{\"kind\":\"Deployment\",\"spec\":{\"selector\":{\"matchLabels\":"
 			      "{\"devserver.io/name\":\"box\"}}}}");
-	struct json *kopf = J("{\"kind\":\"Deployment\",\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"box\"}}}}");
-	struct json *cached = J("{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"box\"}}}}");
-	struct json *svc = J("{\"kind\":\"Service\",\"spec\":{\"selector\":{\"app\":\"box\"}}}");
+	struct json *kopf = tu_json("{\"kind\":\"Deployment\",\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"box\"}}}}");
+	struct json *cached = tu_json("{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"box\"}}}}");
+	struct json *svc = tu_json("{\"kind\":\"Service\",\"spec\":{\"selector\":{\"app\":\"box\"}}}");
 
 	(void)state;
 	assert_false(adopt_selector_differs(want, same));
@@ -86,11 +77,11 @@ static void test_selector(void **state)
 
 static void test_unmark_patch(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"keep\":\"1\","
+	struct json *ds = tu_json("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"keep\":\"1\","
 			    "\"kopf.zalando.org/last-handled-configuration\":\"{}\","
 			    "\"kopf.zalando.org/create_fn~x\":\"{}\"}}}");
-	struct json *plain = J("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"keep\":\"1\"}}}");
-	struct json *nouid = J("{\"metadata\":{\"annotations\":{\"kopf.zalando.org/a\":\"1\"}}}");
+	struct json *plain = tu_json("{\"metadata\":{\"uid\":\"u1\",\"annotations\":{\"keep\":\"1\"}}}");
+	struct json *nouid = tu_json("{\"metadata\":{\"annotations\":{\"kopf.zalando.org/a\":\"1\"}}}");
 	struct json *patch = adopt_unmark_patch(ds);
 	char *text;
 

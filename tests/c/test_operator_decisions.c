@@ -19,30 +19,21 @@
 #include "operator/flavor.h"
 #include "operator/lifecycle.h"
 #include "operator/status.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 /* --- flavor --- */
 
 static void test_flavor_by_name_and_default(void **state)
 {
 	struct json *f[3] = {
-		J("{\"metadata\":{\"name\":\"cpu-small\"},\"spec\":{\"default\":true}}"),
-		J("{\"metadata\":{\"name\":\"cpu-large\"},\"spec\":{}}"),
-		J("{\"metadata\":{\"name\":\"gpu-small\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"cpu-small\"},\"spec\":{\"default\":true}}"),
+		tu_json("{\"metadata\":{\"name\":\"cpu-large\"},\"spec\":{}}"),
+		tu_json("{\"metadata\":{\"name\":\"gpu-small\"}}"),
 	};
-	struct json *named = J("{\"spec\":{\"flavor\":\"cpu-large\"}}");
-	struct json *unnamed = J("{\"spec\":{}}");
-	struct json *empty = J("{\"spec\":{\"flavor\":\"\"}}");
-	struct json *missing = J("{\"spec\":{\"flavor\":\"tpu\"}}");
+	struct json *named = tu_json("{\"spec\":{\"flavor\":\"cpu-large\"}}");
+	struct json *unnamed = tu_json("{\"spec\":{}}");
+	struct json *empty = tu_json("{\"spec\":{\"flavor\":\"\"}}");
+	struct json *missing = tu_json("{\"spec\":{\"flavor\":\"tpu\"}}");
 	const struct json *out;
 	struct error err;
 
@@ -66,11 +57,11 @@ static void test_flavor_by_name_and_default(void **state)
 static void test_flavor_two_defaults_is_an_error(void **state)
 {
 	struct json *f[2] = {
-		J("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"default\":true}}"),
-		J("{\"metadata\":{\"name\":\"b\"},\"spec\":{\"default\":true}}"),
+		tu_json("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"default\":true}}"),
+		tu_json("{\"metadata\":{\"name\":\"b\"},\"spec\":{\"default\":true}}"),
 	};
-	struct json *ds = J("{\"spec\":{}}");
-	struct json *named = J("{\"spec\":{\"flavor\":\"b\"}}");
+	struct json *ds = tu_json("{\"spec\":{}}");
+	struct json *named = tu_json("{\"spec\":{\"flavor\":\"b\"}}");
 	const struct json *out;
 	struct error err;
 
@@ -92,40 +83,40 @@ static void test_flavor_two_defaults_is_an_error(void **state)
 static void test_flavor_replaced_by(void **state)
 {
 	struct json *f[8] = {
-		J("{\"metadata\":{\"name\":\"old\"},\"spec\":{\"default\":true,\"replacedBy\":\"new\"}}"),
-		J("{\"metadata\":{\"name\":\"new\"},\"spec\":{}}"),
-		J("{\"metadata\":{\"name\":\"gone\"},\"spec\":{\"replacedBy\":\"nowhere\"}}"),
-		J("{\"metadata\":{\"name\":\"ping\"},\"spec\":{\"replacedBy\":\"pong\"}}"),
-		J("{\"metadata\":{\"name\":\"pong\"},\"spec\":{\"replacedBy\":\"ping\"}}"),
-		J("{\"metadata\":{\"name\":\"c1\"},\"spec\":{\"replacedBy\":\"c2\"}}"),
-		J("{\"metadata\":{\"name\":\"c2\"},\"spec\":{\"replacedBy\":\"c3\"}}"),
-		J("{\"metadata\":{\"name\":\"c3\"},\"spec\":{\"replacedBy\":\"old\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"old\"},\"spec\":{\"default\":true,\"replacedBy\":\"new\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"new\"},\"spec\":{}}"),
+		tu_json("{\"metadata\":{\"name\":\"gone\"},\"spec\":{\"replacedBy\":\"nowhere\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"ping\"},\"spec\":{\"replacedBy\":\"pong\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"pong\"},\"spec\":{\"replacedBy\":\"ping\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"c1\"},\"spec\":{\"replacedBy\":\"c2\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"c2\"},\"spec\":{\"replacedBy\":\"c3\"}}"),
+		tu_json("{\"metadata\":{\"name\":\"c3\"},\"spec\":{\"replacedBy\":\"old\"}}"),
 	};
 	const struct json *const *fl = (const struct json *const *)f;
 	struct json *ds;
 	const struct json *named, *out;
 	struct error err;
 
-	ds = J("{\"spec\":{\"flavor\":\"old\"}}");
+	ds = tu_json("{\"spec\":{\"flavor\":\"old\"}}");
 	assert_int_equal(flavor_resolve_via(ds, fl, 8, &named, &out, &err), 0);
 	assert_ptr_equal(named, f[0]);
 	assert_ptr_equal(out, f[1]);
 	json_free(ds);
 	/* the default is deprecated too */
-	ds = J("{\"spec\":{}}");
+	ds = tu_json("{\"spec\":{}}");
 	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), 0);
 	assert_ptr_equal(out, f[1]);
 	json_free(ds);
-	ds = J("{\"spec\":{\"flavor\":\"gone\"}}");
+	ds = tu_json("{\"spec\":{\"flavor\":\"gone\"}}");
 	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), ERR_NOT_FOUND);
 	assert_string_equal(err.msg, "DevServerFlavor \"nowhere\" not found (replacedBy: gone -> nowhere)");
 	json_free(ds);
-	ds = J("{\"spec\":{\"flavor\":\"ping\"}}");
+	ds = tu_json("{\"spec\":{\"flavor\":\"ping\"}}");
 	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), ERR_INVALID);
 	assert_string_equal(err.msg, "DevServerFlavor replacedBy loop: ping -> pong -> ping");
 	json_free(ds);
 	/* c1 -> c2 -> c3 -> old -> new: four redirects are allowed */
-	ds = J("{\"spec\":{\"flavor\":\"c1\"}}");
+	ds = tu_json("{\"spec\":{\"flavor\":\"c1\"}}");
 	assert_int_equal(flavor_resolve(ds, fl, 8, &out, &err), 0);
 	assert_ptr_equal(out, f[1]);
 	/* a fifth is not */
@@ -148,9 +139,9 @@ static const char *flavor_condition(const struct json *st, const char *field)
 static void test_flavor_status_default_conflict(void **state)
 {
 	struct json *f[3] = {
-		J("{\"metadata\":{\"name\":\"a\",\"generation\":2},\"spec\":{\"default\":true}}"),
-		J("{\"metadata\":{\"name\":\"b\",\"generation\":1},\"spec\":{\"default\":true}}"),
-		J("{\"metadata\":{\"name\":\"c\"},\"spec\":{}}"),
+		tu_json("{\"metadata\":{\"name\":\"a\",\"generation\":2},\"spec\":{\"default\":true}}"),
+		tu_json("{\"metadata\":{\"name\":\"b\",\"generation\":1},\"spec\":{\"default\":true}}"),
+		tu_json("{\"metadata\":{\"name\":\"c\"},\"spec\":{}}"),
 	};
 	struct json *st, *again;
 
@@ -180,11 +171,11 @@ static void test_flavor_status_default_conflict(void **state)
 
 static void test_lifecycle_ttl_sources_and_cap(void **state)
 {
-	struct json *ds_ttl = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},"
+	struct json *ds_ttl = tu_json("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},"
 				"\"spec\":{\"lifecycle\":{\"timeToLive\":\"4h\"}}}");
-	struct json *ds_none = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
-	struct json *fl_default = J("{\"spec\":{\"lifecycle\":{\"defaultTimeToLive\":\"1h30m\"}}}");
-	struct json *fl_max = J("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"2h\"}}}");
+	struct json *ds_none = tu_json("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
+	struct json *fl_default = tu_json("{\"spec\":{\"lifecycle\":{\"defaultTimeToLive\":\"1h30m\"}}}");
+	struct json *fl_max = tu_json("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"2h\"}}}");
 	struct lifecycle lc;
 	struct error err;
 	int64_t t0;
@@ -216,11 +207,11 @@ static void test_lifecycle_ttl_sources_and_cap(void **state)
 
 static void test_lifecycle_operator_cap_without_flavor_max(void **state)
 {
-	struct json *ds_long = J(DS_TTL("30d"));
-	struct json *ds_short = J(DS_TTL("4h"));
-	struct json *ds_none = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
-	struct json *fl_plain = J("{\"metadata\":{\"name\":\"cpu\"},\"spec\":{}}");
-	struct json *fl_default = J("{\"spec\":{\"lifecycle\":{\"defaultTimeToLive\":\"10d\"}}}");
+	struct json *ds_long = tu_json(DS_TTL("30d"));
+	struct json *ds_short = tu_json(DS_TTL("4h"));
+	struct json *ds_none = tu_json("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
+	struct json *fl_plain = tu_json("{\"metadata\":{\"name\":\"cpu\"},\"spec\":{}}");
+	struct json *fl_default = tu_json("{\"spec\":{\"lifecycle\":{\"defaultTimeToLive\":\"10d\"}}}");
 	char text[LIFECYCLE_CAP_TEXT_BYTES];
 	struct lifecycle lc;
 	struct error err;
@@ -265,10 +256,10 @@ static void test_lifecycle_operator_cap_without_flavor_max(void **state)
 
 static void test_lifecycle_flavor_max_wins(void **state)
 {
-	struct json *ds_20d = J(DS_TTL("20d"));
-	struct json *ds_40d = J(DS_TTL("40d"));
-	struct json *fl_30d = J("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"30d\"}}}");
-	struct json *fl_2h = J("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"2h\"}}}");
+	struct json *ds_20d = tu_json(DS_TTL("20d"));
+	struct json *ds_40d = tu_json(DS_TTL("40d"));
+	struct json *fl_30d = tu_json("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"30d\"}}}");
+	struct json *fl_2h = tu_json("{\"spec\":{\"lifecycle\":{\"maxTimeToLive\":\"2h\"}}}");
 	char text[LIFECYCLE_CAP_TEXT_BYTES];
 	struct lifecycle lc;
 	struct error err;
@@ -298,9 +289,9 @@ static void test_lifecycle_flavor_max_wins(void **state)
 
 static void test_lifecycle_operator_cap_none(void **state)
 {
-	struct json *ds_long = J(DS_TTL("30d"));
-	struct json *ds_none = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
-	struct json *fl_plain = J("{\"spec\":{}}");
+	struct json *ds_long = tu_json(DS_TTL("30d"));
+	struct json *ds_none = tu_json("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},\"spec\":{}}");
+	struct json *fl_plain = tu_json("{\"spec\":{}}");
 	struct lifecycle lc;
 	struct error err;
 	int64_t t0;
@@ -319,9 +310,9 @@ static void test_lifecycle_operator_cap_none(void **state)
 
 static void test_lifecycle_bad_input(void **state)
 {
-	struct json *bad_ttl = J("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},"
+	struct json *bad_ttl = tu_json("{\"metadata\":{\"creationTimestamp\":\"2026-11-26T10:00:00Z\"},"
 				 "\"spec\":{\"lifecycle\":{\"timeToLive\":\"4x\"}}}");
-	struct json *no_ts = J("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"4h\"}}}");
+	struct json *no_ts = tu_json("{\"spec\":{\"lifecycle\":{\"timeToLive\":\"4h\"}}}");
 	struct lifecycle lc;
 	struct error err;
 
@@ -337,10 +328,10 @@ static void test_lifecycle_bad_input(void **state)
  * and kept as it was while the nodes are not known. */
 static void test_flavor_status_schedulable(void **state)
 {
-	struct json *small = J("{\"metadata\":{\"name\":\"small\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"1\"}}}}");
-	struct json *huge = J("{\"metadata\":{\"name\":\"huge\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"64\"}}},"
+	struct json *small = tu_json("{\"metadata\":{\"name\":\"small\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"1\"}}}}");
+	struct json *huge = tu_json("{\"metadata\":{\"name\":\"huge\"},\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"64\"}}},"
 			      "\"status\":{\"schedulable\":\"Yes\"}}");
-	struct json *node = J("{\"metadata\":{\"name\":\"n1\"},\"status\":{\"allocatable\":{\"cpu\":\"4\"},"
+	struct json *node = tu_json("{\"metadata\":{\"name\":\"n1\"},\"status\":{\"allocatable\":{\"cpu\":\"4\"},"
 			      "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
 	const struct json *fl[2] = { small, huge }, *nodes[1] = { node };
 	const struct json *list, *cond = NULL;
@@ -405,8 +396,8 @@ static void base_inputs(struct status_inputs *in, const struct json *ds, const s
 
 static void test_status_running_from_observed_deployment(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"generation\":3},\"spec\":{}}");
-	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"generation\":3},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"availableReplicas\":1}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *st;
@@ -442,10 +433,10 @@ static void test_status_running_from_observed_deployment(void **state)
  * reconciles, so the age is honest), gone once nothing waits. */
 static void test_status_pending_restart(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{},"
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{},"
 			    "\"status\":{\"pendingRestart\":{\"changes\":\"x\",\"since\":\"2026-01-01T00:00:00Z\"}}}");
-	struct json *fresh = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
-	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct json *fresh = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"availableReplicas\":1}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *st;
@@ -474,8 +465,8 @@ static void test_status_pending_restart(void **state)
 
 static void test_status_transition_times_are_stable(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
-	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"availableReplicas\":1}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *first, *second;
@@ -505,7 +496,7 @@ static void test_status_transition_times_are_stable(void **state)
 
 static void test_status_failures_name_their_cause(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
 	struct error ok = { 0 }, missing = { ERR_NOT_FOUND, "DevServerFlavor \"tpu\" not found" };
 	struct error policy = { ERR_POLICY, "devserver.lua:12: spec.mode distributed is not supported yet" };
 	struct status_inputs in;
@@ -537,11 +528,11 @@ static void test_status_failures_name_their_cause(void **state)
 
 static void test_status_pod_reasons(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
-	struct json *deploy = J("{\"status\":{\"replicas\":1}}");
-	struct json *pull = J("{\"status\":{\"containerStatuses\":[{\"state\":{\"waiting\":"
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"replicas\":1}}");
+	struct json *pull = tu_json("{\"status\":{\"containerStatuses\":[{\"state\":{\"waiting\":"
 			      "{\"reason\":\"ImagePullBackOff\",\"message\":\"Back-off pulling image\"}}}]}}");
-	struct json *sched = J("{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+	struct json *sched = tu_json("{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
 			       "\"reason\":\"Unschedulable\",\"message\":\"0/2 nodes are available\"}]}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
@@ -570,9 +561,9 @@ static void test_status_pod_reasons(void **state)
  * waits in PodInitializing. */
 static void test_status_init_container_reasons(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
-	struct json *deploy = J("{\"status\":{\"replicas\":1}}");
-	struct json *pod = J("{\"status\":{\"initContainerStatuses\":[{\"name\":\"tools\",\"state\":"
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"replicas\":1}}");
+	struct json *pod = tu_json("{\"status\":{\"initContainerStatuses\":[{\"name\":\"tools\",\"state\":"
 			     "{\"terminated\":{\"exitCode\":0}}},{\"name\":\"login\",\"state\":{\"waiting\":"
 			     "{\"reason\":\"ImagePullBackOff\",\"message\":\"Back-off pulling image nope:1\"}}}],"
 			     "\"containerStatuses\":[{\"name\":\"devserver\",\"state\":{\"waiting\":"
@@ -598,7 +589,7 @@ static void test_status_init_container_reasons(void **state)
  * reason ChildConflict and the message naming the object. */
 static void test_status_child_conflict(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"web\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"dev\"},\"spec\":{}}");
 	struct error ok = { 0 }, taken = { ERR_PERMANENT, "ConfigMap web-ssh already exists and is not "
 					    "controlled by this DevServer; nothing was written" };
 	struct status_inputs in;
@@ -620,7 +611,7 @@ static void test_status_child_conflict(void **state)
  * Service; without it there is no ssh block at all. */
 static void test_status_publishes_host_key(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *st;
@@ -650,9 +641,9 @@ static void test_status_publishes_host_key(void **state)
  * has not read it yet. */
 static void test_status_idle_stopped(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true},"
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true},"
 			    "\"status\":{\"lastActivityTime\":\"2026-12-02T10:00:00Z\"}}");
-	struct json *deploy = J("{\"status\":{\"replicas\":0}}");
+	struct json *deploy = tu_json("{\"status\":{\"replicas\":0}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *st;
@@ -681,8 +672,8 @@ static void test_status_idle_stopped(void **state)
  * a resync must not rewrite the status). */
 static void test_status_expiring_soon(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
-	struct json *deploy = J("{\"status\":{\"availableReplicas\":1}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"availableReplicas\":1}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *a, *b;
@@ -737,8 +728,8 @@ static void test_status_expiring_soon(void **state)
 
 static void test_status_stopped(void **state)
 {
-	struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true}}");
-	struct json *deploy = J("{\"status\":{\"replicas\":0}}");
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{\"stopped\":true}}");
+	struct json *deploy = tu_json("{\"status\":{\"replicas\":0}}");
 	struct error ok = { 0 };
 	struct status_inputs in;
 	struct json *st;
@@ -781,7 +772,7 @@ static struct json *round_trip(const struct json *st)
 
 	buf_init(&text, 1u << 20);
 	assert_int_equal(json_encode(st, &text, 0), 0);
-	back = J(buf_str(&text));
+	back = tu_json(buf_str(&text));
 	buf_cleanup(&text);
 	return back;
 }
@@ -795,14 +786,14 @@ static void test_status_long_multibyte_messages_are_stable(void **state)
 {
 	/* 3-byte characters, and 4-byte ones, at every offset modulo 3 and 4 */
 	static const char *const fills[] = { "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xc3\xa4" };
-	struct json *deploy = J("{\"status\":{\"replicas\":1}}");
+	struct json *deploy = tu_json("{\"status\":{\"replicas\":1}}");
 	char long_text[3 * ERROR_MSG_MAX_BYTES], pod[1024 + 256];
 	int rewrites = 0;
 
 	for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++)
 		for (size_t shift = 0; shift < 4; shift++)
 			for (int which = 0; which < 4; which++) {
-				struct json *ds = J("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\","
+				struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\","
 						    "\"generation\":2},\"spec\":{}}");
 				struct error ok = { 0 }, bad;
 				struct status_inputs in;
@@ -835,7 +826,7 @@ static void test_status_long_multibyte_messages_are_stable(void **state)
 					snprintf(pod, sizeof(pod), "{\"status\":{\"containerStatuses\":[{\"state\":"
 						 "{\"waiting\":{\"reason\":\"CrashLoopBackOff\",\"message\":\"%s\"}}}]}}",
 						 msg);
-					in.pod = podj = J(pod);
+					in.pod = podj = tu_json(pod);
 				}
 				first = status_compute(&in);
 				assert_all_utf8(first);
@@ -864,7 +855,7 @@ static void test_status_long_multibyte_messages_are_stable(void **state)
  * character boundary too. */
 static void test_event_message_cut_on_character_boundary(void **state)
 {
-	struct json *ds = J("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\","
+	struct json *ds = tu_json("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\","
 			    "\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"u1\"}}");
 	char text[2 * EVENTS_MESSAGE_MAX_BYTES];
 	size_t n = 0;

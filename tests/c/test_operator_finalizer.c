@@ -14,15 +14,7 @@
 #include <string.h>
 
 #include "operator/finalizer.h"
-
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	assert_non_null(v);
-	return v;
-}
+#include "support/testutil.h"
 
 static char *encode(const struct json *v)
 {
@@ -34,9 +26,9 @@ static char *encode(const struct json *v)
 
 static void test_no_finalizers_no_patch(void **state)
 {
-	struct json *a = parse("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\"}}");
-	struct json *b = parse("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\",\"finalizers\":[\"x.io/keep\"]}}");
-	struct json *c = parse("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\",\"finalizers\":\"bad\"}}");
+	struct json *a = tu_json("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\"}}");
+	struct json *b = tu_json("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\",\"finalizers\":[\"x.io/keep\"]}}");
+	struct json *c = tu_json("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\",\"finalizers\":\"bad\"}}");
 
 	(void)state;
 	assert_false(finalizer_has_predecessor(a));
@@ -54,7 +46,7 @@ static void test_no_finalizers_no_patch(void **state)
 
 static void test_removes_only_kopf(void **state)
 {
-	struct json *ds = parse("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\",\"finalizers\":"
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"uid\":\"u1\",\"finalizers\":"
 				"[\"x.io/keep\",\"kopf.zalando.org/KopfFinalizerMarker\",\"y.io/keep\"]}}");
 	struct json *patch;
 	char *s;
@@ -77,7 +69,7 @@ static void test_removes_only_kopf(void **state)
  * from the highest index down so earlier removals do not shift later ones. */
 static void test_both_spellings_highest_index_first(void **state)
 {
-	struct json *ds = parse("{\"metadata\":{\"uid\":\"u2\",\"finalizers\":"
+	struct json *ds = tu_json("{\"metadata\":{\"uid\":\"u2\",\"finalizers\":"
 				"[\"KopfFinalizerMarker\",\"x.io/keep\",\"kopf.zalando.org/KopfFinalizerMarker\"]}}");
 	struct json *patch = finalizer_removal_patch(ds);
 	char *s;
@@ -100,7 +92,7 @@ static void test_both_spellings_highest_index_first(void **state)
  * patch (the reconcile that follows the watch's next event will have it). */
 static void test_no_uid_no_patch(void **state)
 {
-	struct json *ds = parse("{\"metadata\":{\"finalizers\":[\"kopf.zalando.org/KopfFinalizerMarker\"]}}");
+	struct json *ds = tu_json("{\"metadata\":{\"finalizers\":[\"kopf.zalando.org/KopfFinalizerMarker\"]}}");
 
 	(void)state;
 	assert_true(finalizer_has_predecessor(ds));
@@ -110,7 +102,7 @@ static void test_no_uid_no_patch(void **state)
 
 static void test_names(void **state)
 {
-	struct json *ds = parse("{\"metadata\":{\"uid\":\"u\",\"finalizers\":"
+	struct json *ds = tu_json("{\"metadata\":{\"uid\":\"u\",\"finalizers\":"
 				"[\"KopfFinalizerMarker\",\"kopf.zalando.org/KopfFinalizerMarker\",\"z\"]}}");
 	char out[FINALIZER_NAMES_MAX_BYTES];
 

@@ -18,16 +18,7 @@
 #include "json/json.h"
 #include "kube/cache.h"
 #include "operator/hostkey.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 static char *decode(const char *b64)
 {
@@ -45,7 +36,7 @@ static const char ds_text[] =
 
 static void test_hostkey_secret_shape(void **state)
 {
-	struct json *ds = J(ds_text), *secret = NULL;
+	struct json *ds = tu_json(ds_text), *secret = NULL;
 	const struct json *meta, *refs, *data;
 	char line[SSHKEY_PUBLIC_LINE_MAX_BYTES], fp[SSHKEY_FINGERPRINT_BYTES];
 	struct error err;
@@ -93,7 +84,7 @@ static void test_hostkey_secret_shape(void **state)
 
 static void test_hostkey_projection_drops_the_private_key(void **state)
 {
-	struct json *ds = J(ds_text), *secret = NULL, *plain;
+	struct json *ds = tu_json(ds_text), *secret = NULL, *plain;
 	char line[SSHKEY_PUBLIC_LINE_MAX_BYTES], fp[SSHKEY_FINGERPRINT_BYTES];
 	char line2[SSHKEY_PUBLIC_LINE_MAX_BYTES], fp2[SSHKEY_FINGERPRINT_BYTES];
 	struct error err;
@@ -108,7 +99,7 @@ static void test_hostkey_projection_drops_the_private_key(void **state)
 	hostkey_secret_free(secret);
 
 	/* a Secret a policy rendered keeps its data: drift checks compare it */
-	plain = J("{\"kind\":\"Secret\",\"metadata\":{\"name\":\"x\"},\"data\":{\"ssh_host_ed25519_key\":\"AAAA\"}}");
+	plain = tu_json("{\"kind\":\"Secret\",\"metadata\":{\"name\":\"x\"},\"data\":{\"ssh_host_ed25519_key\":\"AAAA\"}}");
 	hostkey_secret_projection(plain);
 	assert_non_null(json_path(plain, "data", HOSTKEY_PRIVATE_FILE, NULL));
 	assert_false(hostkey_is_secret(plain));
@@ -120,13 +111,13 @@ static void test_hostkey_bad_secrets(void **state)
 {
 	char line[SSHKEY_PUBLIC_LINE_MAX_BYTES], fp[SSHKEY_FINGERPRINT_BYTES];
 	struct error err;
-	struct json *nodata = J("{\"kind\":\"Secret\",\"data\":{}}");
-	struct json *notb64 = J("{\"kind\":\"Secret\",\"data\":{\"ssh_host_ed25519_key.pub\":\"!!!\"}}");
+	struct json *nodata = tu_json("{\"kind\":\"Secret\",\"data\":{}}");
+	struct json *notb64 = tu_json("{\"kind\":\"Secret\",\"data\":{\"ssh_host_ed25519_key.pub\":\"!!!\"}}");
 	/* base64 of "hello world" */
-	struct json *notkey = J("{\"kind\":\"Secret\",\"data\":{\"ssh_host_ed25519_key.pub\":\"aGVsbG8gd29ybGQ=\"}}");
+	struct json *notkey = tu_json("{\"kind\":\"Secret\",\"data\":{\"ssh_host_ed25519_key.pub\":\"aGVsbG8gd29ybGQ=\"}}");
 	/* base64 of "a\0b" */
-	struct json *nul = J("{\"kind\":\"Secret\",\"data\":{\"ssh_host_ed25519_key.pub\":\"YQBi\"}}");
-	struct json *noname = J("{\"metadata\":{\"uid\":\"u\"}}"), *out = NULL;
+	struct json *nul = tu_json("{\"kind\":\"Secret\",\"data\":{\"ssh_host_ed25519_key.pub\":\"YQBi\"}}");
+	struct json *noname = tu_json("{\"metadata\":{\"uid\":\"u\"}}"), *out = NULL;
 
 	assert_int_equal(hostkey_public(nodata, line, fp, &err), ERR_INVALID);
 	assert_non_null(strstr(err.msg, HOSTKEY_PUBLIC_FILE));
@@ -147,7 +138,7 @@ static void test_hostkey_bad_secrets(void **state)
 /* A predecessor-shaped Secret <name>-host-keys holding data values. */
 static struct json *predecessor_secret(const char *priv_b64, const char *pub_b64)
 {
-	struct json *old = J("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"box-host-keys\","
+	struct json *old = tu_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"box-host-keys\","
 			     "\"ownerReferences\":[{\"uid\":\"u-1\",\"controller\":true}]},\"data\":{}}");
 	struct json *data = json_get(old, "data");
 
@@ -161,7 +152,7 @@ static struct json *predecessor_secret(const char *priv_b64, const char *pub_b64
 
 static void test_hostkey_from_predecessor(void **state)
 {
-	struct json *ds = J(ds_text), *donor = NULL, *old, *secret = NULL;
+	struct json *ds = tu_json(ds_text), *donor = NULL, *old, *secret = NULL;
 	const char *priv, *pub;
 	struct error err;
 

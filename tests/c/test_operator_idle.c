@@ -14,23 +14,14 @@
 #include "core/clock.h"
 #include "core/hash.h"
 #include "operator/idle.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 static void test_idle_timeout_from_spec_then_flavor(void **state)
 {
-	struct json *ds = J("{\"spec\":{\"lifecycle\":{\"idleTimeout\":\"30m\"}}}");
-	struct json *plain = J("{\"spec\":{}}");
-	struct json *flavor = J("{\"spec\":{\"lifecycle\":{\"idleTimeout\":\"2h\"}}}");
-	struct json *bad = J("{\"spec\":{\"lifecycle\":{\"idleTimeout\":\"soon\"}}}");
+	struct json *ds = tu_json("{\"spec\":{\"lifecycle\":{\"idleTimeout\":\"30m\"}}}");
+	struct json *plain = tu_json("{\"spec\":{}}");
+	struct json *flavor = tu_json("{\"spec\":{\"lifecycle\":{\"idleTimeout\":\"2h\"}}}");
+	struct json *bad = tu_json("{\"spec\":{\"lifecycle\":{\"idleTimeout\":\"soon\"}}}");
 	int64_t secs = 0;
 	bool on = false;
 	struct error err;

@@ -14,16 +14,7 @@
 #include <string.h>
 
 #include "operator/nodefit.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.msg, text);
-	return v;
-}
+#include "support/testutil.h"
 
 #define READY "\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},{\"type\":\"Ready\",\"status\":\"True\"}]"
 
@@ -42,7 +33,7 @@ static const char gpu_node[] =
 
 static void expect(const char *flavor_text, const char *node_text, bool fits, const char *why_part)
 {
-	struct json *f = J(flavor_text), *n = J(node_text);
+	struct json *f = tu_json(flavor_text), *n = tu_json(node_text);
 	char why[NODEFIT_REASON_MAX_BYTES];
 
 	if (nodefit_check(f, n, why) != fits)
@@ -107,10 +98,10 @@ static void test_nodefit_selector_affinity_readiness(void **state)
 
 static void test_nodefit_summary_and_projection(void **state)
 {
-	struct json *nodes[3] = { J(real_node), J(fake_node), J(gpu_node) };
-	struct json *small = J("{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"250m\"}}}}");
-	struct json *large = J("{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"8\"}}}}");
-	struct json *full = J("{\"metadata\":{\"name\":\"x\",\"resourceVersion\":\"9\",\"annotations\":{\"a\":\"b\"}},"
+	struct json *nodes[3] = { tu_json(real_node), tu_json(fake_node), tu_json(gpu_node) };
+	struct json *small = tu_json("{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"250m\"}}}}");
+	struct json *large = tu_json("{\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"8\"}}}}");
+	struct json *full = tu_json("{\"metadata\":{\"name\":\"x\",\"resourceVersion\":\"9\",\"annotations\":{\"a\":\"b\"}},"
 			      "\"spec\":{\"podCIDR\":\"10.0.0.0/24\",\"taints\":[]},"
 			      "\"status\":{\"allocatable\":{\"cpu\":\"1\"},\"capacity\":{\"cpu\":\"1\"},\"images\":[1,2,3],"
 			      "\"conditions\":[{\"type\":\"DiskPressure\",\"status\":\"False\"},{\"type\":\"Ready\",\"status\":\"True\","

@@ -15,6 +15,7 @@
 #include "operator/options.h"
 #include "operator/predecessor_config.h"
 #include "policy/context.h"
+#include "support/testutil.h"
 
 static const char *const *fake_env;
 
@@ -195,15 +196,6 @@ static void test_not_a_mapping(void **state)
 	predecessor_config_cleanup(&pc);
 }
 
-static void write_file(const char *path, const char *text, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-
 static void test_load(void **state)
 {
 	char dir[] = "/tmp/test_predecessor_XXXXXX", path[128], big[128];
@@ -213,29 +205,27 @@ static void test_load(void **state)
 	char *text = malloc(n);
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tu_tmpdir_make(dir), 0);
 	snprintf(path, sizeof(path), "%s/config.yaml", dir);
 	snprintf(big, sizeof(big), "%s/big.yaml", dir);
 	predecessor_config_init(&pc);
 	assert_int_equal(predecessor_config_load(&pc, path, &err), ERR_NOT_FOUND);
 	assert_int_equal(predecessor_config_load(&pc, dir, &err), ERR_IO);
 	assert_non_null(strstr(err.msg, "not a regular file"));
-	write_file(path, "defaultDevserverImage: a/b:1\n", 29);
+	tu_write_bytes(path, "defaultDevserverImage: a/b:1\n", 29);
 	assert_int_equal(predecessor_config_load(&pc, path, &err), 0);
 	assert_string_equal(pc.default_image, "a/b:1");
 	predecessor_config_cleanup(&pc);
-	write_file(path, "- a\n", 4);
+	tu_write_bytes(path, "- a\n", 4);
 	predecessor_config_init(&pc);
 	assert_int_equal(predecessor_config_load(&pc, path, &err), ERR_INVALID);
 	assert_non_null(strstr(err.msg, "config.yaml: want a mapping"));
 	memset(text, '#', n);
-	write_file(big, text, n);
+	tu_write_bytes(big, text, n);
 	assert_int_equal(predecessor_config_load(&pc, big, &err), ERR_LIMIT);
 	assert_non_null(strstr(err.msg, "big.yaml: larger than the 65536-byte limit"));
 	predecessor_config_cleanup(&pc);
-	unlink(path);
-	unlink(big);
-	rmdir(dir);
+	assert_int_equal(tu_tmpdir_remove(dir), 0);
 	free(text);
 }
 

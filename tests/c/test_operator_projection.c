@@ -15,16 +15,7 @@
 #include "core/buf.h"
 #include "operator/finalizer.h"
 #include "operator/projection.h"
-
-static struct json *parse(const char *s)
-{
-	struct error err;
-	struct json *v = json_parse(s, strlen(s), &err);
-
-	if (!v)
-		fail_msg("parse: %s", err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 #define FULL_META \
 	"\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\",\"uid\":\"u1\",\"generation\":4," \
@@ -49,7 +40,7 @@ static void project(void (*fn)(struct json *), struct json *obj)
 
 static void test_devserver_keeps_what_reconcile_reads(void **state)
 {
-	struct json *ds = parse("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\"," FULL_META ","
+	struct json *ds = tu_json("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\"," FULL_META ","
 				"\"spec\":{\"flavor\":\"f\",\"distributed\":{\"ncclSettings\":{\"A\":\"1\"}}},"
 				"\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\"}]},"
 				"\"extra\":1}");
@@ -77,13 +68,13 @@ static void test_devserver_keeps_what_reconcile_reads(void **state)
 	assert_string_equal(json_get_string(ds, "kind"), "DevServer");
 	json_free(ds);
 	/* an annotations map holding only the last-applied copy goes entirely */
-	ds = parse("{\"metadata\":{\"name\":\"a\",\"annotations\":{\"" PROJECTION_LAST_APPLIED "\":\"x\"}}}");
+	ds = tu_json("{\"metadata\":{\"name\":\"a\",\"annotations\":{\"" PROJECTION_LAST_APPLIED "\":\"x\"}}}");
 	project(projection_devserver, ds);
 	assert_null(json_path(ds, "metadata", "annotations", NULL));
 	json_free(ds);
 	/* finalizers stay, whole, only while kopf's is among them: reconcile
 	 * removes it by index (operator/finalizer.h) */
-	ds = parse("{\"metadata\":{\"name\":\"a\",\"finalizers\":[\"x\",\"" FINALIZER_KOPF "\"]}}");
+	ds = tu_json("{\"metadata\":{\"name\":\"a\",\"finalizers\":[\"x\",\"" FINALIZER_KOPF "\"]}}");
 	project(projection_devserver, ds);
 	assert_int_equal(json_path(ds, "metadata", "finalizers", NULL)->u.arr.len, 2);
 	json_free(ds);
@@ -91,7 +82,7 @@ static void test_devserver_keeps_what_reconcile_reads(void **state)
 
 static void test_flavor(void **state)
 {
-	struct json *f = parse("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServerFlavor\"," FULL_META ","
+	struct json *f = tu_json("{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServerFlavor\"," FULL_META ","
 			       "\"spec\":{\"default\":true},\"status\":{\"schedulable\":\"Yes\"}}");
 
 	project(projection_flavor, f);
@@ -104,7 +95,7 @@ static void test_flavor(void **state)
 
 static void test_owned_child_kept_whole_but_trimmed(void **state)
 {
-	struct json *d = parse("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\"," FULL_META ","
+	struct json *d = tu_json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\"," FULL_META ","
 			       "\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}},"
 			       "\"status\":{\"availableReplicas\":1}}");
 
@@ -157,13 +148,13 @@ static void test_labelled_child_that_is_not_ours_is_a_stub(void **state)
 	json_free(cm);
 	buf_cleanup(&b);
 	/* an ownerReference of another kind or version is not ours */
-	cm = parse("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v2\","
+	cm = tu_json("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v2\","
 		   "\"kind\":\"DevServer\",\"uid\":\"u\"},{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"Other\","
 		   "\"uid\":\"v\"}]},\"data\":{}}");
 	assert_false(projection_owned_by_devserver(cm));
 	json_free(cm);
 	/* a non-controller reference to a DevServer still is */
-	cm = parse("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\","
+	cm = tu_json("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\","
 		   "\"kind\":\"DevServer\",\"uid\":\"u\"}]},\"data\":{\"k\":\"v\"}}");
 	assert_true(projection_owned_by_devserver(cm));
 	projection_child(cm);
@@ -173,7 +164,7 @@ static void test_labelled_child_that_is_not_ours_is_a_stub(void **state)
 
 static void test_secret_keeps_only_the_public_host_key(void **state)
 {
-	struct json *s = parse("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"box-hostkey\","
+	struct json *s = tu_json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"box-hostkey\","
 			       "\"namespace\":\"dev\",\"labels\":{\"devserver.io/role\":\"ssh-host-key\"},"
 			       "\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\","
 			       "\"uid\":\"u\",\"controller\":true}]},"
@@ -187,7 +178,7 @@ static void test_secret_keeps_only_the_public_host_key(void **state)
 
 static void test_pod(void **state)
 {
-	struct json *p = parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"box-1\","
+	struct json *p = tu_json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"box-1\","
 			       "\"namespace\":\"dev\",\"labels\":{\"devserver.io/name\":\"box\"},"
 			       "\"annotations\":{\"a\":\"b\"},\"ownerReferences\":[]},"
 			       "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
@@ -208,7 +199,7 @@ static void test_pod(void **state)
 
 static void test_policy_configmap(void **state)
 {
-	struct json *cm = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"devserver-policy\","
+	struct json *cm = tu_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"devserver-policy\","
 				"\"namespace\":\"ops\",\"resourceVersion\":\"3\",\"annotations\":{"
 				"\"devserver.io/policy-status\":\"ok\",\"" PROJECTION_LAST_APPLIED "\":\"{copy}\"}},"
 				"\"data\":{\"devserver.lua\":\"return {}\"}}");

@@ -20,16 +20,7 @@
 #include "policy/bundle.h"
 #include "policy/engine.h"
 #include "policy/validate.h"
-
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("parse: %s: %s", err.msg, text);
-	return v;
-}
+#include "support/testutil.h"
 
 /* Budgets are the sandbox tests' business; here a slow run (valgrind,
  * sanitizers) must not turn into a false failure. */
@@ -82,7 +73,7 @@ static const struct json *find_kind(const struct json *list, const char *kind)
 static void test_good_render_is_stamped(void **state)
 {
 	struct policy_engine *e = embedded_engine();
-	struct json *ds = parse(ds_text), *flavor = parse(flavor_text), *out = NULL;
+	struct json *ds = tu_json(ds_text), *flavor = tu_json(flavor_text), *out = NULL;
 	const struct json *d, *ann;
 	struct error err;
 	char *text;
@@ -128,7 +119,7 @@ static void test_good_render_is_stamped(void **state)
 static void test_policy_error(void **state)
 {
 	struct policy_engine *e = embedded_engine();
-	struct json *ds = parse(ds_text), *flavor = parse(flavor_text), dummy, *out = &dummy;
+	struct json *ds = tu_json(ds_text), *flavor = tu_json(flavor_text), dummy, *out = &dummy;
 	struct error err;
 
 	json_object_set_take(json_get(ds, "spec"), "mode", json_new_string("bogus"));
@@ -140,7 +131,7 @@ static void test_policy_error(void **state)
 	/* and so does an operator without a tools image (ctx from the options) */
 	{
 		struct render_options no_tools = { opts.default_image, NULL, NULL };
-		struct json *good = parse(ds_text);
+		struct json *good = tu_json(ds_text);
 
 		assert_int_equal(render_children(e, good, flavor, "dev", &no_tools, &out, &err), ERR_POLICY);
 		assert_null(out);
@@ -166,7 +157,7 @@ static void test_child_fails_validation(void **state)
 		"end}\n";
 	struct policy_bundle b;
 	struct policy_engine *e = NULL;
-	struct json *ds = parse(ds_text), *out = NULL;
+	struct json *ds = tu_json(ds_text), *out = NULL;
 	struct policy_limits limits;
 	struct error err;
 

@@ -16,16 +16,7 @@
 #include "api/api.h"
 #include "operator/children.h"
 #include "operator/rollout.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.msg, text);
-	return v;
-}
+#include "support/testutil.h"
 
 /* A DevServer and the Deployment a policy would render for it. */
 static const char ds_json[] =
@@ -35,7 +26,7 @@ static const char ds_json[] =
 static struct json *deployment(const char *ds_text, const char *image, const char *cpu,
 			       const char *label, const char *inputs)
 {
-	struct json *ds = J(ds_text), *out = NULL;
+	struct json *ds = tu_json(ds_text), *out = NULL;
 	char text[2048];
 	struct error err;
 
@@ -48,7 +39,7 @@ static struct json *deployment(const char *ds_text, const char *image, const cha
 		 "\"allowPrivilegeEscalation\":false,\"capabilities\":{\"drop\":[\"ALL\"]}},"
 		 "\"resources\":{\"requests\":{\"cpu\":\"%s\"}}}]}}}}]",
 		 label, image, cpu);
-	if (children_prepare(ds, J(text), inputs, &out, &err) < 0)
+	if (children_prepare(ds, tu_json(text), inputs, &out, &err) < 0)
 		fail_msg("children_prepare: %s", err.msg);
 	json_free(ds);
 	{
@@ -156,7 +147,7 @@ static void test_stopped_boxes_take_changes_at_once(void **state)
  * is nothing to tell the user's changes from the admin's by. */
 static void test_unannotated_deployment_is_not_held(void **state)
 {
-	struct json *obs = running(J("{\"metadata\":{\"name\":\"box\"},\"spec\":{\"replicas\":1}}"), 1);
+	struct json *obs = running(tu_json("{\"metadata\":{\"name\":\"box\"},\"spec\":{\"replicas\":1}}"), 1);
 	struct json *want = deployment(ds_json, "img:1", "2", "a", inputs_b);
 	char changes[256];
 

@@ -16,16 +16,7 @@
 
 #include "operator/scope.h"
 #include "operator/users.h"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.msg, text);
-	return v;
-}
+#include "support/testutil.h"
 
 #define USER(spec) \
 	"{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServerUser\",\"metadata\":{\"name\":\"alice-user\"," \
@@ -53,7 +44,7 @@ static void test_namespace_rule(void **state)
 
 static void test_new_user_applies_three_objects(void **state)
 {
-	struct json *u = J(USER("{\"username\":\"Alice\"}"));
+	struct json *u = tu_json(USER("{\"username\":\"Alice\"}"));
 	struct user_plan p;
 
 	(void)state;
@@ -99,7 +90,7 @@ static void test_new_user_applies_three_objects(void **state)
 /* What the plan applied, as the caches would hold it afterwards. */
 static void test_current_objects_cost_nothing(void **state)
 {
-	struct json *u = J(USER("{\"username\":\"Alice\"}"));
+	struct json *u = tu_json(USER("{\"username\":\"Alice\"}"));
 	struct user_plan first, again;
 
 	(void)state;
@@ -117,8 +108,8 @@ static void test_current_objects_cost_nothing(void **state)
 
 static void test_suspended_user_loses_the_rolebinding(void **state)
 {
-	struct json *active = J(USER("{\"username\":\"Alice\"}"));
-	struct json *susp = J(USER("{\"username\":\"Alice\",\"suspended\":true}"));
+	struct json *active = tu_json(USER("{\"username\":\"Alice\"}"));
+	struct json *susp = tu_json(USER("{\"username\":\"Alice\",\"suspended\":true}"));
 	struct user_plan first, p, gone;
 
 	(void)state;
@@ -147,9 +138,9 @@ static void test_suspended_user_loses_the_rolebinding(void **state)
 
 static void test_someone_elses_namespace_is_left_alone(void **state)
 {
-	struct json *u = J(USER("{\"username\":\"Alice\"}"));
-	struct json *plain = J("{\"metadata\":{\"name\":\"dev-alice\",\"labels\":{\"team\":\"x\"}}}");
-	struct json *other = J("{\"metadata\":{\"name\":\"dev-alice\",\"labels\":{\"devserver.io/user\":\"Alice\"},"
+	struct json *u = tu_json(USER("{\"username\":\"Alice\"}"));
+	struct json *plain = tu_json("{\"metadata\":{\"name\":\"dev-alice\",\"labels\":{\"team\":\"x\"}}}");
+	struct json *other = tu_json("{\"metadata\":{\"name\":\"dev-alice\",\"labels\":{\"devserver.io/user\":\"Alice\"},"
 			       "\"annotations\":{\"devserver.io/devserveruser\":\"alice-2\"}}}");
 	struct user_plan p;
 
@@ -179,11 +170,11 @@ static void test_someone_elses_namespace_is_left_alone(void **state)
 
 static void test_predecessors_namespace_is_adopted(void **state)
 {
-	struct json *u = J(USER("{\"username\":\"Alice\"}"));
-	struct json *old = J("{\"metadata\":{\"name\":\"dev-alice\",\"labels\":{\"devserver.io/user\":\"Alice\","
+	struct json *u = tu_json(USER("{\"username\":\"Alice\"}"));
+	struct json *old = tu_json("{\"metadata\":{\"name\":\"dev-alice\",\"labels\":{\"devserver.io/user\":\"Alice\","
 			     "\"devserver.io/managed\":\"true\"}}}");
 	/* its RoleBinding bound a Role of the same name: roleRef differs */
-	struct json *old_rb = J("{\"metadata\":{\"name\":\"devserver-user\",\"namespace\":\"dev-alice\"},"
+	struct json *old_rb = tu_json("{\"metadata\":{\"name\":\"devserver-user\",\"namespace\":\"dev-alice\"},"
 				"\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\","
 				"\"name\":\"devserver-user\"}}");
 	struct user_plan p;
@@ -201,7 +192,7 @@ static void test_predecessors_namespace_is_adopted(void **state)
 
 static void test_invalid_username(void **state)
 {
-	struct json *u = J(USER("{\"username\":\"alice@example.com\"}"));
+	struct json *u = tu_json(USER("{\"username\":\"alice@example.com\"}"));
 	struct user_plan p;
 	struct json *st;
 
@@ -220,7 +211,7 @@ static void test_invalid_username(void **state)
 
 static void test_status_is_stable(void **state)
 {
-	struct json *u = J(USER("{\"username\":\"Alice\"}"));
+	struct json *u = tu_json(USER("{\"username\":\"Alice\"}"));
 	struct user_plan p;
 	struct json *st, *again;
 
@@ -244,8 +235,8 @@ static void test_scope_shapes(void **state)
 	struct ns_scope all, one, set, sel;
 	const char *one_names[] = { "team-a" };
 	const char *set_names[] = { "team-a", "team-b" };
-	struct json *labels = J("{\"devserver.io/managed\":\"true\"}");
-	struct json *other = J("{\"team\":\"x\"}");
+	struct json *labels = tu_json("{\"devserver.io/managed\":\"true\"}");
+	struct json *other = tu_json("{\"team\":\"x\"}");
 	struct error err;
 	char text[256];
 

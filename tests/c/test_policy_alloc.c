@@ -31,6 +31,7 @@
 #include "json/json_lua.h"
 #include "policy/bundle.h"
 #include "policy/engine.h"
+#include "support/testutil.h"
 
 /* The shipped policy builds and renders in under 100 KiB, so the caps are
  * dense (1 KiB apart) up to CAP_DENSE_BYTES, where the failures are, and
@@ -52,21 +53,11 @@ static const char flavor_text[] =
 	"{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"Flavor\",\"metadata\":{\"name\":\"small\"},"
 	"\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}}}";
 
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("parse: %s", err.msg);
-	return v;
-}
-
 /* A DevServer whose ssh keys alone are about `bytes` long: converting it, or
  * the policy copying the keys into a ConfigMap, outgrows a small cap. */
 static struct json *ds_big(size_t bytes)
 {
-	struct json *ds = parse(ds_small);
+	struct json *ds = tu_json(ds_small);
 	struct json *keys = json_path(ds, "spec", "ssh", "publicKeys", NULL);
 	char key[1024];
 
@@ -99,8 +90,8 @@ static void test_policy_engine_under_memory_caps(void **state)
 	struct policy_bundle b;
 	struct policy_limits l;
 	struct policy_engine *ref = NULL, *e;
-	struct json *ds = parse(ds_small), *flavor = parse(flavor_text), *big = ds_big(2u << 20);
-	struct json *ctx = parse("{\"tools_image\":\"tools:1\"}");
+	struct json *ds = tu_json(ds_small), *flavor = tu_json(flavor_text), *big = ds_big(2u << 20);
+	struct json *ctx = tu_json("{\"tools_image\":\"tools:1\"}");
 	struct json *want = NULL, *out;
 	struct error err;
 	unsigned caps = 0, build_fail = 0, render_fail = 0, render_ok = 0, big_fail = 0;
@@ -247,7 +238,7 @@ static const char doc_text[] =
 
 static void test_json_lua_allocation_failures(void **state)
 {
-	struct json *doc = parse(doc_text);
+	struct json *doc = tu_json(doc_text);
 	unsigned push_refusals = 0, back_refusals = 0;
 	long n;
 

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "json/json.h"
 #include "policy/bundle.h"
+#include "support/testutil.h"
 
 static void test_add_get_and_paths(void **state)
 {
@@ -138,18 +139,6 @@ static void test_configmap(void **state)
 	json_free(bad);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-	char p[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_load_dir_layouts(void **state)
 {
 	char root[] = "/tmp/policy-bundle-XXXXXX", sub[600];
@@ -157,23 +146,23 @@ static void test_load_dir_layouts(void **state)
 	struct error err;
 	int rc;
 
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(tu_tmpdir_make(root), 0);
 	/* nested layout */
 	snprintf(sub, sizeof(sub), "%s/nested", root);
 	mkdir(sub, 0700);
 	snprintf(sub, sizeof(sub), "%s/nested/policies", root);
 	mkdir(sub, 0700);
-	write_file(sub, "devserver.lua", "return 1");
+	tu_write_in(sub, "devserver.lua", "return 1");
 	snprintf(sub, sizeof(sub), "%s/nested/lib", root);
 	mkdir(sub, 0700);
-	write_file(sub, "merge.lua", "M");
-	write_file(sub, "notes.txt", "ignored");
+	tu_write_in(sub, "merge.lua", "M");
+	tu_write_in(sub, "notes.txt", "ignored");
 	/* flat layout, as a mounted ConfigMap looks */
 	snprintf(sub, sizeof(sub), "%s/flat", root);
 	mkdir(sub, 0700);
-	write_file(sub, "devserver.lua", "return 1");
-	write_file(sub, "lib.merge.lua", "M");
-	write_file(sub, ".hidden.lua", "ignored");
+	tu_write_in(sub, "devserver.lua", "return 1");
+	tu_write_in(sub, "lib.merge.lua", "M");
+	tu_write_in(sub, ".hidden.lua", "ignored");
 
 	policy_bundle_init(&a);
 	policy_bundle_init(&b);
@@ -194,8 +183,7 @@ static void test_load_dir_layouts(void **state)
 	policy_bundle_init(&a);
 	assert_int_equal(policy_bundle_load_dir(&a, "/nonexistent/policies", &err), ERR_IO);
 	policy_bundle_cleanup(&a);
-	snprintf(sub, sizeof(sub), "rm -rf '%s'", root);
-	assert_int_equal(system(sub), 0);
+	assert_int_equal(tu_tmpdir_remove(root), 0);
 }
 
 static void test_embedded_and_source_tree_agree(void **state)

@@ -16,16 +16,7 @@
 #include "policy/bundle.h"
 #include "policy/context.h"
 #include "policy/engine.h"
-
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("parse: %s", err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 static struct policy_engine *engine_from(const char *main_src, const char *lib_path,
 					 const char *lib_src)
@@ -64,10 +55,10 @@ static void test_render_converts_both_ways(void **state)
 		"local M = {}\n"
 		"function M.name(ds) return ds.metadata.name .. '-cfg' end\n"
 		"return M\n");
-	struct json *ds = parse("{\"metadata\":{\"name\":\"alice\"}}");
-	struct json *flavor = parse("{\"port\":2222}");
-	struct json *ctx = parse("{\"now\":\"2026-01-01T00:00:00Z\"}");
-	struct json *want = parse(
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"alice\"}}");
+	struct json *flavor = tu_json("{\"port\":2222}");
+	struct json *ctx = tu_json("{\"now\":\"2026-01-01T00:00:00Z\"}");
+	struct json *want = tu_json(
 		"[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"alice-cfg\"},"
 		"\"data\":{\"port\":\"port-2222\",\"replicas\":2},\"empty\":[],\"nothing\":null,"
 		"\"same_module\":true,\"is_array\":true,\"not_array\":false}]");
@@ -102,7 +93,7 @@ static void test_empty_render_and_missing_inputs(void **state)
 		"return {api = 1, render = function(ds, flavor, ctx)\n"
 		"  assert(type(flavor) == 'table' and type(ctx.array) == 'function')\n"
 		"  return {}\nend}\n", NULL, NULL);
-	struct json *ds = parse("{}"), *out = NULL, *arr = parse("[1]");
+	struct json *ds = tu_json("{}"), *out = NULL, *arr = tu_json("[1]");
 	struct error err;
 
 	assert_int_equal(policy_engine_render(e, ds, NULL, NULL, &out, &err), 0);
@@ -127,7 +118,7 @@ static void test_require_errors_do_not_stick(void **state)
 		"  if ds.again then return {{kind = 'x', err = tostring(m)}} end\n"
 		"  return {}\nend}\n",
 		"lib/flaky.lua", "error('flaky module')\n");
-	struct json *ds = parse("{\"again\":true}"), *out;
+	struct json *ds = tu_json("{\"again\":true}"), *out;
 	struct error err;
 
 	assert_int_equal(policy_engine_render(e, ds, NULL, NULL, &out, &err), 0);
@@ -157,8 +148,8 @@ static void test_library_surface(void **state)
 		"    len = utf8.len('h\\u{e9}'), floor = math.floor(3.7), gen = gen() + gen(),\n"
 		"    string_fns = n > 10, fmt = string.format('%05d', 42),\n"
 		"  }}\nend}\n", NULL, NULL);
-	struct json *ds = parse("{}"), *out;
-	struct json *want = parse("[{\"joined\":\"a,b,c\",\"sub\":\"value=key\",\"found\":4,\"len\":2,"
+	struct json *ds = tu_json("{}"), *out;
+	struct json *want = tu_json("[{\"joined\":\"a,b,c\",\"sub\":\"value=key\",\"found\":4,\"len\":2,"
 				  "\"floor\":3,\"gen\":3,\"string_fns\":true,\"fmt\":\"00042\"}]");
 	struct error err;
 
@@ -186,7 +177,7 @@ static void test_default_bundle(void **state)
 		"\"spec\":{\"resources\":{\"requests\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}}}";
 	struct policy_bundle b;
 	struct policy_engine *e = NULL;
-	struct json *ds = parse(ds_text), *flavor = parse(flavor_text), *out = NULL;
+	struct json *ds = tu_json(ds_text), *flavor = tu_json(flavor_text), *out = NULL;
 	/* the context the operator passes: the shipped policy needs the tools image */
 	struct policy_context_config cc = { "example.invalid/default:1", "example.invalid/tools:1" };
 	struct json *ctx = policy_context_new(&cc, "dev");

@@ -15,32 +15,20 @@
 #include "json/json.h"
 #include "json/yaml_doc.h"
 #include "policy/podsecurity.h"
+#include "support/testutil.h"
 
 #define FULL_EXPECTED DEVSERVER_SOURCE_DIR "/tests/fixtures/render/full/expected.yaml"
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", err.msg);
-	return v;
-}
 
 /* The pod spec of the Deployment in the "full" fixture (caller frees). */
 static struct json *full_pod(void)
 {
-	FILE *f = fopen(FULL_EXPECTED, "rb");
-	static char text[1 << 16];
 	size_t n;
+	char *text = tu_read_file(FULL_EXPECTED, &n);
 	struct error err;
 	struct json *list, *pod = NULL;
 
-	assert_non_null(f);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
 	list = yaml_doc_parse(text, n, &err);
+	free(text);
 	assert_non_null(list);
 	for (size_t i = 0; i < list->u.arr.len; i++)
 		if (strcmp(json_get_string(list->u.arr.items[i], "kind"), "Deployment") == 0)
@@ -126,8 +114,8 @@ static void mutate(struct json *pod, enum mutation m)
 	case M_PRIVILEGED: json_object_set_take(sc, "privileged", json_new_bool(true)); break;
 	case M_ESCALATION: json_object_set_take(sc, "allowPrivilegeEscalation", json_new_bool(true)); break;
 	case M_ESCALATION_UNSET: json_object_remove(sc, "allowPrivilegeEscalation"); break;
-	case M_CAP_ADD: json_object_set_take(object_at(sc, "capabilities"), "add", J("[\"SYS_ADMIN\"]")); break;
-	case M_NO_DROP_ALL: json_object_set_take(object_at(sc, "capabilities"), "drop", J("[\"NET_RAW\"]")); break;
+	case M_CAP_ADD: json_object_set_take(object_at(sc, "capabilities"), "add", tu_json("[\"SYS_ADMIN\"]")); break;
+	case M_NO_DROP_ALL: json_object_set_take(object_at(sc, "capabilities"), "drop", tu_json("[\"NET_RAW\"]")); break;
 	case M_ROOT_USER: json_object_set_take(sc, "runAsUser", json_new_int(0)); break;
 	case M_POD_ROOT_USER: json_object_set_take(psc, "runAsUser", json_new_int(0)); break;
 	case M_NONROOT_FALSE: json_object_set_take(psc, "runAsNonRoot", json_new_bool(false)); break;
@@ -135,31 +123,31 @@ static void mutate(struct json *pod, enum mutation m)
 	case M_HOST_PID: json_object_set_take(pod, "hostPID", json_new_bool(true)); break;
 	case M_HOST_IPC: json_object_set_take(pod, "hostIPC", json_new_bool(true)); break;
 	case M_HOST_PATH:
-		json_array_push_take(json_get(pod, "volumes"), J("{\"name\":\"root\",\"hostPath\":{\"path\":\"/\"}}"));
+		json_array_push_take(json_get(pod, "volumes"), tu_json("{\"name\":\"root\",\"hostPath\":{\"path\":\"/\"}}"));
 		break;
 	case M_HOST_PORT: json_object_set_take(json_get(c, "ports")->u.arr.items[0], "hostPort", json_new_int(22)); break;
 	case M_SECCOMP_UNCONFINED:
-		json_object_set_take(psc, "seccompProfile", J("{\"type\":\"Unconfined\"}"));
+		json_object_set_take(psc, "seccompProfile", tu_json("{\"type\":\"Unconfined\"}"));
 		break;
 	case M_NO_SECCOMP: json_object_remove(psc, "seccompProfile"); break;
 	case M_TOKEN: json_object_set_take(pod, "automountServiceAccountToken", json_new_bool(true)); break;
 	case M_TOKEN_UNSET: json_object_remove(pod, "automountServiceAccountToken"); break;
 	case M_PROJECTED_TOKEN:
 		json_array_push_take(json_get(pod, "volumes"),
-				     J("{\"name\":\"t\",\"projected\":{\"sources\":[{\"serviceAccountToken\":{\"path\":\"token\"}}]}}"));
+				     tu_json("{\"name\":\"t\",\"projected\":{\"sources\":[{\"serviceAccountToken\":{\"path\":\"token\"}}]}}"));
 		break;
 	case M_SERVICE_ACCOUNT: json_object_set_take(pod, "serviceAccountName", json_new_string("admin")); break;
-	case M_SYSCTL: json_object_set_take(psc, "sysctls", J("[{\"name\":\"kernel.msgmax\",\"value\":\"1\"}]")); break;
-	case M_SELINUX_USER: json_object_set_take(sc, "seLinuxOptions", J("{\"user\":\"root\"}")); break;
+	case M_SYSCTL: json_object_set_take(psc, "sysctls", tu_json("[{\"name\":\"kernel.msgmax\",\"value\":\"1\"}]")); break;
+	case M_SELINUX_USER: json_object_set_take(sc, "seLinuxOptions", tu_json("{\"user\":\"root\"}")); break;
 	case M_PROC_MOUNT: json_object_set_take(sc, "procMount", json_new_string("Unmasked")); break;
-	case M_APPARMOR: json_object_set_take(sc, "appArmorProfile", J("{\"type\":\"Unconfined\"}")); break;
+	case M_APPARMOR: json_object_set_take(sc, "appArmorProfile", tu_json("{\"type\":\"Unconfined\"}")); break;
 	case M_INIT_PRIVILEGED:
 		json_object_set_take(object_at(container(pod, "initContainers", 1), "securityContext"),
 				     "privileged", json_new_bool(true));
 		break;
 	case M_NFS_VOLUME:
 		json_array_push_take(json_get(pod, "volumes"),
-				     J("{\"name\":\"n\",\"nfs\":{\"server\":\"x\",\"path\":\"/\"}}"));
+				     tu_json("{\"name\":\"n\",\"nfs\":{\"server\":\"x\",\"path\":\"/\"}}"));
 		break;
 	}
 }
@@ -187,13 +175,13 @@ static void test_allowed_variations(void **state)
 
 	/* NET_BIND_SERVICE, a Localhost seccomp profile, a safe sysctl, the
 	 * default service account, container_t and an explicit hostPort 0 are fine */
-	json_object_set_take(object_at(sc, "capabilities"), "add", J("[\"NET_BIND_SERVICE\"]"));
+	json_object_set_take(object_at(sc, "capabilities"), "add", tu_json("[\"NET_BIND_SERVICE\"]"));
 	json_object_set_take(object_at(pod, "securityContext"), "seccompProfile",
-			     J("{\"type\":\"Localhost\",\"localhostProfile\":\"p.json\"}"));
+			     tu_json("{\"type\":\"Localhost\",\"localhostProfile\":\"p.json\"}"));
 	json_object_set_take(object_at(pod, "securityContext"), "sysctls",
-			     J("[{\"name\":\"net.ipv4.ping_group_range\",\"value\":\"0 1\"}]"));
+			     tu_json("[{\"name\":\"net.ipv4.ping_group_range\",\"value\":\"0 1\"}]"));
 	json_object_set_take(pod, "serviceAccountName", json_new_string("default"));
-	json_object_set_take(sc, "seLinuxOptions", J("{\"type\":\"container_t\",\"level\":\"s0:c1\"}"));
+	json_object_set_take(sc, "seLinuxOptions", tu_json("{\"type\":\"container_t\",\"level\":\"s0:c1\"}"));
 	json_object_set_take(json_get(container(pod, "containers", 0), "ports")->u.arr.items[0], "hostPort",
 			     json_new_int(0));
 	assert_int_equal(policy_check_pod_security(pod, "Deployment/box", &err), 0);

@@ -13,28 +13,19 @@
 #include "core/error.h"
 #include "json/json.h"
 #include "policy/validate.h"
+#include "support/testutil.h"
 
 static const char ds_text[] =
 	"{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\","
 	"\"metadata\":{\"name\":\"alice\",\"namespace\":\"dev\",\"uid\":\"u-123\"}}";
 
-static struct json *parse(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("parse: %s", err.msg);
-	return v;
-}
-
 /* Validates a one-object list; returns the code and leaves err set. */
 static int validate_one(const char *obj_text, struct error *err)
 {
-	struct json *ds = parse(ds_text), *list = json_new_array();
+	struct json *ds = tu_json(ds_text), *list = json_new_array();
 	int rc;
 
-	json_array_push_take(list, parse(obj_text));
+	json_array_push_take(list, tu_json(obj_text));
 	rc = policy_validate_render(list, ds, err);
 	json_free(list);
 	json_free(ds);
@@ -52,8 +43,8 @@ static void expect_invalid(const char *obj_text, const char *want)
 
 static void test_allowed_objects_pass_and_get_namespace(void **state)
 {
-	struct json *ds = parse(ds_text);
-	struct json *list = parse(
+	struct json *ds = tu_json(ds_text);
+	struct json *list = tu_json(
 		"[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"alice\"},"
 		"  \"spec\":{\"template\":{\"spec\":{\"automountServiceAccountToken\":false,"
 		"  \"securityContext\":{\"runAsNonRoot\":true,\"seccompProfile\":{\"type\":\"RuntimeDefault\"}},"
@@ -110,7 +101,7 @@ static void test_size_limits(void **state)
 {
 	size_t n = POLICY_OBJECT_MAX_BYTES + 10;
 	char *big = malloc(n + 200);
-	struct json *ds = parse(ds_text), *list = json_new_array();
+	struct json *ds = tu_json(ds_text), *list = json_new_array();
 	struct error err;
 	int i;
 
@@ -128,7 +119,7 @@ static void test_size_limits(void **state)
 
 		snprintf(obj, sizeof(obj), "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\","
 			 "\"metadata\":{\"name\":\"c%d\"}}", i);
-		json_array_push_take(list, parse(obj));
+		json_array_push_take(list, tu_json(obj));
 	}
 	assert_int_equal(policy_validate_render(list, ds, &err), ERR_POLICY);
 	assert_non_null(strstr(err.msg, "objects (at most"));
@@ -138,8 +129,8 @@ static void test_size_limits(void **state)
 
 static void test_duplicates(void **state)
 {
-	struct json *ds = parse(ds_text);
-	struct json *list = parse(
+	struct json *ds = tu_json(ds_text);
+	struct json *list = tu_json(
 		"[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}},"
 		" {\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"a\"}},"
 		" {\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}]");
@@ -153,16 +144,16 @@ static void test_duplicates(void **state)
 
 static void test_stamp(void **state)
 {
-	struct json *ds = parse(ds_text);
-	struct json *obj = parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+	struct json *ds = tu_json(ds_text);
+	struct json *obj = tu_json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
 				 "{\"name\":\"a\",\"labels\":{\"mine\":\"yes\",\"devserver.io/name\":\"fake\"}}}");
-	struct json *want = parse(
+	struct json *want = tu_json(
 		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"namespace\":\"dev\","
 		"\"labels\":{\"mine\":\"yes\",\"devserver.io/name\":\"alice\","
 		"\"app.kubernetes.io/managed-by\":\"devserver-operator\",\"app.kubernetes.io/instance\":\"alice\"},"
 		"\"ownerReferences\":[{\"apiVersion\":\"devserver.io/v1\",\"kind\":\"DevServer\",\"name\":\"alice\","
 		"\"uid\":\"u-123\",\"controller\":true,\"blockOwnerDeletion\":true}]}}");
-	struct json *no_uid = parse("{\"metadata\":{\"name\":\"alice\"}}");
+	struct json *no_uid = tu_json("{\"metadata\":{\"name\":\"alice\"}}");
 	struct error err;
 
 	assert_int_equal(policy_stamp(obj, ds, &err), 0);
@@ -179,8 +170,8 @@ static void test_stamp(void **state)
 
 static void test_finish_render(void **state)
 {
-	struct json *ds = parse(ds_text);
-	struct json *list = parse("[{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"alice\"}}]");
+	struct json *ds = tu_json(ds_text);
+	struct json *list = tu_json("[{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"alice\"}}]");
 	struct error err;
 
 	assert_int_equal(policy_finish_render(list, ds, &err), 0);

@@ -19,18 +19,7 @@
 #include "core/error.h"
 #include "json/json.h"
 #include "json/yaml_doc.h"
-
-static struct json *yparse_ok(const char *s)
-{
-	struct error err;
-	struct json *v;
-
-	error_clear(&err);
-	v = yaml_doc_parse(s, strlen(s), &err);
-	if (!v)
-		fail_msg("YAML parse of <<%s>> failed: %s", s, err.msg);
-	return v;
-}
+#include "support/testutil.h"
 
 static void yparse_fails(const char *s, int code, const char *msg_part)
 {
@@ -59,7 +48,7 @@ static char *to_json_text(const struct json *v)
 
 static void assert_yaml_json(const char *yaml, const char *json)
 {
-	struct json *v = yparse_ok(yaml);
+	struct json *v = tu_yaml(yaml);
 	char *s = to_json_text(v);
 
 	if (strcmp(s, json) != 0)
@@ -188,7 +177,7 @@ static void test_keys(void **state)
 	yparse_fails("\"a\\0b\": 1\n", ERR_INVALID, "mapping key contains NUL");
 	/* NUL is fine inside a value */
 	{
-		struct json *v = yparse_ok("k: \"a\\0b\"\n");
+		struct json *v = tu_yaml("k: \"a\\0b\"\n");
 		struct json *s = json_get(v, "k");
 
 		assert_int_equal(s->u.str.len, 3);
@@ -252,7 +241,7 @@ static void test_billion_laughs_rejected(void **state)
 
 	yparse_fails(bomb, ERR_LIMIT, "YAML_DOC_MAX_NODES");
 	/* the first levels alone are fine: 9^4 strings */
-	v = yparse_ok("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+	v = tu_yaml("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
 		      "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
 		      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
 		      "d: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n");
@@ -363,7 +352,7 @@ static void test_depth_limit(void **state)
 	memset(s, '[', (size_t)d);
 	memset(s + d, ']', (size_t)d);
 	s[2 * d] = '\0';
-	v = yparse_ok(s);
+	v = tu_yaml(s);
 	json_free(v);
 	d = JSON_MAX_DEPTH + 1;
 	memset(s, '[', (size_t)d);
@@ -511,7 +500,7 @@ static void test_emitter_quoting_round_trips(void **state)
 			json_object_set_take(obj, strings[i], json_new_int((int64_t)i));
 		json_array_push_take(arr, obj);
 		y = yemit(arr);
-		back = yparse_ok(y);
+		back = tu_yaml(y);
 		if (!json_equal(arr, back))
 			fail_msg("string #%zu did not round-trip; YAML was:\n%s", i, y);
 		free(y);
@@ -542,7 +531,7 @@ static void test_round_trip_json_yaml_json(void **state)
 
 		assert_non_null(v);
 		y = yemit(v);
-		back = yparse_ok(y);
+		back = tu_yaml(y);
 		j = to_json_text(back);
 		if (strcmp(j, docs[i]) != 0)
 			fail_msg("%s -> YAML\n%s-> %s", docs[i], y, j);
@@ -583,7 +572,7 @@ static void test_round_trip_yaml_json_yaml(void **state)
 				"spec:\n"
 				"  count: 3\n"
 				"  ratio: 0.5\n";
-	struct json *v = yparse_ok(in), *v2, *via_json;
+	struct json *v = tu_yaml(in), *v2, *via_json;
 	char *y = yemit(v), *y2, *j;
 	struct error err;
 
@@ -595,7 +584,7 @@ static void test_round_trip_yaml_json_yaml(void **state)
 	y2 = yemit(via_json);
 	assert_string_equal(y2, canonical);
 	/* and the emitted YAML is a fixed point */
-	v2 = yparse_ok(y);
+	v2 = tu_yaml(y);
 	assert_true(json_equal(v, v2));
 	free(y2);
 	y2 = yemit(v2);
@@ -612,23 +601,13 @@ static void test_fixture_file(void **state)
 {
 	/* the CRD-like sample under tests/fixtures/json survives a round trip */
 	char path[1024];
-	FILE *f;
 	char *text;
-	long size;
 	struct json *v, *back;
 	char *y;
 
 	snprintf(path, sizeof(path), "%s/tests/fixtures/json/devserver.yaml", DEVSERVER_SOURCE_DIR);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	text = malloc((size_t)size + 1);
-	assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
-	text[size] = '\0';
-	fclose(f);
-	v = yparse_ok(text);
+	text = tu_read_file(path, NULL);
+	v = tu_yaml(text);
 	free(text);
 	assert_string_equal(json_get_string(v, "kind"), "DevServer");
 	assert_int_equal(json_get_int(json_path(v, "spec", "distributed", NULL), "worldSize", -1), 2);
@@ -640,7 +619,7 @@ static void test_fixture_file(void **state)
 	assert_int_equal(json_path(v, "spec", "env", NULL)->u.arr.len, 0);
 	assert_int_equal(json_path(v, "metadata", "annotations", NULL)->type, JSON_OBJECT);
 	y = yemit(v);
-	back = yparse_ok(y);
+	back = tu_yaml(y);
 	assert_true(json_equal(v, back));
 	free(y);
 	json_free(back);

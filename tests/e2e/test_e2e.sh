@@ -36,14 +36,19 @@ if [ -z "$(kubectl get nodes -l devserver.io/node-type=real -o name 2>/dev/null)
 fi
 
 # --- teardown (also on failure) ------------------------------------------------
+# Run by the script at its end, or at exit if it did not get there (once).
+torn_down=
 teardown() {
+  [ -z "$torn_down" ] || return 0
+  torn_down=1
   kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   kubectl delete -k "$root/deploy/flavors/" --ignore-not-found >/dev/null 2>&1 || true
   kubectl delete -f "$root/deploy/manifests/" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   $crds_were_there || kubectl delete -f "$root/crds/" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-trap teardown EXIT
+on_exit 'rm -rf "$work"'   # last: kubectl keeps writing its cache under HOME=$work
+on_exit teardown
 
 # --- helpers -------------------------------------------------------------------
 op_pod() { kubectl -n "$sys_ns" get pods -l app.kubernetes.io/name=devserver-operator \
@@ -205,7 +210,6 @@ kubectl -n "$sys_ns" delete deployment devserver-operator --wait=true >/dev/null
 check "the operator stops cleanly on SIGTERM and releases the Lease" \
   wait_until 60 bash -c "[ -z \"\$(kubectl -n $sys_ns get lease devserver-operator -o jsonpath='{.spec.holderIdentity}')\" ]"
 teardown
-trap 'rm -rf "$work"' EXIT   # kubectl keeps writing its cache under HOME=$work
 gone_ns() { ! kubectl get namespace "$1" >/dev/null 2>&1; }
 check "the test namespace is gone" wait_until 120 gone_ns "$ns"
 check "devserver-system is gone" wait_until 120 gone_ns "$sys_ns"

@@ -13,28 +13,16 @@
 # It creates one namespace of its own and deletes it at the end, together
 # with the cluster-scoped objects it created. The CRDs stay installed (other
 # suites need them; deleting a CRD deletes every object of its kind).
-set -euo pipefail
-
-SRC="${DEVSERVER_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-FIXTURES="$SRC/tests/fixtures/crds"
-cd "$SRC"
-eval "$(scripts/cluster env)"
+. "$(dirname "$0")/lib/common.sh"
+FIXTURES="$root/tests/fixtures/crds"
+cd "$root"
 
 FIELD_MANAGER=devserver-crd-test
 NS="crd-test-$(date +%s)-$$"
 TMP="$(mktemp -d)"
-PASSED=0
-FAILED=0
 CREATED_FLAVORS=()   # example flavors this run created (deleted at the end)
 
-pass() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$1"; }
-fail() {
-  FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$1"
-  if [[ -n "${2:-}" && -s "$2" ]]; then sed 's/^/     | /' "$2"; fi
-}
-
 cleanup() {
-  set +e
   kubectl delete namespace "$NS" --ignore-not-found --wait=false >/dev/null 2>&1
   kubectl delete devserverflavors -l devserver.io/test=crds --ignore-not-found >/dev/null 2>&1
   local f
@@ -43,27 +31,18 @@ cleanup() {
   done
   rm -rf "$TMP"
 }
-trap cleanup EXIT
-
-# until DEADLINE_SECONDS CMD...: run CMD until it succeeds or the deadline passes.
-until_ok() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then return 1; fi
-    sleep 0.2
-  done
-}
+on_exit cleanup
 
 # --- 1. install the CRDs ---------------------------------------------------
 if kubectl apply --server-side --force-conflicts --field-manager="$FIELD_MANAGER" \
      -f crds/ >"$TMP/out" 2>&1; then
   pass "CRDs applied"
 else
-  fail "CRDs applied" "$TMP/out"; echo "$PASSED passed, $FAILED failed"; exit 1
+  fail "CRDs applied" "$TMP/out"; finish; exit 1
 fi
 for crd in devservers.devserver.io devserverflavors.devserver.io devserverusers.devserver.io; do
   # poll: `kubectl wait` errors out while a just-created CRD has no conditions
-  if until_ok 60 bash -c "[ \"\$(kubectl get crd/$crd -o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}')\" = True ]" &&
+  if wait_until 60 bash -c "[ \"\$(kubectl get crd/$crd -o jsonpath='{.status.conditions[?(@.type==\"Established\")].status}')\" = True ]" &&
      [[ -z "$(kubectl get "crd/$crd" -o jsonpath='{.status.conditions[?(@.type=="NonStructuralSchema")].status}')" ]]; then
     pass "$crd Established and structural"
   else
@@ -72,7 +51,7 @@ for crd in devservers.devserver.io devserverflavors.devserver.io devserverusers.
 done
 # Established means the API server accepted the CRD; kubectl's discovery may
 # lag a moment behind, so wait until the kinds are served.
-if until_ok 60 kubectl get devservers.devserver.io -A && until_ok 60 kubectl get devserverflavors.devserver.io; then
+if wait_until 60 kubectl get devservers.devserver.io -A && wait_until 60 kubectl get devserverflavors.devserver.io; then
   pass "kinds served"
 else
   fail "kinds served"
@@ -295,5 +274,4 @@ else
   fail "spec writes ignore status (status subresource enabled)" "$TMP/out"
 fi
 
-echo "$PASSED passed, $FAILED failed"
-((FAILED == 0))
+finish

@@ -133,9 +133,9 @@ cleanup() {
   wait_until 60 api_ready || true
   if [ "$failed" -gt 0 ] && [ -n "${FAULTS_KEEP:-}" ]; then
     echo "FAULTS_KEEP: namespace $ns and flavor $f-small left for inspection"
+    keep_namespace=1   # read by make_namespace's cleanup, which runs after this one
   else
     kubectl delete devserverflavor -l test="$f" >/dev/null 2>&1 || true
-    kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
   fi
   if [ "$failed" -gt 0 ] || [ -n "${FAULTS_KEEP:-}" ]; then
     echo "logs kept in $work"
@@ -143,7 +143,7 @@ cleanup() {
     rm -rf "$work"
   fi
 }
-trap cleanup EXIT
+on_exit cleanup
 
 # ---- the fault proxy (tests/tools/faultproxy) ---------------------------------
 

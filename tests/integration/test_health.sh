@@ -15,7 +15,7 @@ install_crds
 make_namespace health
 operator_ns=$ns
 pids=()
-trap 'set +e; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; stop_operator; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done   # most have exited already'
 
 start_operator
 check "the operator reports its health port" wait_until 30 bash -c "grep -q 'health server listening' '$operator_log'"
@@ -40,6 +40,7 @@ slow_client() { # out-file
   exec 3>&-
 }
 tmp=$(mktemp -d)
+on_exit 'rm -rf "$tmp"'
 for i in 1 2 3 4; do slow_client "$tmp/slow-$i" & pids+=($!); done
 worst=0
 for i in $(seq 1 20); do

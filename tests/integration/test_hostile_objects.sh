@@ -23,8 +23,9 @@ f=t-$$
 user=hostile-user-$$
 tmp=$(mktemp -d)
 restore_crds() { kubectl apply --server-side --force-conflicts -f "$root/crds/" >/dev/null 2>&1 || true; }
-trap 'set +e; stop_operator; restore_crds; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1;
-      kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"'
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
+on_exit restore_crds
 rss_limit_kib=$((96 * 1024))
 
 # --- the user: may create DevServers and ConfigMaps here, nothing else ------

@@ -14,7 +14,9 @@ operator_ns=$ns
 f=t-$$
 tmp=$(mktemp -d)
 bg=()
-trap 'set +e; for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
+on_exit 'rm -rf "$tmp"'
+on_exit 'for p in "${bg[@]}"; do kill "$p" 2>/dev/null || true; done   # most have exited already'
 export HOME=$tmp
 devctl="$bin_dir/devctl"
 dc() { "$devctl" -n "$ns" "$@"; }

@@ -14,7 +14,8 @@ make_namespace lifecycle
 operator_ns=$ns
 f=t-$$
 tmp=$(mktemp -d)
-trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
+on_exit 'rm -rf "$tmp"'
 export HOME=$tmp
 devctl="$bin_dir/devctl"
 dc() { "$devctl" -n "$ns" "$@"; }

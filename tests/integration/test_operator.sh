@@ -8,7 +8,7 @@
 install_crds
 make_namespace op
 f=t-$$   # flavor prefix: flavors are cluster-scoped
-trap 'set +e; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
 
 flavor() { # name cpu [extra spec yaml]
   kubectl apply -f - >/dev/null <<YAML

@@ -12,7 +12,7 @@ kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
 fixtures=$root/tests/fixtures/render
 conv=$root/tests/integration/lib/pod_of_deployment.lua
 tmp=$(mktemp -d)
-trap 'set +e; rm -rf "$tmp"; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'rm -rf "$tmp"'
 
 count=0
 for dir in "$fixtures"/*/; do

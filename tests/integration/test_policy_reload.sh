@@ -9,7 +9,7 @@ install_crds
 make_namespace policy
 operator_ns=$ns
 f=t-$$
-trap 'set +e; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
 kubectl apply -f - >/dev/null <<YAML
 apiVersion: devserver.io/v1
 kind: DevServerFlavor
@@ -62,9 +62,14 @@ annotation_has() { annotation | grep -q -- "$1"; }
 # one field of the annotation's JSON (api/policy_status.h), "" when absent
 annotation_field() { annotation | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1" 2>/dev/null; }
 annotation_is() { [ "$(annotation_field "$1")" = "$2" ]; }
+# The revision of the last rejection in the annotation, empty when none.
+rejected_revision() { if annotation_is state rejected; then annotation_field revision; fi; }
+# Succeeds once the annotation names a rejection of a revision other than $1
+# (the one rejected before the latest push): the latest push's own rejection.
+rejected_other_than() { local rev; rev=$(rejected_revision); [ -n "$rev" ] && [ "$rev" != "$1" ]; }
 event_has() { kubectl -n "$ns" get events --field-selector "involvedObject.name=policy,reason=$1" -o jsonpath='{.items[*].message}' | grep -q -- "$2"; }
 tmp=$(mktemp -d)
-trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'rm -rf "$tmp"'
 
 policy_with 'o.metadata.labels = o.metadata.labels or {}; o.metadata.labels["example.com/team"] = "platform"' > "$tmp/good.lua"
 push "$tmp/good.lua"
@@ -88,8 +93,10 @@ check "a failing bundled fixture blocks the new version" wait_until 30 annotatio
 check "and the good version keeps serving" jp_is deployment box '{.metadata.labels.example\.com/team}' platform
 
 printf 'local policy = { api = 1\nfunction policy.render( return policy\n' > "$tmp/syntax.lua"
+before=$(rejected_revision)   # the fixture's rejection: still in the annotation until this one is seen
+check "the fixture's rejection named its revision" [ -n "$before" ]
 push "$tmp/syntax.lua"
-check "a syntax error is rejected (annotation)" wait_until 30 annotation_has "rejected"
+check "a syntax error is rejected (annotation names its revision)" wait_until 30 rejected_other_than "$before"
 check "with a file:line message" annotation_has "devserver.lua:"
 check "and a PolicyRejected Event" wait_until 10 event_has PolicyRejected "devserver.lua"
 

@@ -23,7 +23,8 @@ make_namespace predcli
 operator_ns=$ns
 f=t-$$
 tmp=$(mktemp -d)
-trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
+on_exit 'rm -rf "$tmp"'
 devctl="$bin_dir/devctl"
 export DEVSERVER_OPERATOR_NAMESPACE=$ns DEVSERVER_POLICY_CONFIGMAP=devserver-policy
 export HOME=$tmp          # no config file; the key where both CLIs look first

@@ -26,7 +26,8 @@ kubectl label namespace "$ns" pod-security.kubernetes.io/enforce=restricted \
 operator_ns=$ns
 f=t-$$
 tmp=$(mktemp -d)
-trap 'set +e; rm -rf "$tmp"; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
+on_exit 'rm -rf "$tmp"'
 devctl="$bin_dir/devctl"
 export HOME=$tmp      # devctl's known_hosts and ssh's files live here, nowhere else
 export DEVSERVER_OPERATOR_NAMESPACE=$ns DEVSERVER_POLICY_CONFIGMAP=policy

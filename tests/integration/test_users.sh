@@ -23,10 +23,11 @@ taken=Tak$$
 taken_ns=dev-tak$$
 tmp=$(mktemp -d)
 role_file=$root/deploy/manifests/25-clusterrole-devserver-user.yaml
-trap 'set +e; stop_operator; kubectl delete devserveruser -l test=$f --wait=false >/dev/null 2>&1;
-  kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete -f "$role_file" >/dev/null 2>&1;
-  for n in "$ns" "$ns2" "$ns3" "$user_ns" "$taken_ns"; do kubectl delete namespace "$n" --wait=false >/dev/null 2>&1; done;
-  rm -rf "$tmp"' EXIT
+on_exit 'rm -rf "$tmp"'
+on_exit 'for n in "$ns2" "$ns3" "$user_ns" "$taken_ns"; do kubectl delete namespace "$n" --wait=false >/dev/null 2>&1; done'
+on_exit 'kubectl delete -f "$role_file" >/dev/null 2>&1'
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
+on_exit 'kubectl delete devserveruser -l test=$f --wait=false >/dev/null 2>&1'
 export HOME=$tmp
 devctl="$bin_dir/devctl"
 kubectl create namespace "$ns2" >/dev/null

@@ -12,7 +12,7 @@
 install_crds
 make_namespace consent
 f=t-$$
-trap 'set +e; stop_operator; kubectl delete devserverflavor -l test=$f >/dev/null 2>&1; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+on_exit 'kubectl delete devserverflavor -l test=$f >/dev/null 2>&1'
 kubectl apply -f - >/dev/null <<YAML
 apiVersion: devserver.io/v1
 kind: DevServerFlavor

@@ -1,5 +1,8 @@
 # Shared helpers for the integration test scripts (sourced, never run).
 # Each test: `. "$(dirname "$0")/lib/common.sh"`, then check/pass/fail, then `finish`.
+# Cleanups go on the exit stack (on_exit, lib/exit.sh), polls through
+# wait_until (lib/poll.sh), the operator through start_operator
+# (lib/operator.sh); bench/run and tests/soak/run source those three alone.
 # The cluster is the ctest fixture's (DEVSERVER_CLUSTER_NAME=devserver-test);
 # run a script by hand with `scripts/cluster up` first.
 set -euo pipefail
@@ -9,6 +12,11 @@ bin_dir=${DEVSERVER_BIN_DIR:-$root/build/bin}
 # suite points HOME at a scratch directory for devctl's files
 export DEVSERVER_CACHE_DIR=${DEVSERVER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devserver-operator}
 eval "$("$root/scripts/cluster" env)"
+lib_dir=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=poll.sh
+. "$lib_dir/poll.sh"
+# shellcheck source=operator.sh
+. "$lib_dir/operator.sh"
 passed=0
 failed=0
 
@@ -23,7 +31,11 @@ kwok_placement='  nodeSelector: {type: kwok}
 kwok_home_class=kwok-volume
 
 pass() { passed=$((passed + 1)); printf 'ok   %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
+# fail WHAT [FILE]: FILE (a command's output), when not empty, is shown under it.
+fail() {
+  failed=$((failed + 1)); printf 'FAIL %s\n' "$1"
+  if [ -n "${2:-}" ] && [ -s "$2" ]; then sed 's/^/     | /' "$2"; fi
+}
 
 # check "description" command... : passes when the command succeeds.
 check() {
@@ -31,22 +43,14 @@ check() {
   if "$@"; then pass "$what"; else fail "$what"; fi
 }
 
-# Polls "$@" until it succeeds or $1 seconds pass; never a fixed sleep.
-wait_until() {
-  local limit=$1; shift
-  local deadline=$(( $(date +%s) + limit ))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-
-# Creates a namespace of the test's own in $ns, deleted when the test exits.
-# (Call it directly, not in $(...): the trap belongs to the test's shell.)
+# Creates a namespace of the test's own in $ns, deleted when the test exits
+# (the first cleanup pushed, so the last run: after the operator stopped)
+# unless a later cleanup set keep_namespace (test_faults' FAULTS_KEEP).
+# (Call it directly, not in $(...): the exit stack belongs to the test's shell.)
 make_namespace() {
   ns="t-$1-$$"
   kubectl create namespace "$ns" >/dev/null
-  trap 'stop_operator; kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true' EXIT
+  on_exit '[ -n "${keep_namespace:-}" ] || kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1'
 }
 
 finish() {
@@ -67,44 +71,6 @@ crds_established() {
   done
 }
 
-# Starts the operator in the background, logging to $operator_log; stopped
-# (SIGTERM, so it logs its counters) by stop_operator or on exit.
-operator_pid=
-operator_log=
-start_operator() {
-  operator_log=${operator_log:-$(mktemp /tmp/devserver-operator.XXXXXX.log)}
-  # An operator an earlier suite left running (killed on a timeout before
-  # its trap ran) would write cluster-wide state, such as flavor statuses,
-  # beside this one: the suites run one at a time, so none may be left.
-  # (Only those talking to this suite's cluster.)
-  local stray
-  for stray in $(pgrep -f -- "^$bin_dir/devserver-operator --operator-namespace t-" 2>/dev/null); do
-    tr '\0' '\n' < "/proc/$stray/environ" 2>/dev/null | grep -qx "KUBECONFIG=$KUBECONFIG" &&
-      kill "$stray" 2>/dev/null || true
-  done
-  # watch only the suite's namespace: other suites' leftovers (a namespace
-  # still terminating) must not count in this one's writes and errors
-  local scope=()
-  [ -z "${ns:-}" ] || scope=(--namespace "$ns")
-  "$bin_dir/devserver-operator" --operator-namespace "${operator_ns:-default}" "${scope[@]}" \
-    --health-addr 127.0.0.1:0 "$@" >>"$operator_log" 2>&1 &
-  operator_pid=$!
-}
-stop_operator() {
-  [ -n "$operator_pid" ] || return 0
-  kill -TERM "$operator_pid" 2>/dev/null || true
-  wait "$operator_pid" 2>/dev/null || true
-  operator_pid=
-}
-# The port of the running operator's health server (from its log).
-operator_health_port() {
-  grep 'health server listening' "$operator_log" | tail -1 | sed -n 's/.* port=\([0-9]*\).*/\1/p'
-}
-# The counter NAME from the operator's last "operator stopping" line.
-operator_counter() {
-  grep 'operator stopping' "$operator_log" | tail -1 | sed -n "s/.* $1=\([0-9]*\).*/\1/p"
-}
-
 # jsonpath of an object: jp KIND NAME JSONPATH (in $ns)
 jp() { kubectl -n "$ns" get "$1" "$2" -o jsonpath="$3" 2>/dev/null; }
 # Succeeds when jsonpath $3 of $1/$2 equals $4.
@@ -114,14 +80,3 @@ jp_is_ns() { [ "$(kubectl -n "$1" get "$2" "$3" -o jsonpath="$4" 2>/dev/null)" =
 
 # Milliseconds since the epoch (for measuring recovery times).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-# The value of metric NAME (label sets summed; NAME may carry a label filter
-# such as 'devserver_api_requests_total{verb="PATCH"') from the operator's
-# /metrics on PORT (default: the running operator's); 0 when absent, empty
-# when the scrape failed.
-operator_metric() {
-  local name=$1 port=${2:-$(operator_health_port)} body
-  body=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" 2>/dev/null) || return 0
-  awk -v n="$name" 'index($0, n) == 1 && substr($0, length(n) + 1, 1) ~ /[ {,}]/ { s += $NF }
-    END { printf "%d\n", s }' <<<"$body"
-}
