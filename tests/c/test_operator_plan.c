@@ -17,20 +17,11 @@
 
 #include "json/json.h"
 #include "operator/plan.h"
+#include "support/testutil.h"
 
 enum { K_DEPLOYMENT, K_SERVICE, K_CONFIGMAP, K_PVC, K_SECRET };
 
 static const char *kinds[] = {"Deployment", "Service", "ConfigMap", "PersistentVolumeClaim", "Secret"};
-
-static struct json *J(const char *text)
-{
-	struct error err;
-	struct json *v = json_parse(text, strlen(text), &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.msg, text);
-	return v;
-}
 
 /* A child of kind k named name, stamped with render hash rh; extra is more
  * metadata members (",..." or ""), spec its spec. */
@@ -42,7 +33,7 @@ static struct json *child(int k, const char *name, const char *rh, const char *e
 		 "{\"apiVersion\":\"v1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\",\"uid\":\"u-%s\","
 		 "\"annotations\":{\"devserver.io/render-hash\":\"%s\"}%s},\"spec\":%s}",
 		 kinds[k], name, name, rh, extra, spec);
-	return J(text);
+	return tu_json(text);
 }
 
 /* A Deployment as children_prepare stamps it; available: status replicas. */
@@ -58,7 +49,7 @@ static struct json *deployment(const char *rh, const char *template_hash, const 
 		 "\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{\"name\":\"dev\",\"image\":\"%s\"}]}}},"
 		 "\"status\":{\"availableReplicas\":%d}}",
 		 rh, template_hash, spec_hash, inputs, image, available);
-	return J(text);
+	return tu_json(text);
 }
 
 static struct plan_child want(struct json *d, int k, const struct json *observed)
