@@ -19,7 +19,18 @@ function util.is_empty(t)
   return next(t) == nil
 end
 
+-- Bytes %s matches in the C locale: \t \n \v \f \r and space.
+local function is_space(b)
+  return b == 32 or (b >= 9 and b <= 13)
+end
+
 function util.trim(s)
+  -- Most strings (every public key, once per render) have nothing to trim:
+  -- two byte reads instead of two pattern scans.
+  local first, last = s:byte(1), s:byte(-1)
+  if first and not is_space(first) and not is_space(last) then
+    return s
+  end
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
