@@ -88,6 +88,10 @@ bool utf8_valid(const char *s, size_t n)
 		}
 		if (i == n)
 			break;
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
 		k = utf8_seq_len(s + i, n - i);
 		if (!k)
 			return false;

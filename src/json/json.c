@@ -419,6 +419,9 @@ bool json_get_bool(const struct json *obj, const char *key, bool fallback)
 
 /* ---- sorting members -------------------------------------------------- */
 
+/* Up to this many members are sorted in place by insertion. */
+#define JSON_SORT_INSERTION_MAX_MEMBERS 16
+
 /* strcmp compares as unsigned char, which is bytewise UTF-8 order. Ties (only
  * while looking for duplicates) fall back to the position in the array, so
  * the sort is deterministic and "first"/"last" mean what they say. */
@@ -443,8 +446,25 @@ void json__sort_members(const struct json *obj, const struct json_member **out)
 		if (i && sorted && strcmp(out[i - 1]->key, out[i]->key) > 0)
 			sorted = false;
 	}
-	if (!sorted)
+	if (sorted)
+		return;
+	if (n > JSON_SORT_INSERTION_MAX_MEMBERS) {
 		qsort(out, n, sizeof(*out), member_cmp);
+		return;
+	}
+	/* the objects a render hashes and encodes have a handful of keys:
+	 * an insertion sort with the same order beats qsort's setup and its
+	 * call per comparison */
+	for (size_t i = 1; i < n; i++) {
+		const struct json_member *m = out[i];
+		size_t j = i;
+
+		while (j > 0 && member_cmp(&out[j - 1], &m) > 0) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = m;
+	}
 }
 
 const char *json__object_find_duplicate(const struct json *obj)

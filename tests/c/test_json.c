@@ -1042,6 +1042,45 @@ static void test_node_blocks(void **state)
 	json_free(obj);
 }
 
+/* Keys come out sorted however many there are (insertion sort up to 16
+ * members, qsort past that), and the hash does not depend on the order. */
+static void test_sort_small_and_large(void **state)
+{
+	(void)state;
+	for (int n = 1; n <= 40; n++) {
+		struct json *fwd = json_new_object(), *rev = json_new_object();
+		char key[16], *a, *b;
+
+		/* (i * 7) % n visits every key when 7 does not divide n */
+		if (n % 7 == 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), "k%02d", (i * 7) % n);
+			json_object_set_take(fwd, key, json_new_int((i * 7) % n - 20));
+		}
+		for (int i = n - 1; i >= 0; i--) {
+			snprintf(key, sizeof(key), "k%02d", (i * 7) % n);
+			json_object_set_take(rev, key, json_new_int((i * 7) % n - 20));
+		}
+		a = json_encode_str(fwd, 4096, 0);
+		b = json_encode_str(rev, 4096, 0);
+		assert_string_equal(a, b);
+		for (int i = 1; i < n; i++) {
+			char prev[8], cur[8];
+
+			snprintf(prev, sizeof(prev), "\"k%02d\"", i - 1);
+			snprintf(cur, sizeof(cur), "\"k%02d\"", i);
+			assert_true(strstr(a, prev) < strstr(a, cur));
+		}
+		assert_true(json_hash(fwd) == json_hash(rev));
+		assert_int_equal(json_encoded_size(fwd), strlen(a));
+		free(a);
+		free(b);
+		json_free(fwd);
+		json_free(rev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1082,6 +1121,7 @@ int main(void)
 		cmocka_unit_test(test_scan_object_members),
 		cmocka_unit_test(test_scan_array_items),
 		cmocka_unit_test(test_node_blocks),
+		cmocka_unit_test(test_sort_small_and_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
