@@ -48,6 +48,17 @@ function util.set_if(t, k, v)
   return t
 end
 
+-- v, or nil when v is nil or an empty table: set_if for a table
+-- constructor, `{ a = util.non_empty(x) }`. A constructor sizes the table
+-- for every field it names, so filling fields this way costs no rehash
+-- (adding them afterwards grows the table, a copy each time).
+function util.non_empty(v)
+  if type(v) == "table" and next(v) == nil then
+    return nil
+  end
+  return v
+end
+
 -- A shallow copy of a map or list; nested tables are shared.
 function util.copy(t)
   local out = {}
