@@ -305,6 +305,14 @@ static void deadline_handler(int sig, siginfo_t *si, void *uctx)
 
 static pthread_once_t deadline_once = PTHREAD_ONCE_INIT;
 static bool deadline_installed;
+static __thread pid_t deadline_tid;
+
+/* A forked child is another thread of another process: its engines must
+ * make their timers again (a parent's timer does not exist there). */
+static void deadline_forked(void)
+{
+	deadline_tid = 0;
+}
 
 /* Installs the handler unless the host has one of its own for the signal. */
 static void deadline_install(void)
@@ -318,10 +326,9 @@ static void deadline_install(void)
 	sa.sa_sigaction = deadline_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	deadline_installed = sigaction(POLICY_DEADLINE_SIGNAL, &sa, NULL) == 0;
+	deadline_installed = sigaction(POLICY_DEADLINE_SIGNAL, &sa, NULL) == 0 &&
+			     pthread_atfork(NULL, NULL, deadline_forked) == 0;
 }
-
-static __thread pid_t deadline_tid;
 
 /* Whether this call can rely on the timer: the handler is ours, the timer
  * exists and is aimed at this thread (made again when the engine moved to
@@ -359,7 +366,9 @@ static bool deadline_ready(struct policy_engine *e)
 	return true;
 }
 
-static void deadline_arm(struct policy_engine *e, int64_t budget_ms)
+/* False when the timer could not be armed: the call then needs the count
+ * hook. */
+static bool deadline_arm(struct policy_engine *e, int64_t budget_ms)
 {
 	struct itimerspec its;
 
@@ -368,7 +377,7 @@ static void deadline_arm(struct policy_engine *e, int64_t budget_ms)
 	its.it_value.tv_nsec = (long)(budget_ms % 1000) * 1000000L;
 	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 		its.it_value.tv_nsec = 1;  /* 0 would disarm: a 0 ms budget expires at once */
-	timer_settime(e->timer, 0, &its, NULL);
+	return timer_settime(e->timer, 0, &its, NULL) == 0;
 }
 
 /* A signal already pending for this thread is delivered before this
@@ -1110,14 +1119,18 @@ static int policy_call(struct policy_engine *e, struct policy_call *c, int64_t b
 	e->trip_where[0] = '\0';
 	e->deadline_ns = clock_mono_ns() + budget_ms * 1000000;
 	if (timed) {
-		/* no hook until the timer fires: the count hook makes Lua stop
-		 * at every instruction, a tenth of a render */
+		/* no hook until the timer fires (the count hook makes Lua stop
+		 * at every instruction, a tenth of a render); cleared before
+		 * arming, so a signal that comes at once is not undone */
 		lua_sethook(L, NULL, 0, 0);
 		e->in_call = 1;
-		deadline_arm(e, budget_ms);
-	} else {
-		lua_sethook(L, policy_hook, LUA_MASKCOUNT, POLICY_HOOK_COUNT);
+		if (!deadline_arm(e, budget_ms)) {
+			e->in_call = 0;
+			timed = false;
+		}
 	}
+	if (!timed)
+		lua_sethook(L, policy_hook, LUA_MASKCOUNT, POLICY_HOOK_COUNT);
 	lua_pushcfunction(L, policy_msgh);
 	lua_pushcfunction(L, policy_trampoline);
 	lua_pushlightuserdata(L, c);

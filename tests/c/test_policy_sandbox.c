@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -523,6 +525,34 @@ static void test_loop_on_another_thread(void **state)
 	policy_engine_free(t.e);
 }
 
+/* An engine used before a fork still stops a loop in the child, where the
+ * parent's timer does not exist. */
+static void test_loop_after_fork(void **state)
+{
+	struct policy_engine *e;
+	struct error err;
+	struct json *out = NULL;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(engine_from(&e, &err, POLICY_MAIN_PATH, POLICY_WITH_ATTACK("while true do end"), NULL), 0);
+	assert_int_equal(render_ds(e, "{\"attack\": true}", &out, &err), ERR_TIMEOUT);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(30);  /* a hang fails the test instead of stalling it */
+		_exit(render_ds(e, "{\"attack\": true}", &out, &err) == ERR_TIMEOUT &&
+		      render_ds(e, "{\"attack\": true}", &out, &err) == ERR_TIMEOUT ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(render_ds(e, "{\"attack\": true}", &out, &err), ERR_TIMEOUT);
+	policy_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_render_must_return_a_list),
 		cmocka_unit_test(test_loop_with_deadline_signal_blocked),
 		cmocka_unit_test(test_loop_on_another_thread),
+		cmocka_unit_test(test_loop_after_fork),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
