@@ -1048,12 +1048,14 @@ static void test_sort_small_and_large(void **state)
 {
 	(void)state;
 	for (int n = 1; n <= 40; n++) {
-		struct json *fwd = json_new_object(), *rev = json_new_object();
+		struct json *fwd, *rev;
 		char key[16], *a, *b;
 
 		/* (i * 7) % n visits every key when 7 does not divide n */
 		if (n % 7 == 0)
 			continue;
+		fwd = json_new_object();
+		rev = json_new_object();
 		for (int i = 0; i < n; i++) {
 			snprintf(key, sizeof(key), "k%02d", (i * 7) % n);
 			json_object_set_take(fwd, key, json_new_int((i * 7) % n - 20));
