@@ -27,14 +27,6 @@
  *    re-arms itself to fire on EVERY instruction and raises a preallocated
  *    error; any pcall/xpcall/coroutine.resume that catches it hits the hook
  *    again on its next instruction, so the error always unwinds to the host.
- *    A count hook makes Lua 5.4 stop at every instruction to count, which
- *    was a tenth of a render, so the main thread runs without it until the
- *    deadline: a per-engine POSIX timer, aimed at the rendering thread,
- *    raises POLICY_DEADLINE_SIGNAL at the deadline and its handler installs
- *    the count hook, which trips within POLICY_HOOK_COUNT instructions as
- *    before. Where the timer cannot be relied on (the host owns or blocks
- *    the signal, timer_create fails) a call runs under the count hook
- *    throughout. Coroutines always run under it.
  *  - Memory: the allocator counts bytes and refuses past mem_limit_bytes, so
  *    Lua raises "not enough memory" softly; a refusal also trips the engine
  *    exactly like the time budget, so a pcall cannot swallow it either.
@@ -80,13 +72,9 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -104,12 +92,6 @@ enum trip { TRIP_NONE = 0, TRIP_TIME, TRIP_MEM };
 
 struct policy_engine {
 	lua_State *L;
-	/* the deadline timer (see "Budgets"): valid when has_timer, aimed at
-	 * thread timer_tid */
-	bool has_timer;
-	timer_t timer;
-	pid_t timer_tid;
-	volatile sig_atomic_t in_call;
 	struct policy_limits limits;
 	struct policy_bundle bundle;   /* our copy: require reads lib/ from it */
 	size_t mem_used;
@@ -280,115 +262,6 @@ static void budget_check(lua_State *L)
 }
 
 static const struct policy_pattern_budget pattern_budget = { budget_check };
-
-/* ---- the deadline timer ----------------------------------------------- */
-
-/* Runs on the render's thread when its timer expires: from here on the main
- * thread runs under the count hook, whose next check (at most
- * POLICY_HOOK_COUNT instructions later, as without the timer) sees the
- * clock past the deadline and trips. lua_sethook is safe in a signal
- * handler (Lua's own lua.c stops scripts on SIGINT this way). A signal for
- * a call that has ended changes nothing: the next call sets the hooks it
- * wants. */
-static void deadline_handler(int sig, siginfo_t *si, void *uctx)
-{
-	struct policy_engine *e;
-
-	(void)sig;
-	(void)uctx;
-	if (si->si_code != SI_TIMER)
-		return;
-	e = si->si_value.sival_ptr;
-	if (e && e->in_call)
-		lua_sethook(e->L, policy_hook, LUA_MASKCOUNT, POLICY_HOOK_COUNT);
-}
-
-static pthread_once_t deadline_once = PTHREAD_ONCE_INIT;
-static bool deadline_installed;
-static __thread pid_t deadline_tid;
-
-/* A forked child is another thread of another process: its engines must
- * make their timers again (a parent's timer does not exist there). */
-static void deadline_forked(void)
-{
-	deadline_tid = 0;
-}
-
-/* Installs the handler unless the host has one of its own for the signal. */
-static void deadline_install(void)
-{
-	struct sigaction sa, old;
-
-	if (sigaction(POLICY_DEADLINE_SIGNAL, NULL, &old) != 0 ||
-	    (old.sa_flags & SA_SIGINFO) || (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN))
-		return;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = deadline_handler;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	deadline_installed = sigaction(POLICY_DEADLINE_SIGNAL, &sa, NULL) == 0 &&
-			     pthread_atfork(NULL, NULL, deadline_forked) == 0;
-}
-
-/* Whether this call can rely on the timer: the handler is ours, the timer
- * exists and is aimed at this thread (made again when the engine moved to
- * another thread), and this thread does not block the signal. Otherwise
- * the call runs under the count hook throughout, as every call did before
- * the timer (and as coroutines always do). */
-static bool deadline_ready(struct policy_engine *e)
-{
-	sigset_t cur;
-
-	pthread_once(&deadline_once, deadline_install);
-	if (!deadline_installed)
-		return false;
-	if (!deadline_tid)
-		deadline_tid = gettid();
-	if (e->has_timer && e->timer_tid != deadline_tid) {
-		timer_delete(e->timer);
-		e->has_timer = false;
-	}
-	if (!e->has_timer) {
-		struct sigevent sev;
-
-		memset(&sev, 0, sizeof(sev));
-		sev.sigev_notify = SIGEV_THREAD_ID;
-		sev.sigev_signo = POLICY_DEADLINE_SIGNAL;
-		sev.sigev_value.sival_ptr = e;
-		sev._sigev_un._tid = deadline_tid;
-		if (timer_create(CLOCK_MONOTONIC, &sev, &e->timer) != 0)
-			return false;
-		e->has_timer = true;
-		e->timer_tid = deadline_tid;
-	}
-	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0 || sigismember(&cur, POLICY_DEADLINE_SIGNAL))
-		return false;
-	return true;
-}
-
-/* False when the timer could not be armed: the call then needs the count
- * hook. */
-static bool deadline_arm(struct policy_engine *e, int64_t budget_ms)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = (time_t)(budget_ms / 1000);
-	its.it_value.tv_nsec = (long)(budget_ms % 1000) * 1000000L;
-	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-		its.it_value.tv_nsec = 1;  /* 0 would disarm: a 0 ms budget expires at once */
-	return timer_settime(e->timer, 0, &its, NULL) == 0;
-}
-
-/* A signal already pending for this thread is delivered before this
- * returns, so none arrives once it has. */
-static void deadline_disarm(struct policy_engine *e)
-{
-	struct itimerspec its;
-
-	memset(&its, 0, sizeof(its));
-	timer_settime(e->timer, 0, &its, NULL);
-}
 
 /* ---- error reporting -------------------------------------------------- */
 
@@ -1111,34 +984,17 @@ static int policy_call(struct policy_engine *e, struct policy_call *c, int64_t b
 {
 	lua_State *L = e->L;
 	int base = lua_gettop(L), status, rc;
-	bool timed = deadline_ready(e);
 
 	buf_reset(&e->log);
 	e->close_depth = 0;
 	e->tripped = TRIP_NONE;
 	e->trip_where[0] = '\0';
 	e->deadline_ns = clock_mono_ns() + budget_ms * 1000000;
-	if (timed) {
-		/* no hook until the timer fires (the count hook makes Lua stop
-		 * at every instruction, a tenth of a render); cleared before
-		 * arming, so a signal that comes at once is not undone */
-		lua_sethook(L, NULL, 0, 0);
-		e->in_call = 1;
-		if (!deadline_arm(e, budget_ms)) {
-			e->in_call = 0;
-			timed = false;
-		}
-	}
-	if (!timed)
-		lua_sethook(L, policy_hook, LUA_MASKCOUNT, POLICY_HOOK_COUNT);
+	lua_sethook(L, policy_hook, LUA_MASKCOUNT, POLICY_HOOK_COUNT);
 	lua_pushcfunction(L, policy_msgh);
 	lua_pushcfunction(L, policy_trampoline);
 	lua_pushlightuserdata(L, c);
 	status = lua_pcall(L, 1, 0, base + 1);
-	if (timed) {
-		deadline_disarm(e);
-		e->in_call = 0;
-	}
 	e->deadline_ns = INT64_MAX;
 
 	if (e->tripped == TRIP_TIME)
@@ -1270,9 +1126,6 @@ void policy_engine_free(struct policy_engine *e)
 	if (e->L)
 		lua_close(e->L);
 	e->L = NULL;
-	if (e->has_timer)
-		timer_delete(e->timer);
-	e->has_timer = false;
 	policy_pool_cleanup(&e->pool);
 	policy_bundle_cleanup(&e->bundle);
 	buf_cleanup(&e->log);

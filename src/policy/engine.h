@@ -27,11 +27,6 @@
 #define POLICY_LOAD_BUDGET_MS 1000                  /* building the state */
 #define POLICY_LOG_MAX_BYTES (16u * 1024)           /* print() output kept per call */
 #define POLICY_HOOK_COUNT 1000                      /* VM instructions between budget checks */
-/* The real-time signal of the per-engine deadline timer (engine.c, "Budgets"),
- * needs <signal.h>: a host that uses it, or blocks it on the rendering
- * thread, gets the count hook on every instruction instead (slower, same
- * budget). */
-#define POLICY_DEADLINE_SIGNAL (SIGRTMIN + 3)
 #define POLICY_TABLE_SORT_MAX_ELEMENTS 20000        /* table.sort input size */
 #define POLICY_TABLE_MOVE_MAX_ELEMENTS (1 << 20)    /* table.move range */
 #define POLICY_CLOSE_MAX_NESTING 4                  /* coroutine.close inside __close handlers */

@@ -14,13 +14,9 @@
 
 #include <lauxlib.h>
 #include <lua.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
@@ -467,92 +463,6 @@ static void test_render_must_return_a_list(void **state)
 			 "render result");
 }
 
-/* The deadline timer (engine.c) is aimed at the thread that renders and
- * only works while that thread takes its signal: with the signal blocked,
- * the count hook stops the loop as before; on another thread the engine
- * makes its timer again. */
-static void test_loop_with_deadline_signal_blocked(void **state)
-{
-	sigset_t set, old;
-
-	(void)state;
-	sigemptyset(&set);
-	sigaddset(&set, POLICY_DEADLINE_SIGNAL);
-	assert_int_equal(pthread_sigmask(SIG_BLOCK, &set, &old), 0);
-	check_attack("while true do end", ERR_TIMEOUT, "time budget");
-	check_attack("local n = 0 while true do n = n + 1 end", ERR_TIMEOUT, "time budget");
-	assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
-}
-
-struct thread_render {
-	struct policy_engine *e;
-	int rc;
-	struct error err;
-};
-
-static void *render_loop_thread(void *arg)
-{
-	struct thread_render *t = arg;
-	struct json *out = NULL;
-
-	t->rc = render_ds(t->e, "{\"attack\": true}", &out, &t->err);
-	json_free(out);
-	return NULL;
-}
-
-static void test_loop_on_another_thread(void **state)
-{
-	struct thread_render t;
-	struct json *out = NULL;
-	pthread_t th;
-
-	(void)state;
-	error_clear(&t.err);
-	assert_int_equal(engine_from(&t.e, &t.err, POLICY_MAIN_PATH,
-				     POLICY_WITH_ATTACK("while true do end"), NULL), 0);
-	for (int round = 0; round < 2; round++) {
-		assert_int_equal(pthread_create(&th, NULL, render_loop_thread, &t), 0);
-		assert_int_equal(pthread_join(th, NULL), 0);
-		assert_int_equal(t.rc, ERR_TIMEOUT);
-		assert_non_null(strstr(t.err.msg, "time budget"));
-		/* and back on this thread */
-		t.rc = render_ds(t.e, "{\"attack\": true}", &out, &t.err);
-		assert_int_equal(t.rc, ERR_TIMEOUT);
-		assert_int_equal(render_ds(t.e, "{\"attack\": false}", &out, &t.err), 0);
-		json_free(out);
-		out = NULL;
-	}
-	policy_engine_free(t.e);
-}
-
-/* An engine used before a fork still stops a loop in the child, where the
- * parent's timer does not exist. */
-static void test_loop_after_fork(void **state)
-{
-	struct policy_engine *e;
-	struct error err;
-	struct json *out = NULL;
-	int status;
-	pid_t pid;
-
-	(void)state;
-	error_clear(&err);
-	assert_int_equal(engine_from(&e, &err, POLICY_MAIN_PATH, POLICY_WITH_ATTACK("while true do end"), NULL), 0);
-	assert_int_equal(render_ds(e, "{\"attack\": true}", &out, &err), ERR_TIMEOUT);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(30);  /* a hang fails the test instead of stalling it */
-		_exit(render_ds(e, "{\"attack\": true}", &out, &err) == ERR_TIMEOUT &&
-		      render_ds(e, "{\"attack\": true}", &out, &err) == ERR_TIMEOUT ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(render_ds(e, "{\"attack\": true}", &out, &err), ERR_TIMEOUT);
-	policy_engine_free(e);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,9 +482,6 @@ int main(void)
 		cmocka_unit_test(test_error_messages_carry_file_and_line),
 		cmocka_unit_test(test_contract),
 		cmocka_unit_test(test_render_must_return_a_list),
-		cmocka_unit_test(test_loop_with_deadline_signal_blocked),
-		cmocka_unit_test(test_loop_on_another_thread),
-		cmocka_unit_test(test_loop_after_fork),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
