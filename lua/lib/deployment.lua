@@ -28,14 +28,12 @@ local function env(req)
   end
   local out, env_names = {}, {}
   for _, e in ipairs(req.env) do
-    local item = { name = e.name }
-    if e.value_from then
-      item.valueFrom = e.value_from
-    elseif e.value and e.value ~= "" then
+    local value
+    if not e.value_from and e.value and e.value ~= "" then
       -- An empty value is the API default; the server would drop it anyway.
-      item.value = e.value
+      value = e.value
     end
-    out[#out + 1] = item
+    out[#out + 1] = { name = e.name, valueFrom = e.value_from, value = value }
     env_names[#env_names + 1] = e.name
   end
   out[#out + 1] = { name = tools.SESSION_ENV_VAR, value = table.concat(env_names, " ") }
@@ -113,9 +111,9 @@ local function container(req, mounts)
     -- cost the developer their running processes.
     startupProbe = probe(1, 300),
     volumeMounts = mounts,
+    env = util.non_empty(env(req)),
+    resources = util.non_empty(resources.build(req.resources)),
   }
-  util.set_if(c, "env", env(req))
-  util.set_if(c, "resources", resources.build(req.resources))
   return c
 end
 
@@ -138,10 +136,10 @@ function deployment.build(req)
     initContainers = init_containers(req),
     containers = { container(req, mounts), activity_container(req) },
     volumes = vols,
+    nodeSelector = util.non_empty(req.node_selector),
+    tolerations = util.non_empty(req.tolerations),
+    affinity = util.non_empty(req.affinity),
   }
-  util.set_if(pod, "nodeSelector", req.node_selector)
-  util.set_if(pod, "tolerations", req.tolerations)
-  util.set_if(pod, "affinity", req.affinity)
 
   return {
     apiVersion = "apps/v1",

@@ -22,15 +22,23 @@ sshd.HOSTKEY_FILE = "ssh_host_ed25519_key"
 -- duplicate, in order. Returns a list (possibly empty).
 function sshd.collect_keys(keys)
   local out, seen = {}, {}
+  local function add(line)
+    line = util.trim(line)
+    if line ~= "" and line:sub(1, 1) ~= "#" and not seen[line] then
+      if line:find("[%c]") then
+        error("spec.ssh: a public key contains a control character", 0)
+      end
+      seen[line] = true
+      out[#out + 1] = line
+    end
+  end
   for _, text in ipairs(keys or {}) do
-    for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-      line = util.trim(line)
-      if line ~= "" and line:sub(1, 1) ~= "#" and not seen[line] then
-        if line:find("[%c]") then
-          error("spec.ssh: a public key contains a control character", 0)
-        end
-        seen[line] = true
-        out[#out + 1] = line
+    if not text:find("\n", 1, true) then
+      -- one key per string, the usual case: no copy, no line split
+      add(text)
+    else
+      for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+        add(line)
       end
     end
   end

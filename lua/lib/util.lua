@@ -19,7 +19,18 @@ function util.is_empty(t)
   return next(t) == nil
 end
 
+-- Bytes %s matches in the C locale: \t \n \v \f \r and space.
+local function is_space(b)
+  return b == 32 or (b >= 9 and b <= 13)
+end
+
 function util.trim(s)
+  -- Most strings (every public key, once per render) have nothing to trim:
+  -- two byte reads instead of two pattern scans.
+  local first, last = s:byte(1), s:byte(-1)
+  if first and not is_space(first) and not is_space(last) then
+    return s
+  end
   return (s:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
@@ -35,6 +46,17 @@ function util.set_if(t, k, v)
   end
   t[k] = v
   return t
+end
+
+-- v, or nil when v is nil or an empty table: set_if for a table
+-- constructor, `{ a = util.non_empty(x) }`. A constructor sizes the table
+-- for every field it names, so filling fields this way costs no rehash
+-- (adding them afterwards grows the table, a copy each time).
+function util.non_empty(v)
+  if type(v) == "table" and next(v) == nil then
+    return nil
+  end
+  return v
 end
 
 -- A shallow copy of a map or list; nested tables are shared.

@@ -19,34 +19,49 @@ local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
 end
 
-local function opt_string(v, path, null)
+-- The opt_* readers test the expected type first: every render reads some
+-- sixty fields, and the common case then costs one type() and no call to
+-- absent(). A value of the expected type is absent only when it is null
+-- itself (null is ctx.null, a light userdata, so in practice never).
+-- suffix, when given, is appended to path only for a message: callers with
+-- a computed path ("spec.env[2]" .. ".name") build no string per field.
+local function opt_string(v, path, null, suffix)
+  if v == nil then
+    return nil
+  end
+  if type(v) == "string" and (null == nil or v ~= null) then
+    if v == "" then
+      return nil
+    end
+    return v
+  end
   if absent(v, null) then
     return nil
   end
-  if type(v) ~= "string" then
-    fail("%s must be a string", path)
-  end
-  if v == "" then
-    return nil
-  end
-  return v
+  fail("%s%s must be a string", path, suffix or "")
 end
 
-local function opt_bool(v, path, null)
+local function opt_bool(v, path, null, suffix)
+  if v == nil then
+    return nil
+  end
+  if type(v) == "boolean" and (null == nil or v ~= null) then
+    return v
+  end
   if absent(v, null) then
     return nil
   end
-  if type(v) ~= "boolean" then
-    fail("%s must be true or false", path)
-  end
-  return v
+  fail("%s%s must be true or false", path, suffix or "")
 end
 
 local function opt_map(v, path, null)
-  if absent(v, null) then
+  if v == nil then
     return nil
   end
-  if type(v) ~= "table" then
+  if type(v) ~= "table" or (null ~= nil and v == null) then
+    if absent(v, null) then
+      return nil
+    end
     fail("%s must be a map", path)
   end
   for k in pairs(v) do
@@ -61,10 +76,13 @@ local function opt_map(v, path, null)
 end
 
 local function opt_list(v, path, null)
-  if absent(v, null) then
+  if v == nil then
     return nil
   end
-  if type(v) ~= "table" then
+  if type(v) ~= "table" or (null ~= nil and v == null) then
+    if absent(v, null) then
+      return nil
+    end
     fail("%s must be a list", path)
   end
   local n = 0
@@ -82,7 +100,7 @@ end
 
 -- A value a Kubernetes quantity may be decoded as.
 local function opt_quantity(v, path, null)
-  if absent(v, null) then
+  if v == nil or absent(v, null) then
     return nil
   end
   if type(v) == "string" and v ~= "" then

@@ -42,21 +42,15 @@ end
 -- A user PVC (a validated volume record) as the volume named name and its
 -- mount.
 local function claim(name, v)
-  local pvc = { claimName = v.claim_name }
-  local mount = { name = name, mountPath = v.mount_path }
-  if v.read_only then
-    pvc.readOnly = true
-    mount.readOnly = true
-  end
+  local read_only = v.read_only and true or nil
+  local pvc = { claimName = v.claim_name, readOnly = read_only }
+  local mount = { name = name, mountPath = v.mount_path, readOnly = read_only }
   return { name = name, persistentVolumeClaim = pvc }, mount
 end
 
 -- Returns volumes, mounts (lists, never empty: home, ssh, host key and tools
 -- are always there).
 function volumes.build(req)
-  local vols = {}
-  local mounts = {}
-
   local extra, home_vol = {}, nil
   for _, v in ipairs(merge.by_key(req.flavor_volumes, req.volumes, "mount_path")) do
     if v.mount_path == volumes.HOME_PATH then
@@ -66,45 +60,48 @@ function volumes.build(req)
     end
   end
 
+  -- The fixed volumes and mounts in one constructor each (sized once, not
+  -- grown entry by entry); the extra claims follow.
+  local home, home_mount
   if req.home then
-    vols[#vols + 1] = {
+    home = {
       name = "home",
       persistentVolumeClaim = { claimName = names.home(req.name) },
     }
-    mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
+    home_mount = { name = "home", mountPath = volumes.HOME_PATH }
   elseif home_vol then
-    vols[#vols + 1], mounts[#mounts + 1] = claim("home", home_vol)
+    home, home_mount = claim("home", home_vol)
   else
-    vols[#vols + 1] = { name = "home", emptyDir = {} }
-    mounts[#mounts + 1] = { name = "home", mountPath = volumes.HOME_PATH }
+    home = { name = "home", emptyDir = {} }
+    home_mount = { name = "home", mountPath = volumes.HOME_PATH }
   end
 
-  vols[#vols + 1] = {
-    name = "ssh",
-    configMap = {
-      name = names.config(req.name),
-      defaultMode = volumes.SSH_MODE,
+  local vols = {
+    home,
+    {
+      name = "ssh",
+      configMap = {
+        name = names.config(req.name),
+        defaultMode = volumes.SSH_MODE,
+      },
     },
-  }
-  mounts[#mounts + 1] = { name = "ssh", mountPath = volumes.SSH_PATH, readOnly = true }
-
-  vols[#vols + 1] = {
-    name = "hostkey",
-    secret = {
-      secretName = names.hostkey(req.name),
-      defaultMode = volumes.HOSTKEY_MODE,
-      items = { { key = sshd.HOSTKEY_FILE, path = sshd.HOSTKEY_FILE } },
+    {
+      name = "hostkey",
+      secret = {
+        secretName = names.hostkey(req.name),
+        defaultMode = volumes.HOSTKEY_MODE,
+        items = { { key = sshd.HOSTKEY_FILE, path = sshd.HOSTKEY_FILE } },
+      },
     },
+    { name = tools.VOLUME, emptyDir = {} },
   }
-  mounts[#mounts + 1] = { name = "hostkey", mountPath = sshd.HOSTKEY_DIR, readOnly = true }
-
-  vols[#vols + 1] = { name = tools.VOLUME, emptyDir = {} }
-  mounts[#mounts + 1] = volumes.tools_mount()
-  mounts[#mounts + 1] = {
-    name = tools.VOLUME, mountPath = "/" .. tools.PASSWD, subPath = tools.PASSWD, readOnly = true,
-  }
-  mounts[#mounts + 1] = {
-    name = tools.VOLUME, mountPath = "/" .. tools.GROUP, subPath = tools.GROUP, readOnly = true,
+  local mounts = {
+    home_mount,
+    { name = "ssh", mountPath = volumes.SSH_PATH, readOnly = true },
+    { name = "hostkey", mountPath = sshd.HOSTKEY_DIR, readOnly = true },
+    volumes.tools_mount(),
+    { name = tools.VOLUME, mountPath = "/" .. tools.PASSWD, subPath = tools.PASSWD, readOnly = true },
+    { name = tools.VOLUME, mountPath = "/" .. tools.GROUP, subPath = tools.GROUP, readOnly = true },
   }
 
   for i, v in ipairs(extra) do

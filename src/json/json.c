@@ -116,11 +116,17 @@ struct json *json_new_float(double f)
 	return v;
 }
 
+/* The string's bytes follow the node in its block: one allocation, which
+ * json_free recognises by the pointer. */
 struct json *json_new_stringn(const char *s, size_t len)
 {
-	struct json *v = json_node(JSON_STRING);
+	struct json *v = mem_alloc(json__node_block_bytes(JSON_STRING, 0, len));
 
-	v->u.str.ptr = mem_strndup(s, len);
+	memset(v, 0, sizeof(*v));
+	v->type = JSON_STRING;
+	v->u.str.ptr = (char *)(v + 1);
+	memcpy(v->u.str.ptr, s, len);
+	v->u.str.ptr[len] = '\0';
 	v->u.str.len = len;
 	return v;
 }
@@ -150,30 +156,133 @@ struct json *json_new_object(void)
 	return json_node(JSON_OBJECT);
 }
 
+/* ---- one block per node (json_internal.h) ----------------------------- */
+
+size_t json__node_block_bytes(enum json_type type, size_t n, size_t extra_bytes)
+{
+	switch (type) {
+	case JSON_STRING:
+		return sizeof(struct json) + extra_bytes + 1;
+	case JSON_ARRAY:
+		return sizeof(struct json) + n * sizeof(struct json *);
+	case JSON_OBJECT:
+		return sizeof(struct json) + n * sizeof(struct json_member) + extra_bytes;
+	default:
+		return sizeof(struct json);
+	}
+}
+
+/* Whether the items (members) array is the one in the node's block. */
+static bool items_inline(const struct json *v)
+{
+	return (const void *)v->u.arr.items == (const void *)(v + 1);
+}
+
+/* Whether key is text in obj's own block (json__new_object_sized). */
+static bool key_inline(const struct json *obj, const char *key)
+{
+	return (uintptr_t)key - (uintptr_t)obj < obj->inline_bytes;
+}
+
+static void key_free(const struct json *obj, char *key)
+{
+	if (!key_inline(obj, key))
+		free(key);
+}
+
+struct json *json__new_array_sized(size_t n)
+{
+	struct json *v;
+
+	if (!n)
+		return json_new_array();
+	v = mem_alloc(json__node_block_bytes(JSON_ARRAY, n, 0));
+	memset(v, 0, sizeof(*v));
+	v->type = JSON_ARRAY;
+	v->u.arr.items = (struct json **)(v + 1);
+	v->u.arr.cap = n;
+	return v;
+}
+
+struct json *json__new_object_sized(size_t n, size_t key_bytes, char **keys)
+{
+	size_t bytes = json__node_block_bytes(JSON_OBJECT, n, key_bytes);
+	struct json *v;
+
+	*keys = NULL;
+	if (!n || bytes > JSON__OBJECT_BLOCK_MAX_BYTES) {
+		v = json_new_object();
+		json_object_reserve(v, n);
+		return v;
+	}
+	v = mem_alloc(bytes);
+	memset(v, 0, sizeof(*v));
+	v->type = JSON_OBJECT;
+	v->inline_bytes = (uint32_t)bytes;
+	v->u.obj.items = (struct json_member *)(v + 1);
+	v->u.obj.cap = n;
+	*keys = (char *)(v->u.obj.items + n);
+	return v;
+}
+
+void json__object_append_key(struct json *obj, char **keys, const char *key, size_t klen,
+			     struct json *value)
+{
+	char *k;
+
+	assert(obj && obj->type == JSON_OBJECT && key && value);
+	if (*keys) {
+		k = *keys;
+		assert(key_inline(obj, k + klen));
+		memcpy(k, key, klen);
+		k[klen] = '\0';
+		*keys += klen + 1;
+	} else {
+		k = mem_strndup(key, klen);
+	}
+	json__object_append_raw(obj, k, value);
+}
+
 void json_free(struct json *v)
 {
 	if (!v)
 		return;
 	switch (v->type) {
 	case JSON_STRING:
-		free(v->u.str.ptr);
+		if (v->u.str.ptr != (char *)(v + 1))
+			free(v->u.str.ptr);
 		break;
 	case JSON_ARRAY:
 		for (size_t i = 0; i < v->u.arr.len; i++)
 			json_free(v->u.arr.items[i]);
-		free(v->u.arr.items);
+		if (!items_inline(v))
+			free(v->u.arr.items);
 		break;
 	case JSON_OBJECT:
 		for (size_t i = 0; i < v->u.obj.len; i++) {
-			free(v->u.obj.items[i].key);
+			key_free(v, v->u.obj.items[i].key);
 			json_free(v->u.obj.items[i].value);
 		}
-		free(v->u.obj.items);
+		if (!items_inline(v))
+			free(v->u.obj.items);
 		break;
 	default:
 		break;
 	}
 	free(v);
+}
+
+/* Grows a container's items (members) array to cap entries of size bytes
+ * each; one in the node's block is copied out, never realloc'd. */
+static void *items_grow(struct json *v, size_t cap, size_t size)
+{
+	void *items;
+
+	if (!items_inline(v))
+		return mem_realloc(v->u.arr.items, cap * size);
+	items = mem_alloc(cap * size);
+	memcpy(items, v->u.arr.items, v->u.arr.len * size);
+	return items;
 }
 
 void json_array_push_take(struct json *arr, struct json *item)
@@ -182,7 +291,7 @@ void json_array_push_take(struct json *arr, struct json *item)
 	if (arr->u.arr.len == arr->u.arr.cap) {
 		size_t cap = arr->u.arr.cap ? arr->u.arr.cap * 2 : 4;
 
-		arr->u.arr.items = mem_realloc(arr->u.arr.items, cap * sizeof(*arr->u.arr.items));
+		arr->u.arr.items = items_grow(arr, cap, sizeof(*arr->u.arr.items));
 		arr->u.arr.cap = cap;
 	}
 	arr->u.arr.items[arr->u.arr.len++] = item;
@@ -193,7 +302,7 @@ void json_array_reserve(struct json *arr, size_t n)
 	assert(arr && arr->type == JSON_ARRAY);
 	if (n <= arr->u.arr.cap)
 		return;
-	arr->u.arr.items = mem_realloc(arr->u.arr.items, n * sizeof(*arr->u.arr.items));
+	arr->u.arr.items = items_grow(arr, n, sizeof(*arr->u.arr.items));
 	arr->u.arr.cap = n;
 }
 
@@ -202,7 +311,7 @@ void json_object_reserve(struct json *obj, size_t n)
 	assert(obj && obj->type == JSON_OBJECT);
 	if (n <= obj->u.obj.cap)
 		return;
-	obj->u.obj.items = mem_realloc(obj->u.obj.items, n * sizeof(*obj->u.obj.items));
+	obj->u.obj.items = items_grow(obj, n, sizeof(*obj->u.obj.items));
 	obj->u.obj.cap = n;
 }
 
@@ -213,7 +322,7 @@ void json__object_append_raw(struct json *obj, char *key, struct json *value)
 	if (obj->u.obj.len == obj->u.obj.cap) {
 		size_t cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 4;
 
-		obj->u.obj.items = mem_realloc(obj->u.obj.items, cap * sizeof(*obj->u.obj.items));
+		obj->u.obj.items = items_grow(obj, cap, sizeof(*obj->u.obj.items));
 		obj->u.obj.cap = cap;
 	}
 	obj->u.obj.items[obj->u.obj.len].key = key;
@@ -259,7 +368,7 @@ bool json_object_remove(struct json *obj, const char *key)
 	if (!m)
 		return false;
 	i = (size_t)(m - obj->u.obj.items);
-	free(m->key);
+	key_free(obj, m->key);
 	json_free(m->value);
 	memmove(m, m + 1, (obj->u.obj.len - i - 1) * sizeof(*m));
 	obj->u.obj.len--;
@@ -310,6 +419,9 @@ bool json_get_bool(const struct json *obj, const char *key, bool fallback)
 
 /* ---- sorting members -------------------------------------------------- */
 
+/* Up to this many members are sorted in place by insertion. */
+#define JSON_SORT_INSERTION_MAX_MEMBERS 16
+
 /* strcmp compares as unsigned char, which is bytewise UTF-8 order. Ties (only
  * while looking for duplicates) fall back to the position in the array, so
  * the sort is deterministic and "first"/"last" mean what they say. */
@@ -334,8 +446,25 @@ void json__sort_members(const struct json *obj, const struct json_member **out)
 		if (i && sorted && strcmp(out[i - 1]->key, out[i]->key) > 0)
 			sorted = false;
 	}
-	if (!sorted)
+	if (sorted)
+		return;
+	if (n > JSON_SORT_INSERTION_MAX_MEMBERS) {
 		qsort(out, n, sizeof(*out), member_cmp);
+		return;
+	}
+	/* the objects a render hashes and encodes have a handful of keys:
+	 * an insertion sort with the same order beats qsort's setup and its
+	 * call per comparison */
+	for (size_t i = 1; i < n; i++) {
+		const struct json_member *m = out[i];
+		size_t j = i;
+
+		while (j > 0 && member_cmp(&out[j - 1], &m) > 0) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = m;
+	}
 }
 
 const char *json__object_find_duplicate(const struct json *obj)

@@ -9,6 +9,9 @@
  *
  * Ownership: a node owns its children. Functions named `_take` take ownership
  * of their node argument; everything else borrows. json_free accepts NULL.
+ * A node's string bytes, item array and member keys may live in the node's
+ * own allocation (the Lua bridge builds them so): move whole nodes between
+ * containers, never a string pointer, an item array or a key.
  */
 #ifndef DEVSERVER_JSON_JSON_H
 #define DEVSERVER_JSON_JSON_H
@@ -43,6 +46,10 @@ struct json_member {
 
 struct json {
 	enum json_type type;
+	/* Bytes from the node's address that its own allocation covers: 0, or
+	 * the size of a node made with its string, items, or members and keys
+	 * in the same block (json_internal.h). Read by json.c only. */
+	uint32_t inline_bytes;
 	union {
 		bool b;
 		int64_t i;

@@ -38,4 +38,30 @@ const char *json__object_find_duplicate(const struct json *obj);
 struct json *json__new_string_take(char *ptr, size_t len);
 void json__object_append_raw(struct json *obj, char *key, struct json *value);
 
+/* One allocation per node, for builders that know a container's final size
+ * (the Lua bridge): the node and its items, or its members and the text of
+ * their keys, live in one block, which json_free releases at once (strings
+ * made by json_new_stringn always hold their bytes that way). A container
+ * made this way still grows (the items move to the heap on the first append
+ * past n; keys stay where they are).
+ *  - json__new_array_sized: room for n items (len 0).
+ *  - json__new_object_sized: room for n members (len 0) and key_bytes of
+ *    key text (each key's length plus its NUL); *keys receives where that
+ *    text goes. A block past JSON__OBJECT_BLOCK_MAX_BYTES (inline_bytes is
+ *    32 bits) is not made: the members go to the heap as before and *keys
+ *    is NULL.
+ *  - json__object_append_key: appends key (klen bytes, no NUL inside) by
+ *    copying it to *keys (advanced past it) when *keys is not NULL, else to
+ *    the heap; like json__object_append_raw it does not look for an
+ *    existing key, and the caller keeps the key text within key_bytes.
+ * json__node_block_bytes(type, n, extra) is the size of the block these
+ * constructors take (extra: a string's length, or an object's key_bytes),
+ * so a builder can charge it before it builds. */
+#define JSON__OBJECT_BLOCK_MAX_BYTES (16u * 1024 * 1024)
+size_t json__node_block_bytes(enum json_type type, size_t n, size_t extra_bytes);
+struct json *json__new_array_sized(size_t n);
+struct json *json__new_object_sized(size_t n, size_t key_bytes, char **keys);
+void json__object_append_key(struct json *obj, char **keys, const char *key, size_t klen,
+			     struct json *value);
+
 #endif

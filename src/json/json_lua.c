@@ -15,7 +15,11 @@
  * once per place, but can make a tiny Lua value stand for an enormous tree,
  * so every node is charged before it is made: one value, its minimal JSON
  * text, and the malloc chunks it takes (containers are sized exactly from
- * the first pass, so the count is what the tree really holds). The first
+ * the first pass, so the count is what the tree really holds). Each node is
+ * one malloc: a string with its bytes, an array with its items, an object
+ * with its members and the text of its keys (json_internal.h), because a
+ * malloc and a free per key and per string were a fifth of the
+ * conversion. The first
  * pass already charges a table's entries, so a table of a million entries
  * stops after the first JSON_LUA_MAX_NODES of them instead of being walked
  * whole. Before this the limits were checked on strings and nodes only, at
@@ -393,9 +397,8 @@ static void path_push_index(struct to_json_ctx *c, lua_Integer i)
 static struct json *array_to_json(struct to_json_ctx *c, int idx, lua_Integer n)
 {
 	lua_State *L = c->L;
-	struct json *arr = json_new_array();
+	struct json *arr = json__new_array_sized((size_t)n);
 
-	json_array_reserve(arr, (size_t)n);
 	for (lua_Integer i = 1; i <= n; i++) {
 		struct json *item;
 
@@ -413,12 +416,13 @@ static struct json *array_to_json(struct to_json_ctx *c, int idx, lua_Integer n)
 	return arr;
 }
 
-static struct json *object_to_json(struct to_json_ctx *c, int idx, size_t n)
+/* key_bytes: the keys' lengths plus their NULs, from the first pass. */
+static struct json *object_to_json(struct to_json_ctx *c, int idx, size_t n, size_t key_bytes)
 {
 	lua_State *L = c->L;
-	struct json *obj = json_new_object();
+	char *keys;
+	struct json *obj = json__new_object_sized(n, key_bytes, &keys);
 
-	json_object_reserve(obj, n);
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		size_t klen;
@@ -434,15 +438,16 @@ static struct json *object_to_json(struct to_json_ctx *c, int idx, size_t n)
 			conv_fail(c, ERR_INVALID, "object key is not valid UTF-8");
 			goto fail;
 		}
-		/* the key's quotes and colon, its copy */
-		if (!charge(c, klen + 3, JSON_LUA_CHUNK_BYTES(klen + 1)))
+		/* the key's quotes and colon; its copy, unless it went into
+		 * the object's block (charged with the object) */
+		if (!charge(c, klen + 3, keys ? 0 : JSON_LUA_CHUNK_BYTES(klen + 1)))
 			goto fail;
 		value = to_json(c, lua_gettop(L));
 		if (!value)
 			goto fail;
 		c->depth--;
 		/* keys of one Lua table are distinct: no lookup needed */
-		json_object_append_take(obj, key, value);
+		json__object_append_key(obj, &keys, key, klen, value);
 		lua_pop(L, 1);
 	}
 	return obj;
@@ -460,7 +465,7 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 	bool has_array_mt = false;
 	lua_Integer n_int = 0, max_int = 0, bad_int = 0;
 	bool has_bad_int = false;
-	size_t n_str = 0, room, n, text, alloc;
+	size_t n_str = 0, key_bytes = 0, room, n, text, alloc;
 	const char *first_str = NULL;
 	size_t first_len = 0;
 
@@ -488,8 +493,14 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 		int kt = lua_type(L, -2);
 
 		if (kt == LUA_TSTRING) {
-			if (!n_str++)
-				first_str = lua_tolstring(L, -2, &first_len);
+			size_t klen;
+			const char *k = lua_tolstring(L, -2, &klen);
+
+			if (!n_str++) {
+				first_str = k;
+				first_len = klen;
+			}
+			key_bytes += klen + 1;
 		} else if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
 			lua_Integer k = lua_tointeger(L, -2);
 
@@ -534,17 +545,23 @@ static struct json *table_to_json(struct to_json_ctx *c, int idx)
 	/* the table's node: brackets and commas (not the root's: an
 	 * encoded-size check counts the objects of a list one by one), and its
 	 * item or member array */
+	/* the node and its items, or its members and their keys, are one
+	 * block (json__new_array_sized, json__new_object_sized) */
 	n = n_int ? (size_t)n_int : n_str;
 	text = c->depth ? 2 + (n ? n - 1 : 0) : 0;
-	alloc = NODE_BYTES;
-	if (n)
-		alloc += JSON_LUA_CHUNK_BYTES(n * (n_int ? sizeof(struct json *)
-						    : sizeof(struct json_member)));
+	if (!n)
+		alloc = NODE_BYTES;
+	else if (n_int)
+		alloc = JSON_LUA_CHUNK_BYTES(json__node_block_bytes(JSON_ARRAY, n, 0));
+	else if (json__node_block_bytes(JSON_OBJECT, n, key_bytes) <= JSON__OBJECT_BLOCK_MAX_BYTES)
+		alloc = JSON_LUA_CHUNK_BYTES(json__node_block_bytes(JSON_OBJECT, n, key_bytes));
+	else    /* too big for one block: the keys are charged one by one */
+		alloc = NODE_BYTES + JSON_LUA_CHUNK_BYTES(n * sizeof(struct json_member));
 	if (!charge(c, text, alloc))
 		return NULL;
 	if (n_int || has_array_mt)
 		return array_to_json(c, idx, n_int);
-	return object_to_json(c, idx, n_str);
+	return object_to_json(c, idx, n_str, key_bytes);
 }
 
 static struct json *to_json(struct to_json_ctx *c, int idx)
@@ -580,7 +597,7 @@ static struct json *to_json(struct to_json_ctx *c, int idx)
 		s = lua_tolstring(L, idx, &len);
 		if (!utf8_valid(s, len))
 			return conv_fail(c, ERR_INVALID, "string is not valid UTF-8");
-		if (!charge(c, len + 2, NODE_BYTES + JSON_LUA_CHUNK_BYTES(len + 1)))
+		if (!charge(c, len + 2, JSON_LUA_CHUNK_BYTES(json__node_block_bytes(JSON_STRING, 0, len))))
 			return NULL;
 		return json_new_stringn(s, len);
 	case LUA_TLIGHTUSERDATA:

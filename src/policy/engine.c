@@ -30,6 +30,10 @@
  *  - Memory: the allocator counts bytes and refuses past mem_limit_bytes, so
  *    Lua raises "not enough memory" softly; a refusal also trips the engine
  *    exactly like the time budget, so a pcall cannot swallow it either.
+ *    Where the counted bytes live is separate: blocks up to
+ *    POLICY_POOL_MAX_BLOCK_BYTES come from the engine's pool (pool.h, at
+ *    most POLICY_POOL_BYTES or the budget), the rest and the overflow from
+ *    malloc.
  *    Errors raised from the hook reach message handlers while the thread
  *    still has hooks disabled, so xpcall is wrapped: after a trip the
  *    policy's handler is skipped (else a looping handler would hang).
@@ -78,6 +82,7 @@
 #include "json/json_lua.h"
 #include "policy/format.h"
 #include "policy/pattern.h"
+#include "policy/pool.h"
 #include "policy/validate.h"
 
 #define POLICY_TRACEBACK_FRAMES 6
@@ -90,6 +95,7 @@ struct policy_engine {
 	struct policy_limits limits;
 	struct policy_bundle bundle;   /* our copy: require reads lib/ from it */
 	size_t mem_used;
+	struct policy_pool pool;       /* where Lua's small blocks live (pool.h) */
 	int64_t deadline_ns;           /* INT64_MAX outside calls */
 	enum trip tripped;
 	char trip_where[LUA_IDSIZE + 24];
@@ -137,6 +143,38 @@ void policy_limits_default(struct policy_limits *l)
  * directly (no emergency collection, no retry), so "refused, then retried
  * after a collection" cannot be told apart reliably, and a policy whose
  * live data plus garbage reaches the cap is one that should be fixed. */
+/* Where a block lives: small ones in the engine's pool while it has room
+ * (pool.h), the rest on the heap. A pool block that shrinks or stays in its
+ * class stays put, so a shrink never fails, as Lua requires. */
+static void *block_realloc(struct policy_engine *e, void *ptr, size_t old, size_t nsize)
+{
+	void *p;
+
+	if (!policy_pool_owns(&e->pool, ptr)) {
+		if (!ptr && (p = policy_pool_alloc(&e->pool, nsize)) != NULL)
+			return p;
+		return realloc(ptr, nsize);
+	}
+	if (policy_pool_fits(old, nsize))
+		return ptr;
+	p = policy_pool_alloc(&e->pool, nsize);
+	if (!p)
+		p = malloc(nsize);
+	if (!p)
+		return NULL;
+	memcpy(p, ptr, old);
+	policy_pool_free(&e->pool, ptr, old);
+	return p;
+}
+
+static void block_free(struct policy_engine *e, void *ptr, size_t old)
+{
+	if (policy_pool_owns(&e->pool, ptr))
+		policy_pool_free(&e->pool, ptr, old);
+	else
+		free(ptr);
+}
+
 static void *policy_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct policy_engine *e = ud;
@@ -144,7 +182,7 @@ static void *policy_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	void *p;
 
 	if (nsize == 0) {
-		free(ptr);
+		block_free(e, ptr, old);
 		e->mem_used = base;
 		return NULL;
 	}
@@ -152,7 +190,7 @@ static void *policy_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		e->tripped = TRIP_MEM;
 		return NULL;
 	}
-	p = realloc(ptr, nsize);
+	p = block_realloc(e, ptr, old, nsize);
 	if (!p)
 		return NULL;  /* the host itself is out of memory; Lua fails softly */
 	e->mem_used = base + nsize;
@@ -1006,6 +1044,9 @@ int policy_engine_new(const struct policy_bundle *bundle, const struct policy_li
 	policy_bundle_init(&e->bundle);
 	policy_bundle_copy(&e->bundle, bundle);
 	buf_init(&e->log, POLICY_LOG_MAX_BYTES);
+	/* a pool larger than the budget would only hold memory Lua may not use */
+	policy_pool_init(&e->pool, e->limits.mem_limit_bytes < POLICY_POOL_BYTES
+					   ? e->limits.mem_limit_bytes : POLICY_POOL_BYTES);
 	e->deadline_ns = INT64_MAX;
 	e->render_ref = LUA_NOREF;
 	e->L = lua_newstate(policy_alloc, e);
@@ -1085,6 +1126,7 @@ void policy_engine_free(struct policy_engine *e)
 	if (e->L)
 		lua_close(e->L);
 	e->L = NULL;
+	policy_pool_cleanup(&e->pool);
 	policy_bundle_cleanup(&e->bundle);
 	buf_cleanup(&e->log);
 	free(e);

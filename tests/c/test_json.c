@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "json/json.h"
+#include "json/json_internal.h"
 #include "json/json_scan.h"
 #include "support/testutil.h"
 
@@ -939,6 +940,137 @@ static void test_scan_array_items(void **state)
 	assert_int_equal(json_scan_array("{}", 2, scanned_item, &sc, &err), ERR_INVALID);
 }
 
+/* Nodes made in one block (json_internal.h, what the Lua bridge builds):
+ * they read, encode, grow, lose members and free like any other; ASan and
+ * valgrind check that no inline part is freed or realloc'd on its own. */
+static void test_node_blocks(void **state)
+{
+	struct json *obj, *arr, *s, *inner, *copy;
+	char *keys, *text;
+
+	(void)state;
+	s = json_new_stringn("a\0b", 3);
+	assert_ptr_equal(s->u.str.ptr, (char *)(s + 1));
+	assert_int_equal(s->u.str.len, 3);
+	assert_memory_equal(s->u.str.ptr, "a\0b", 4);
+	json_free(s);
+
+	/* the block's size is what a builder charges */
+	assert_int_equal(json__node_block_bytes(JSON_STRING, 0, 5), sizeof(struct json) + 6);
+	assert_int_equal(json__node_block_bytes(JSON_ARRAY, 3, 0), sizeof(struct json) + 3 * sizeof(struct json *));
+	assert_int_equal(json__node_block_bytes(JSON_OBJECT, 2, 7),
+			 sizeof(struct json) + 2 * sizeof(struct json_member) + 7);
+	assert_int_equal(json__node_block_bytes(JSON_INT, 9, 9), sizeof(struct json));
+
+	/* an object with its keys in its block, filled exactly ... */
+	obj = json__new_object_sized(2, strlen("zeta") + 1 + strlen("alpha") + 1, &keys);
+	assert_non_null(keys);
+	assert_int_equal(obj->u.obj.cap, 2);
+	assert_int_equal(obj->u.obj.len, 0);
+	json__object_append_key(obj, &keys, "zeta", 4, json_new_int(1));
+	json__object_append_key(obj, &keys, "alpha", 5, json_new_string("x"));
+	assert_int_equal(json_get_int(obj, "zeta", 0), 1);
+	assert_string_equal(json_get_string(obj, "alpha"), "x");
+	text = json_encode_str(obj, 1024, 0);
+	assert_string_equal(text, "{\"alpha\":\"x\",\"zeta\":1}");
+	free(text);
+	/* ... then grown past it (members move to the heap, keys stay),
+	 * with a key removed and a value replaced */
+	json_object_set_take(obj, "beta", json_new_bool(true));
+	json_object_set_take(obj, "gamma", json_new_null());
+	json_object_set_take(obj, "zeta", json_new_int(2));
+	assert_true(json_object_remove(obj, "alpha"));
+	assert_false(json_object_remove(obj, "alpha"));
+	assert_int_equal(obj->u.obj.len, 3);
+	assert_int_equal(json_get_int(obj, "zeta", 0), 2);
+	text = json_encode_str(obj, 1024, 0);
+	assert_string_equal(text, "{\"beta\":true,\"gamma\":null,\"zeta\":2}");
+	free(text);
+	copy = json_clone(obj);
+	assert_true(json_equal(copy, obj));
+	json_free(copy);
+
+	/* an array in its block, grown past it and reserved again */
+	arr = json__new_array_sized(2);
+	assert_int_equal(arr->u.arr.cap, 2);
+	json_array_push_take(arr, json_new_int(1));
+	json_array_push_take(arr, json_new_int(2));
+	json_array_push_take(arr, json_new_int(3));
+	json_array_reserve(arr, 64);
+	assert_int_equal(arr->u.arr.len, 3);
+	assert_int_equal(arr->u.arr.items[2]->u.i, 3);
+	json_object_set_take(obj, "list", arr);
+	inner = json__new_object_sized(1, 2, &keys);
+	json_object_reserve(inner, 8); /* grown before any member */
+	json__object_append_key(inner, &keys, "k", 1, json_new_int(7));
+	assert_int_equal(json_get_int(inner, "k", 0), 7);
+	json_object_set_take(obj, "inner", inner);
+	text = json_encode_str(obj, 1024, 0);
+	assert_string_equal(text, "{\"beta\":true,\"gamma\":null,\"inner\":{\"k\":7},\"list\":[1,2,3],\"zeta\":2}");
+	free(text);
+	json_free(obj);
+
+	/* empty sizes are plain nodes */
+	arr = json__new_array_sized(0);
+	assert_null(arr->u.arr.items);
+	json_free(arr);
+	obj = json__new_object_sized(0, 0, &keys);
+	assert_null(keys);
+	json_free(obj);
+
+	/* past JSON__OBJECT_BLOCK_MAX_BYTES: members on the heap, keys copied */
+	obj = json__new_object_sized(2, JSON__OBJECT_BLOCK_MAX_BYTES, &keys);
+	assert_null(keys);
+	assert_int_equal(obj->u.obj.cap, 2);
+	assert_int_equal(obj->inline_bytes, 0);
+	json__object_append_key(obj, &keys, "a", 1, json_new_int(1));
+	json__object_append_key(obj, &keys, "b", 1, json_new_int(2));
+	json__object_append_key(obj, &keys, "c", 1, json_new_int(3));
+	assert_int_equal(json_get_int(obj, "c", 0), 3);
+	json_free(obj);
+}
+
+/* Keys come out sorted however many there are (insertion sort up to 16
+ * members, qsort past that), and the hash does not depend on the order. */
+static void test_sort_small_and_large(void **state)
+{
+	(void)state;
+	for (int n = 1; n <= 40; n++) {
+		struct json *fwd, *rev;
+		char key[16], *a, *b;
+
+		/* (i * 7) % n visits every key when 7 does not divide n */
+		if (n % 7 == 0)
+			continue;
+		fwd = json_new_object();
+		rev = json_new_object();
+		for (int i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), "k%02d", (i * 7) % n);
+			json_object_set_take(fwd, key, json_new_int((i * 7) % n - 20));
+		}
+		for (int i = n - 1; i >= 0; i--) {
+			snprintf(key, sizeof(key), "k%02d", (i * 7) % n);
+			json_object_set_take(rev, key, json_new_int((i * 7) % n - 20));
+		}
+		a = json_encode_str(fwd, 4096, 0);
+		b = json_encode_str(rev, 4096, 0);
+		assert_string_equal(a, b);
+		for (int i = 1; i < n; i++) {
+			char prev[8], cur[8];
+
+			snprintf(prev, sizeof(prev), "\"k%02d\"", i - 1);
+			snprintf(cur, sizeof(cur), "\"k%02d\"", i);
+			assert_true(strstr(a, prev) < strstr(a, cur));
+		}
+		assert_true(json_hash(fwd) == json_hash(rev));
+		assert_int_equal(json_encoded_size(fwd), strlen(a));
+		free(a);
+		free(b);
+		json_free(fwd);
+		json_free(rev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -978,6 +1110,8 @@ int main(void)
 		cmocka_unit_test(test_scan_value_any_depth),
 		cmocka_unit_test(test_scan_object_members),
 		cmocka_unit_test(test_scan_array_items),
+		cmocka_unit_test(test_node_blocks),
+		cmocka_unit_test(test_sort_small_and_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,6 +222,29 @@ static void test_utf8_format(void **state)
 	}
 }
 
+/* utf8_valid skips ASCII a word at a time: a bad or multi-byte sequence
+ * at every offset around a word boundary is still seen. */
+static void test_utf8_valid_word_scan(void **state)
+{
+	char buf[40];
+
+	(void)state;
+	for (size_t len = 0; len <= 24; len++) {
+		for (size_t at = 0; at < len; at++) {
+			memset(buf, 'a', len);
+			buf[at] = '\x80'; /* a lone continuation byte */
+			assert_false(utf8_valid(buf, len));
+			buf[at] = '\0';   /* NUL is ASCII */
+			assert_true(utf8_valid(buf, len));
+			if (at + 2 <= len) {
+				memcpy(buf + at, "\xc3\xa4", 2);
+				assert_true(utf8_valid(buf, len));
+				assert_false(utf8_valid(buf, at + 1)); /* cut in the middle */
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_copy_cuts_on_boundaries),
 		cmocka_unit_test(test_utf8_copy_cleans),
 		cmocka_unit_test(test_utf8_format),
+		cmocka_unit_test(test_utf8_valid_word_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,15 @@ describe("lib.util", function()
     assert.are.equal("", util.trim("   "))
   end)
 
+  it("non_empty keeps values and drops nil and empty tables", function()
+    assert.is_nil(util.non_empty(nil))
+    assert.is_nil(util.non_empty({}))
+    local t = { 1 }
+    assert.are.equal(t, util.non_empty(t))
+    assert.are.equal("", util.non_empty(""))
+    assert.are.equal(false, util.non_empty(false))
+  end)
+
   it("set_if skips nil and empty tables", function()
     local t = {}
     util.set_if(t, "a", nil)
