@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/names.h"
 #include "api/policy_status.h"
 #include "backend.h"
 #include "core/buf.h"

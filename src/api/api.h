@@ -68,30 +68,4 @@
 #define API_USER_SA_SUFFIX "-sa"
 #define API_USERNAME_MAX 59                     /* "dev-" + 59 = a DNS label */
 
-/* The namespace of username: API_USER_NAMESPACE_PREFIX + username in lower
- * case. False when username is no DNS label of at most API_USERNAME_MAX
- * characters, or out (size bytes) cannot hold the name. */
-static inline bool api_user_namespace(const char *username, char *out, size_t size)
-{
-	size_t n = 0, plen = sizeof(API_USER_NAMESPACE_PREFIX) - 1;
-
-	while (username && username[n])
-		n++;
-	if (n == 0 || n > API_USERNAME_MAX || plen + n + 1 > size)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = username[i];
-		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-
-		if (!alnum && !(ch == '-' && i > 0 && i + 1 < n))
-			return false;
-	}
-	for (size_t i = 0; i < plen; i++)
-		out[i] = API_USER_NAMESPACE_PREFIX[i];
-	for (size_t i = 0; i < n; i++)
-		out[plen + i] = username[i] >= 'A' && username[i] <= 'Z' ? (char)(username[i] - 'A' + 'a') : username[i];
-	out[plen + n] = '\0';
-	return true;
-}
-
 #endif

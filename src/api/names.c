@@ -1,6 +1,8 @@
 /* names.c - Kubernetes name rules (see names.h). */
 #include "api/names.h"
 
+#include <string.h>
+
 static bool is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -75,4 +77,21 @@ bool api_is_label_key(const char *s, size_t len)
 bool api_is_devserver_name(const char *s, size_t len)
 {
 	return len <= API_DEVSERVER_NAME_MAX && api_is_dns1035_label(s, len);
+}
+
+bool api_user_namespace(const char *username, char *out, size_t size)
+{
+	size_t plen = sizeof(API_USER_NAMESPACE_PREFIX) - 1, n = username ? strlen(username) : 0;
+
+	if (n == 0 || n > API_USERNAME_MAX || plen + n + 1 > size)
+		return false;
+	memcpy(out, API_USER_NAMESPACE_PREFIX, plen);
+	for (size_t i = 0; i < n; i++)
+		out[plen + i] = username[i] >= 'A' && username[i] <= 'Z' ? (char)(username[i] - 'A' + 'a') : username[i];
+	out[plen + n] = '\0';
+	if (!api_is_dns1123_label(out + plen, n)) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
 }

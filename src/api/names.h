@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/api.h"
+
 #define API_DNS_LABEL_MAX 63          /* DNS-1123 and DNS-1035 labels, label values */
 #define API_DNS_SUBDOMAIN_MAX 253
 #define API_DEVSERVER_CHILD_SUFFIX_MAX 5   /* "-home" (lua/lib/names.lua) */
@@ -32,5 +34,11 @@ bool api_is_label_value(const char *s, size_t len);
 bool api_is_label_key(const char *s, size_t len);
 /* A DNS-1035 label of at most API_DEVSERVER_NAME_MAX characters. */
 bool api_is_devserver_name(const char *s, size_t len);
+
+/* The namespace of username (docs/users.md): API_USER_NAMESPACE_PREFIX +
+ * username in lower case. False when the lower-cased username is no DNS-1123
+ * label of at most API_USERNAME_MAX characters, or out (size bytes) cannot
+ * hold the name. */
+bool api_user_namespace(const char *username, char *out, size_t size);
 
 #endif

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api/api.h"
+#include "api/names.h"
 #include "json/json.h"
 
 /* Queue keys of DevServerUsers: "!user/<name>" ('!' is in no namespace

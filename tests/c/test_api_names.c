@@ -20,6 +20,18 @@ struct name_rule {
 	bool (*valid)(const char *s, size_t len);
 };
 
+/* A username is valid when it has a namespace (api_user_namespace). */
+static bool is_username(const char *s, size_t len)
+{
+	char name[API_DNS_LABEL_MAX + 8], ns[API_DNS_LABEL_MAX + 8];
+
+	if (len >= sizeof(name))
+		return false;
+	memcpy(name, s, len);
+	name[len] = '\0';
+	return api_user_namespace(name, ns, sizeof(ns));
+}
+
 static const struct name_rule rules[] = {
 	{"dns1123-label", api_is_dns1123_label},
 	{"dns1035-label", api_is_dns1035_label},
@@ -27,6 +39,7 @@ static const struct name_rule rules[] = {
 	{"label-value", api_is_label_value},
 	{"label-key", api_is_label_key},
 	{"devserver-name", api_is_devserver_name},
+	{"username", is_username},
 };
 
 static const struct name_rule *rule_find(const char *id)
@@ -84,11 +97,23 @@ static void test_slices(void **state)
 	assert_true(api_is_dns1123_label("box-", 3));
 }
 
+static void test_user_namespace(void **state)
+{
+	char ns[API_DNS_LABEL_MAX + 1];
+
+	(void)state;
+	assert_true(api_user_namespace("Alice", ns, sizeof(ns)));
+	assert_string_equal(ns, "dev-alice");
+	assert_false(api_user_namespace("alice", ns, 9));   /* "dev-alice" and its NUL need 10 */
+	assert_false(api_user_namespace(NULL, ns, sizeof(ns)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_cases),
 		cmocka_unit_test(test_slices),
+		cmocka_unit_test(test_user_namespace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
