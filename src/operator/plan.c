@@ -21,9 +21,7 @@ static struct plan_action *plan_push(struct plan *p, enum plan_verb verb, enum p
 {
 	struct plan_action *a;
 
-	p->actions = mem_realloc(p->actions, (p->count + 1) * sizeof(*p->actions));
-	a = &p->actions[p->count++];
-	memset(a, 0, sizeof(*a));
+	a = &p->actions[p->count++];   /* room for one per input (plan_writes) */
 	a->verb = verb;
 	a->why = why;
 	a->kind = kind;
@@ -95,6 +93,8 @@ void plan_writes(const struct plan_child *children, size_t nchildren, const stru
 		 size_t nowned, bool hold_restarts, struct plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
+	/* at most one action per desired child and per owned one */
+	plan->actions = mem_calloc(nchildren + nowned + 1, sizeof(*plan->actions));
 	for (size_t i = 0; i < nchildren; i++)
 		plan_child(&children[i], hold_restarts, plan);
 	for (size_t i = 0; i < nowned; i++) {
