@@ -249,11 +249,9 @@ static const char *scan_key(const unsigned char *raw, size_t n, char *buf, char 
 		return buf;
 	}
 	v = json_parse((const char *)raw, n, &err);
-	if (v && v->type == JSON_STRING && !memchr(v->u.str.ptr, '\0', v->u.str.len)) {
-		*heap = v->u.str.ptr;  /* keep the string, drop its node */
-		v->u.str.ptr = NULL;
-		v->u.str.len = 0;
-	}
+	/* a copy: a string's bytes may live in its node's block (json.c) */
+	if (v && v->type == JSON_STRING && !memchr(v->u.str.ptr, '\0', v->u.str.len))
+		*heap = mem_strndup(v->u.str.ptr, v->u.str.len);
 	json_free(v);
 	return *heap;
 }
