@@ -23,6 +23,26 @@ enum { K_DEPLOYMENT, K_SERVICE, K_CONFIGMAP, K_PVC, K_SECRET };
 
 static const char *kinds[] = {"Deployment", "Service", "ConfigMap", "PersistentVolumeClaim", "Secret"};
 
+/* Every object a test makes, freed after it (teardown), pass or fail. */
+#define PLAN_TEST_MAX_OBJECTS 16
+static struct json *made[PLAN_TEST_MAX_OBJECTS];
+static size_t nmade;
+
+static struct json *keep(struct json *v)
+{
+	assert_true(nmade < PLAN_TEST_MAX_OBJECTS);
+	made[nmade++] = v;
+	return v;
+}
+
+static int free_made(void **state)
+{
+	(void)state;
+	while (nmade)
+		json_free(made[--nmade]);
+	return 0;
+}
+
 /* A child of kind k named name, stamped with render hash rh; extra is more
  * metadata members (",..." or ""), spec its spec. */
 static struct json *child(int k, const char *name, const char *rh, const char *extra, const char *spec)
@@ -33,7 +53,7 @@ static struct json *child(int k, const char *name, const char *rh, const char *e
 		 "{\"apiVersion\":\"v1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\",\"uid\":\"u-%s\","
 		 "\"annotations\":{\"devserver.io/render-hash\":\"%s\"}%s},\"spec\":%s}",
 		 kinds[k], name, name, rh, extra, spec);
-	return tu_json(text);
+	return keep(tu_json(text));
 }
 
 /* A Deployment as children_prepare stamps it; available: status replicas. */
@@ -49,7 +69,7 @@ static struct json *deployment(const char *rh, const char *template_hash, const 
 		 "\"spec\":{\"replicas\":1,\"template\":{\"spec\":{\"containers\":[{\"name\":\"dev\",\"image\":\"%s\"}]}}},"
 		 "\"status\":{\"availableReplicas\":%d}}",
 		 rh, template_hash, spec_hash, inputs, image, available);
-	return tu_json(text);
+	return keep(tu_json(text));
 }
 
 static struct plan_child want(struct json *d, int k, const struct json *observed)
@@ -83,9 +103,6 @@ static void test_new_devserver_creates_every_child(void **state)
 	assert_true(p.creates_deployment);
 	assert_int_equal(p.unchanged, 0);
 	plan_free(&p);
-	json_free(d);
-	json_free(svc);
-	json_free(pvc);
 }
 
 /* A second round over an unchanged cluster writes nothing (the steady
@@ -108,10 +125,6 @@ static void test_unchanged_children_are_left_alone(void **state)
 	assert_int_equal(p.unchanged, 2);
 	assert_false(p.creates_deployment);
 	plan_free(&p);
-	json_free(d);
-	json_free(od);
-	json_free(svc);
-	json_free(osvc);
 }
 
 /* Same render, but someone edited the server's copy: apply it back. */
@@ -130,8 +143,6 @@ static void test_drift_is_repaired(void **state)
 	assert_non_null(strstr(p.actions[0].drift_path, "port"));
 	assert_ptr_equal(p.actions[0].observed, osvc);
 	plan_free(&p);
-	json_free(svc);
-	json_free(osvc);
 }
 
 /* A changed render of a child that replaces no pod is applied at once. */
@@ -148,8 +159,6 @@ static void test_changed_render_is_applied(void **state)
 	assert_int_equal(p.actions[0].verb, PLAN_APPLY);
 	assert_int_equal(p.actions[0].why, PLAN_CHANGE);
 	plan_free(&p);
-	json_free(svc);
-	json_free(osvc);
 }
 
 /* test_rollout.sh: a flavor change to a running box waits for its restart;
@@ -180,9 +189,6 @@ static void test_running_deployment_is_held_for_restart(void **state)
 	plan_writes(c, 1, NULL, 0, true, &p);
 	assert_int_equal(p.actions[0].verb, PLAN_APPLY);
 	plan_free(&p);
-	json_free(d);
-	json_free(od);
-	json_free(idle);
 }
 
 /* The user's own change (another spec hash) is never held. */
@@ -199,8 +205,6 @@ static void test_users_change_is_not_held(void **state)
 	assert_int_equal(p.actions[0].verb, PLAN_APPLY);
 	assert_int_equal(p.actions[0].why, PLAN_CHANGE);
 	plan_free(&p);
-	json_free(d);
-	json_free(od);
 }
 
 /* A new policy revision that renders the same Deployment does not write
@@ -218,8 +222,6 @@ static void test_same_render_keeps_recorded_inputs(void **state)
 	assert_string_equal(json_get_string(json_path(d, "metadata", "annotations", NULL), "devserver.io/inputs"),
 			    "policy=a flavor=f/1");
 	plan_free(&p);
-	json_free(d);
-	json_free(od);
 }
 
 /* test_operator.sh: a child the policy stops rendering is deleted; the
@@ -255,14 +257,6 @@ static void test_prune_and_what_it_never_touches(void **state)
 	assert_string_equal(p.actions[2].name, "box");
 	assert_string_equal(p.actions[2].kind, "Service");
 	plan_free(&p);
-	json_free(d);
-	json_free(od);
-	json_free(oldcm);
-	json_free(home);
-	json_free(scratch);
-	json_free(keys);
-	json_free(going);
-	json_free(svc_named_box);
 }
 
 /* A stopped DevServer renders no Deployment (replicas 0 is the policy's
@@ -282,22 +276,20 @@ static void test_nothing_desired_prunes_all_but_kept(void **state)
 	assert_false(p.creates_deployment);
 	plan_free(&p);
 	plan_free(&p); /* twice is harmless */
-	json_free(cm);
-	json_free(home);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_devserver_creates_every_child),
-		cmocka_unit_test(test_unchanged_children_are_left_alone),
-		cmocka_unit_test(test_drift_is_repaired),
-		cmocka_unit_test(test_changed_render_is_applied),
-		cmocka_unit_test(test_running_deployment_is_held_for_restart),
-		cmocka_unit_test(test_users_change_is_not_held),
-		cmocka_unit_test(test_same_render_keeps_recorded_inputs),
-		cmocka_unit_test(test_prune_and_what_it_never_touches),
-		cmocka_unit_test(test_nothing_desired_prunes_all_but_kept),
+		cmocka_unit_test_teardown(test_new_devserver_creates_every_child, free_made),
+		cmocka_unit_test_teardown(test_unchanged_children_are_left_alone, free_made),
+		cmocka_unit_test_teardown(test_drift_is_repaired, free_made),
+		cmocka_unit_test_teardown(test_changed_render_is_applied, free_made),
+		cmocka_unit_test_teardown(test_running_deployment_is_held_for_restart, free_made),
+		cmocka_unit_test_teardown(test_users_change_is_not_held, free_made),
+		cmocka_unit_test_teardown(test_same_render_keeps_recorded_inputs, free_made),
+		cmocka_unit_test_teardown(test_prune_and_what_it_never_touches, free_made),
+		cmocka_unit_test_teardown(test_nothing_desired_prunes_all_but_kept, free_made),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
