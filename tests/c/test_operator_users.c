@@ -270,6 +270,7 @@ static void test_scope_shapes(void **state)
 	assert_false(ns_scope_contains(&sel, NULL, labels));
 	ns_scope_describe(&sel, text, sizeof(text));
 	assert_string_equal(text, "namespace team-a + selector devserver.io/managed=true");
+	ns_scope_cleanup(&sel);
 
 	assert_int_equal(ns_scope_init(&sel, NULL, 0, "a in (", &err), ERR_INVALID);
 	assert_non_null(strstr(err.msg, "--namespace-selector"));
