@@ -102,6 +102,9 @@ struct policy_engine *policy_source_engine(const struct policy_source *ps)
 	return ps->engine;
 }
 
+/* A rejection's reason is an error message: it fits the annotation whole. */
+_Static_assert(ERROR_MSG_MAX_BYTES <= API_POLICY_REASON_MAX, "a reason would be cut");
+
 static void policy_annotated(void *ud, int rc, struct json *obj, const struct error *err)
 {
 	json_free(obj);
