@@ -184,7 +184,7 @@ static bool key_inline(const struct json *obj, const char *key)
 	return (uintptr_t)key - (uintptr_t)obj < obj->inline_bytes;
 }
 
-static void key_free(const struct json *obj, char *key)
+void json__key_free(const struct json *obj, char *key)
 {
 	if (!key_inline(obj, key))
 		free(key);
@@ -260,7 +260,7 @@ void json_free(struct json *v)
 		break;
 	case JSON_OBJECT:
 		for (size_t i = 0; i < v->u.obj.len; i++) {
-			key_free(v, v->u.obj.items[i].key);
+			json__key_free(v, v->u.obj.items[i].key);
 			json_free(v->u.obj.items[i].value);
 		}
 		if (!items_inline(v))
@@ -368,7 +368,7 @@ bool json_object_remove(struct json *obj, const char *key)
 	if (!m)
 		return false;
 	i = (size_t)(m - obj->u.obj.items);
-	key_free(obj, m->key);
+	json__key_free(obj, m->key);
 	json_free(m->value);
 	memmove(m, m + 1, (obj->u.obj.len - i - 1) * sizeof(*m));
 	obj->u.obj.len--;
@@ -493,9 +493,13 @@ const char *json__object_find_duplicate(const struct json *obj)
 
 /* ---- clone and equality ----------------------------------------------- */
 
+/* One block per node, no spare room (json_internal.h): a clone is usually
+ * kept (a cache entry, a render's input), so it is built the compact way. */
 struct json *json_clone(const struct json *v)
 {
 	struct json *c;
+	char *keys;
+	size_t key_bytes = 0;
 
 	if (!v)
 		return NULL;
@@ -503,25 +507,19 @@ struct json *json_clone(const struct json *v)
 	case JSON_STRING:
 		return json_new_stringn(v->u.str.ptr, v->u.str.len);
 	case JSON_ARRAY:
-		c = json_new_array();
-		if (v->u.arr.len) {
-			c->u.arr.items = mem_alloc(v->u.arr.len * sizeof(*c->u.arr.items));
-			c->u.arr.cap = v->u.arr.len;
-			for (size_t i = 0; i < v->u.arr.len; i++)
-				c->u.arr.items[i] = json_clone(v->u.arr.items[i]);
-			c->u.arr.len = v->u.arr.len;
-		}
+		c = json__new_array_sized(v->u.arr.len);
+		for (size_t i = 0; i < v->u.arr.len; i++)
+			c->u.arr.items[i] = json_clone(v->u.arr.items[i]);
+		c->u.arr.len = v->u.arr.len;
 		return c;
 	case JSON_OBJECT:
-		c = json_new_object();
-		if (v->u.obj.len) {
-			c->u.obj.items = mem_alloc(v->u.obj.len * sizeof(*c->u.obj.items));
-			c->u.obj.cap = v->u.obj.len;
-			for (size_t i = 0; i < v->u.obj.len; i++) {
-				c->u.obj.items[i].key = mem_strdup(v->u.obj.items[i].key);
-				c->u.obj.items[i].value = json_clone(v->u.obj.items[i].value);
-			}
-			c->u.obj.len = v->u.obj.len;
+		for (size_t i = 0; i < v->u.obj.len; i++)
+			key_bytes += strlen(v->u.obj.items[i].key) + 1;
+		c = json__new_object_sized(v->u.obj.len, key_bytes, &keys);
+		for (size_t i = 0; i < v->u.obj.len; i++) {
+			const char *k = v->u.obj.items[i].key;
+
+			json__object_append_key(c, &keys, k, strlen(k), json_clone(v->u.obj.items[i].value));
 		}
 		return c;
 	default:

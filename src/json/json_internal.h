@@ -64,4 +64,8 @@ struct json *json__new_object_sized(size_t n, size_t key_bytes, char **keys);
 void json__object_append_key(struct json *obj, char **keys, const char *key, size_t klen,
 			     struct json *value);
 
+/* Frees a member's key unless it is text in obj's own block (the parser's
+ * duplicate-key pass). */
+void json__key_free(const struct json *obj, char *key);
+
 #endif

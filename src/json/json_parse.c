@@ -11,6 +11,12 @@
  * copied; \u escapes are decoded, surrogate pairs joined and lone surrogates
  * rejected. Duplicate keys are resolved after the object closes with a
  * sort, so a hostile object with many keys costs O(n log n), not O(n^2).
+ * A container is built when it closes, from scratch stacks shared by the
+ * whole parse, as one block of its final size (json_internal.h): an object
+ * with its members and their keys, an array with its items, a string with
+ * its bytes. Parsed trees are what the caches keep, and a malloc per key
+ * and per string plus member arrays grown by doubling were about half of
+ * their heap.
  *
  * What it does not do: streaming/incremental parsing (watch lines are parsed
  * one complete line at a time), comments, NaN/Infinity, or preserving the
@@ -76,7 +82,8 @@ static void json_object_dedup(struct json *obj)
 			sorted[j - 1]->value = NULL;
 			for (size_t k = i + 1; k < j; k++) {
 				json_free(sorted[k]->value);
-				mem_free_ptr(&sorted[k]->key); /* NULL key marks removal */
+				json__key_free(obj, sorted[k]->key);
+				sorted[k]->key = NULL; /* marks removal */
 			}
 		}
 		i = j;
@@ -98,7 +105,31 @@ struct json_parser {
 	/* scratch for decoding strings, reused across strings */
 	char *tmp;
 	size_t tmp_len, tmp_cap;
+	/* The open containers' items and members so far, as stacks: a
+	 * container is built when it closes, in one block of its final size
+	 * (json_internal.h), from the top of these. Keys are offsets into
+	 * keys, which may move as it grows. */
+	struct json **items;
+	size_t items_len, items_cap;
+	struct parse_member { size_t key_at, key_len; struct json *value; } *members;
+	size_t members_len, members_cap;
+	char *keys;
+	size_t keys_len, keys_cap;
 };
+
+/* Grows a scratch stack of elem-byte entries to hold one more (len + need
+ * bytes for the key text). Doubling from 16: amortized O(1) per push. */
+static void *stack_reserve(void *ptr, size_t *cap, size_t len, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+
+	if (len + need <= *cap)
+		return ptr;
+	while (c < len + need)
+		c *= 2;
+	*cap = c;
+	return mem_realloc(ptr, c * elem);
+}
 
 static struct json *parse_fail(struct json_parser *ps, int code, const char *what)
 {
@@ -329,30 +360,44 @@ static struct json *parse_number(struct json_parser *ps)
 
 static struct json *parse_value(struct json_parser *ps);
 
+/* Frees what an unfinished container pushed since base. */
+static void drop_items(struct json_parser *ps, size_t base)
+{
+	while (ps->items_len > base)
+		json_free(ps->items[--ps->items_len]);
+}
+
+static void drop_members(struct json_parser *ps, size_t base, size_t key_base)
+{
+	while (ps->members_len > base)
+		json_free(ps->members[--ps->members_len].value);
+	ps->keys_len = key_base;
+}
+
 static struct json *parse_array(struct json_parser *ps)
 {
-	struct json *arr = json_new_array(), *item;
+	size_t base = ps->items_len, n;
+	struct json *arr, *item;
 
 	ps->p++; /* [ */
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == ']') {
 		ps->p++;
-		return arr;
+		return json_new_array();
 	}
 	for (;;) {
 		item = parse_value(ps);
 		if (!item)
 			goto fail;
-		json_array_push_take(arr, item);
+		ps->items = stack_reserve(ps->items, &ps->items_cap, ps->items_len, 1, sizeof(*ps->items));
+		ps->items[ps->items_len++] = item;
 		skip_ws(ps);
 		if (ps->p >= ps->end) {
 			parse_fail(ps, ERR_INVALID, "unterminated array");
 			goto fail;
 		}
-		if (*ps->p == ']') {
-			ps->p++;
-			return arr;
-		}
+		if (*ps->p == ']')
+			break;
 		if (*ps->p != ',') {
 			parse_fail(ps, ERR_INVALID, "',' or ']' expected");
 			goto fail;
@@ -360,21 +405,29 @@ static struct json *parse_array(struct json_parser *ps)
 		ps->p++;
 		skip_ws(ps);
 	}
+	ps->p++;
+	n = ps->items_len - base;
+	arr = json__new_array_sized(n);
+	memcpy(arr->u.arr.items, ps->items + base, n * sizeof(*ps->items));
+	arr->u.arr.len = n;
+	ps->items_len = base;
+	return arr;
 fail:
-	json_free(arr);
+	drop_items(ps, base);
 	return NULL;
 }
 
 static struct json *parse_object(struct json_parser *ps)
 {
-	struct json *obj = json_new_object(), *value;
-	char *key;
+	size_t base = ps->members_len, key_base = ps->keys_len, n;
+	struct json *obj, *value;
+	char *keys;
 
 	ps->p++; /* { */
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}') {
 		ps->p++;
-		return obj;
+		return json_new_object();
 	}
 	for (;;) {
 		if (ps->p >= ps->end || *ps->p != '"') {
@@ -382,6 +435,7 @@ static struct json *parse_object(struct json_parser *ps)
 			goto fail;
 		}
 		const unsigned char *key_at = ps->p;
+		size_t key_off = ps->keys_len, key_len;
 
 		if (parse_string_raw(ps) < 0)
 			goto fail;
@@ -390,31 +444,32 @@ static struct json *parse_object(struct json_parser *ps)
 			parse_fail(ps, ERR_INVALID, "object key contains NUL");
 			goto fail;
 		}
-		key = mem_strndup(ps->tmp, ps->tmp_len);
+		ps->keys = stack_reserve(ps->keys, &ps->keys_cap, ps->keys_len, ps->tmp_len + 1, 1);
+		memcpy(ps->keys + key_off, ps->tmp, ps->tmp_len);
+		ps->keys[key_off + ps->tmp_len] = '\0';
+		ps->keys_len += ps->tmp_len + 1;
+		key_len = ps->tmp_len;
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != ':') {
-			free(key);
 			parse_fail(ps, ERR_INVALID, "':' expected");
 			goto fail;
 		}
 		ps->p++;
 		skip_ws(ps);
 		value = parse_value(ps);
-		if (!value) {
-			free(key);
+		if (!value)
 			goto fail;
-		}
-		json__object_append_raw(obj, key, value);
+		ps->members = stack_reserve(ps->members, &ps->members_cap, ps->members_len, 1,
+					    sizeof(*ps->members));
+		ps->members[ps->members_len++] =
+			(struct parse_member){ .key_at = key_off, .key_len = key_len, .value = value };
 		skip_ws(ps);
 		if (ps->p >= ps->end) {
 			parse_fail(ps, ERR_INVALID, "unterminated object");
 			goto fail;
 		}
-		if (*ps->p == '}') {
-			ps->p++;
-			json_object_dedup(obj);
-			return obj;
-		}
+		if (*ps->p == '}')
+			break;
 		if (*ps->p != ',') {
 			parse_fail(ps, ERR_INVALID, "',' or '}' expected");
 			goto fail;
@@ -422,8 +477,18 @@ static struct json *parse_object(struct json_parser *ps)
 		ps->p++;
 		skip_ws(ps);
 	}
+	ps->p++;
+	n = ps->members_len - base;
+	obj = json__new_object_sized(n, ps->keys_len - key_base, &keys);
+	for (size_t i = base; i < ps->members_len; i++)
+		json__object_append_key(obj, &keys, ps->keys + ps->members[i].key_at,
+					ps->members[i].key_len, ps->members[i].value);
+	ps->members_len = base;
+	ps->keys_len = key_base;
+	json_object_dedup(obj);
+	return obj;
 fail:
-	json_free(obj);
+	drop_members(ps, base, key_base);
 	return NULL;
 }
 
@@ -465,7 +530,7 @@ static struct json *parse_value(struct json_parser *ps)
 	case '"':
 		if (parse_string_raw(ps) < 0)
 			return NULL;
-		return json__new_string_take(mem_strndup(ps->tmp, ps->tmp_len), ps->tmp_len);
+		return json_new_stringn(ps->tmp, ps->tmp_len);
 	case 't':
 		if (match_lit(ps, "true", 4))
 			return json_new_bool(true);
@@ -521,6 +586,9 @@ struct json *json_parse_limited(const char *text, size_t len, const struct json_
 		}
 	}
 	free(ps.tmp);
+	free(ps.items);
+	free(ps.members);
+	free(ps.keys);
 	return v;
 }
 

@@ -943,6 +943,91 @@ static void test_scan_array_items(void **state)
 /* Nodes made in one block (json_internal.h, what the Lua bridge builds):
  * they read, encode, grow, lose members and free like any other; ASan and
  * valgrind check that no inline part is freed or realloc'd on its own. */
+/* Whether every container in v holds its items (members and their keys) in
+ * its own block with no spare room, and every string its bytes. */
+static bool tree_is_compact(const struct json *v)
+{
+	switch (v->type) {
+	case JSON_STRING:
+		return v->u.str.ptr == (const char *)(v + 1);
+	case JSON_ARRAY:
+		if (v->u.arr.len && (v->u.arr.items != (struct json **)(void *)(v + 1) ||
+				     v->u.arr.cap != v->u.arr.len))
+			return false;
+		for (size_t i = 0; i < v->u.arr.len; i++)
+			if (!tree_is_compact(v->u.arr.items[i]))
+				return false;
+		return true;
+	case JSON_OBJECT:
+		if (v->u.obj.len && (v->u.obj.items != (struct json_member *)(void *)(v + 1) ||
+				     v->u.obj.cap != v->u.obj.len))
+			return false;
+		for (size_t i = 0; i < v->u.obj.len; i++) {
+			const char *k = v->u.obj.items[i].key;
+
+			if ((uintptr_t)k - (uintptr_t)v >= v->inline_bytes)
+				return false;
+			if (!tree_is_compact(v->u.obj.items[i].value))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* A parsed (or cloned) tree is built one block per node with no slack:
+ * the caches keep parsed objects for the life of the process, and a
+ * separate allocation per key, per string's bytes and per member array
+ * (grown by doubling) was most of their heap. Such trees still take every
+ * edit. */
+static void test_parse_builds_compact_blocks(void **state)
+{
+	const char *text = "{\"metadata\":{\"name\":\"box\",\"labels\":{\"a\":\"1\",\"b\":\"2\"},"
+			   "\"finalizers\":[\"x\",\"y\",\"z\"]},\"spec\":{\"n\":1,\"f\":1.5,"
+			   "\"t\":true,\"z\":null,\"e\":{},\"l\":[]},\"k1\":1,\"k2\":2,\"k3\":3,"
+			   "\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,\"k8\":8,\"k9\":9}";
+	struct json *v = tu_json(text), *copy, *dup;
+	char *out;
+
+	(void)state;
+	assert_true(tree_is_compact(v));
+	copy = json_clone(v);
+	assert_true(tree_is_compact(copy));
+	assert_true(json_equal(copy, v));
+
+	/* duplicates resolved inside a block: still the last value wins */
+	dup = tu_json("{\"a\":\"first\",\"b\":[1],\"a\":\"second\",\"c\":{\"a\":1,\"a\":2}}");
+	assert_int_equal(dup->u.obj.len, 3);
+	assert_string_equal(dup->u.obj.items[0].key, "a");
+	assert_string_equal(json_get_string(dup, "a"), "second");
+	assert_int_equal(json_get_int(json_get(dup, "c"), "a", 0), 2);
+	json_free(dup);
+
+	/* edits: remove, replace, grow past the block, then free (ASan and
+	 * valgrind see any key or item array freed that the block owns) */
+	assert_true(json_object_remove(json_get(v, "metadata"), "labels"));
+	json_object_set_take(json_get(v, "spec"), "n", json_new_int(2));
+	for (int i = 0; i < 20; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "new%d", i);
+		json_object_set_take(v, key, json_new_int(i));
+		json_array_push_take(json_path(v, "metadata", "finalizers", NULL), json_new_string(key));
+	}
+	assert_int_equal(json_get_int(json_get(v, "spec"), "n", 0), 2);
+	assert_int_equal(json_get_int(v, "new19", -1), 19);
+	assert_int_equal(json_get_int(v, "k9", -1), 9);
+	out = json_encode_str(json_get(v, "metadata"), 4096, 0);
+	assert_non_null(strstr(out, "\"name\":\"box\""));
+	assert_null(strstr(out, "labels"));
+	free(out);
+	json_free(v);
+	/* the copy did not share anything with the edited original */
+	assert_string_equal(json_get_string(json_get(copy, "metadata"), "name"), "box");
+	json_free(copy);
+}
+
 static void test_node_blocks(void **state)
 {
 	struct json *obj, *arr, *s, *inner, *copy;
@@ -1111,6 +1196,7 @@ int main(void)
 		cmocka_unit_test(test_scan_object_members),
 		cmocka_unit_test(test_scan_array_items),
 		cmocka_unit_test(test_node_blocks),
+		cmocka_unit_test(test_parse_builds_compact_blocks),
 		cmocka_unit_test(test_sort_small_and_large),
 	};
 
