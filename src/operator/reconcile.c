@@ -285,6 +285,14 @@ static void reconcile_finish(struct reconcile_task *t)
 		in.idle_timeout_s = t->idle_enabled ? t->idle_timeout_s : 0;
 	}
 	in.now = clock_wall_ms() / 1000;
+	{
+		int64_t until;
+
+		/* status calls a wait for volumes Provisioning until the grace
+		 * ends; look again then, so a claim that never binds is reported */
+		if (pod && status_volume_wait(pod, in.now, &until))
+			queue_add_after(c->queue, t->key, (until - in.now) * 1000 + 50, clock_mono_ms());
+	}
 	st = status_compute(&in);
 
 	if (json_equal(st, json_get(ds, "status"))) {

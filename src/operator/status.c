@@ -64,6 +64,28 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
 	return false;
 }
 
+bool status_volume_wait(const struct json *pod, int64_t now, int64_t *until)
+{
+	const struct json *list = json_path(pod, "status", "conditions", NULL);
+
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+		const struct json *c = list->u.arr.items[i];
+		const char *type = json_get_string(c, "type"), *st = json_get_string(c, "status");
+		const char *msg = json_get_string(c, "message");
+		const char *since = json_get_string(c, "lastTransitionTime");
+		int64_t t;
+
+		if (!type || strcmp(type, "PodScheduled") != 0)
+			continue;
+		if (!st || strcmp(st, "False") != 0 || !msg || !strstr(msg, STATUS_UNBOUND_CLAIMS_TEXT) ||
+		    !since || clock_parse_rfc3339(since, &t) != 0)
+			return false;
+		*until = t + STATUS_VOLUME_WAIT_GRACE_S;
+		return now < *until;
+	}
+	return false;
+}
+
 static void status_add_condition(struct json *list, const struct status_inputs *in,
 				 const char *type, bool ok, const char *reason, const char *message)
 {
@@ -94,6 +116,13 @@ struct json *status_compute(const struct status_inputs *in)
 
 	if (in->pod)
 		pod_problem = status_pod_problem(in->pod, &pod_reason, &pod_message, &pod_hard);
+	if (pod_problem && !pod_hard) {
+		int64_t until;
+
+		/* its home is being provisioned: Provisioning, as before the pod */
+		if (status_volume_wait(in->pod, in->now, &until))
+			pod_problem = false;
+	}
 	is_available = applied && !stopped && in->deployment && available > 0;
 
 	/* Available: what the Deployment and its pod say. */

@@ -58,4 +58,18 @@ const char *status_condition_message(const struct json *status, const char *type
 bool status_pod_problem(const struct json *pod, const char **reason, const char **message,
 			bool *hard);
 
+/* How long a pod may wait for its volumes to be provisioned (the
+ * scheduler's "pod has unbound immediate PersistentVolumeClaims") before
+ * status reports it: until then the DevServer is Provisioning, as it is
+ * before the pod exists, so the normal first seconds of a box cost no
+ * status write of their own. */
+#define STATUS_VOLUME_WAIT_GRACE_S 60
+#define STATUS_UNBOUND_CLAIMS_TEXT "unbound immediate PersistentVolumeClaims"
+
+/* True while pod is unschedulable only because its claims are not bound
+ * yet and the grace since that began (PodScheduled's lastTransitionTime)
+ * has not run out at now; *until receives when it does (unix seconds), the
+ * moment to look again. */
+bool status_volume_wait(const struct json *pod, int64_t now, int64_t *until);
+
 #endif

@@ -556,6 +556,70 @@ static void test_status_pod_reasons(void **state)
 	json_free(sched);
 }
 
+/* A pod that waits for its home to be provisioned (the scheduler's "unbound
+ * immediate PersistentVolumeClaims") is Provisioning, not Pending, for
+ * STATUS_VOLUME_WAIT_GRACE_S: on every cluster with a dynamic provisioner
+ * that is the normal first seconds of a DevServer, and reporting it would
+ * cost a status write per DevServer for a phase that is already over. Past
+ * the grace it is reported, and status_volume_wait says when that is. */
+static void test_status_volume_wait_is_provisioning(void **state)
+{
+	struct json *ds = tu_json("{\"metadata\":{\"name\":\"box\",\"namespace\":\"dev\"},\"spec\":{}}");
+	struct json *deploy = tu_json("{\"status\":{\"replicas\":1}}");
+	/* 2027-01-15T08:00:00Z = 1800000000 (base_inputs' now) */
+	struct json *pod = tu_json("{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+			     "\"reason\":\"Unschedulable\",\"lastTransitionTime\":\"2027-01-15T07:59:50Z\","
+			     "\"message\":\"0/3 nodes are available: pod has unbound immediate "
+			     "PersistentVolumeClaims. preemption: 0/3 nodes are available\"}]}}");
+	struct json *old = tu_json("{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+			     "\"reason\":\"Unschedulable\",\"lastTransitionTime\":\"2027-01-15T07:58:00Z\","
+			     "\"message\":\"0/3 nodes are available: pod has unbound immediate "
+			     "PersistentVolumeClaims.\"}]}}");
+	struct json *undated = tu_json("{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+				 "\"reason\":\"Unschedulable\",\"message\":\"pod has unbound immediate "
+				 "PersistentVolumeClaims\"}]}}");
+	struct error ok = { 0 };
+	struct status_inputs in;
+	struct json *st, *first;
+	int64_t until = 0;
+
+	(void)state;
+	base_inputs(&in, ds, &ok);
+	in.deployment = deploy;
+	in.pod = pod;
+	first = status_compute(&in);
+	assert_string_equal(json_get_string(first, "phase"), "Provisioning");
+	assert_string_equal(json_get_string(first, "message"), "waiting for the pod to become ready");
+	assert_true(status_volume_wait(pod, in.now, &until));
+	assert_int_equal(until, 1800000000 - 10 + STATUS_VOLUME_WAIT_GRACE_S);
+	/* the same status as before the pod existed: nothing to write */
+	in.pod = NULL;
+	st = status_compute(&in);
+	assert_true(json_equal(json_get(st, "conditions"), json_get(first, "conditions")));
+	assert_string_equal(json_get_string(st, "message"), json_get_string(first, "message"));
+	json_free(st);
+	json_free(first);
+
+	/* past the grace: Pending, with the scheduler's words */
+	in.pod = old;
+	assert_false(status_volume_wait(old, in.now, &until));
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Pending");
+	assert_non_null(strstr(json_get_string(st, "message"), "unbound immediate PersistentVolumeClaims"));
+	json_free(st);
+	/* no transition time: nothing to measure the grace from, so reported */
+	in.pod = undated;
+	assert_false(status_volume_wait(undated, in.now, &until));
+	st = status_compute(&in);
+	assert_string_equal(json_get_string(st, "phase"), "Pending");
+	json_free(st);
+	json_free(ds);
+	json_free(deploy);
+	json_free(pod);
+	json_free(old);
+	json_free(undated);
+}
+
 /* A failing init container (the user's image cannot be pulled for the login
  * step, or it crashes) is the pod's problem while the main container only
  * waits in PodInitializing. */
@@ -895,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_status_transition_times_are_stable),
 		cmocka_unit_test(test_status_failures_name_their_cause),
 		cmocka_unit_test(test_status_pod_reasons),
+		cmocka_unit_test(test_status_volume_wait_is_provisioning),
 		cmocka_unit_test(test_status_init_container_reasons),
 		cmocka_unit_test(test_status_publishes_host_key),
 		cmocka_unit_test(test_status_child_conflict),
