@@ -48,7 +48,8 @@ struct json {
 	enum json_type type;
 	/* Bytes from the node's address that its own allocation covers: 0, or
 	 * the size of a node made with its string, items, or members and keys
-	 * in the same block (json_internal.h). Read by json.c only. */
+	 * in the same block (json_internal.h); its two high bits mark frozen
+	 * trees (json_freeze_take). Read by json.c only. */
 	uint32_t inline_bytes;
 	union {
 		bool b;
@@ -93,6 +94,18 @@ void json_shape(const struct json *v, struct json_shape *out);
 
 void json_free(struct json *v);
 struct json *json_clone(const struct json *v) DS_MUST_USE;
+
+/* Frozen trees: read-only, in one allocation. json_freeze_take moves the
+ * tree v (ownership passes) into a single block laid out depth-first - no
+ * allocator header or rounding per node, no spare room - and returns it;
+ * the caches keep their objects this way. A frozen tree is read, cloned,
+ * encoded, hashed and compared like any other, and freed with json_free on
+ * its root only. Changing any node of it, or freeing a node other than the
+ * root, aborts with a message: such a call is a bug, and the alternative
+ * is a corrupt heap. json_clone of a frozen tree is an ordinary tree.
+ * Returns v itself when it is already frozen. */
+struct json *json_freeze_take(struct json *v) DS_MUST_USE;
+bool json_is_frozen(const struct json *v);
 /* Structural equality; objects compare as unordered maps, 1 and 1.0 differ. */
 bool json_equal(const struct json *a, const struct json *b);
 

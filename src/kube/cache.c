@@ -399,6 +399,7 @@ static void cache_upsert_notify(struct cache *c, struct json *obj, bool notify)
 		return;
 	}
 	cache_strip(c, obj);
+	obj = json_freeze_take(obj); /* kept read-only: one block, no per-node overhead */
 	uid = cache_index_key(c, obj, index, sizeof(index));
 	e = cache_find(c, key);
 	if (e && e->skipped) {

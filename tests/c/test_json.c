@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -1028,6 +1031,90 @@ static void test_parse_builds_compact_blocks(void **state)
 	json_free(copy);
 }
 
+/* Runs fn(v) in a child process and reports whether it aborted. */
+static bool aborts(void (*fn)(struct json *), struct json *v)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		/* the message on stderr is expected; keep the test output clean */
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(3);
+		fn(v);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void set_member(struct json *v) { json_object_set_take(v, "x", json_new_int(1)); }
+static void remove_member(struct json *v) { (void)json_object_remove(v, "metadata"); }
+static void push_item(struct json *v)
+{
+	json_array_push_take(json_path(v, "metadata", "finalizers", NULL), json_new_null());
+}
+static void free_subtree(struct json *v) { json_free(json_get(v, "spec")); }
+
+/* A frozen tree reads like the tree it was made from, is one allocation
+ * (valgrind and ASan would see a leak or a bad free otherwise), and refuses
+ * every change loudly. */
+static void test_freeze(void **state)
+{
+	const char *text = "{\"metadata\":{\"name\":\"box\",\"labels\":{\"a\":\"1\"},"
+			   "\"finalizers\":[\"x\",\"y\"]},\"spec\":{\"n\":-7,\"f\":1.5,\"t\":true,"
+			   "\"z\":null,\"e\":{},\"l\":[],\"s\":\"a\\u0000b\"},\"k\":\"\"}";
+	struct json *orig = tu_json(text), *v = tu_json(text), *copy, *again;
+	char *a, *b;
+
+	(void)state;
+	assert_false(json_is_frozen(v));
+	v = json_freeze_take(v);
+	assert_true(json_is_frozen(v));
+	assert_true(json_is_frozen(json_path(v, "spec", "l", NULL)));
+	assert_true(json_equal(v, orig));
+	assert_int_equal(json_hash(v), json_hash(orig));
+	a = json_encode_str(v, 4096, 0);
+	b = json_encode_str(orig, 4096, 0);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	assert_int_equal(json_get_int(json_get(v, "spec"), "n", 0), -7);
+	assert_int_equal(json_get(json_get(v, "spec"), "s")->u.str.len, 3);
+	assert_string_equal(json_get_string(v, "k"), "");
+	/* freezing a frozen tree is the same tree */
+	again = json_freeze_take(v);
+	assert_ptr_equal(again, v);
+	/* a clone is ordinary again, and takes changes */
+	copy = json_clone(v);
+	assert_false(json_is_frozen(copy));
+	json_object_set_take(copy, "x", json_new_int(1));
+	json_free(copy);
+
+	assert_true(aborts(set_member, v));
+	assert_true(aborts(remove_member, v));
+	assert_true(aborts(push_item, v));
+	assert_true(aborts(free_subtree, v));
+	/* a missing key changes nothing, so it is allowed */
+	assert_false(json_object_remove(v, "absent"));
+	json_free(v);
+
+	/* scalars and empty containers freeze too */
+	v = json_freeze_take(json_new_int(5));
+	assert_true(json_is_frozen(v));
+	assert_int_equal(v->u.i, 5);
+	json_free(v);
+	v = json_freeze_take(json_new_string(""));
+	assert_string_equal(v->u.str.ptr, "");
+	json_free(v);
+	v = json_freeze_take(json_new_object());
+	assert_int_equal(v->u.obj.len, 0);
+	json_free(v);
+	assert_null(json_freeze_take(NULL));
+	json_free(orig);
+}
+
 static void test_node_blocks(void **state)
 {
 	struct json *obj, *arr, *s, *inner, *copy;
@@ -1197,6 +1284,7 @@ int main(void)
 		cmocka_unit_test(test_scan_array_items),
 		cmocka_unit_test(test_node_blocks),
 		cmocka_unit_test(test_parse_builds_compact_blocks),
+		cmocka_unit_test(test_freeze),
 		cmocka_unit_test(test_sort_small_and_large),
 	};
 
