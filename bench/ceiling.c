@@ -11,14 +11,17 @@
  * (policy_finish_render: namespace, controller ownerReference, managed
  * labels) and the same additions the operator makes (pod template labels,
  * the render-hash annotation) - so the bodies are the operator's, byte for
- * byte, apart from the hash value. It also builds a status of the operator's
- * shape (phase, five conditions, flavor, policy, ssh, connection).
+ * byte, apart from the hash value. It also makes each DevServer's host-key
+ * Secret (hostkey_secret_new, a fresh ed25519 key: the object the operator
+ * creates next to the policy's children) and builds a status of the
+ * operator's shape (phase, five conditions, flavor, policy, ssh, connection).
  *
  * Timed: CONCURRENCY DevServers in flight (the operator's --concurrency,
  * default 16). For each: the server-side applies of its children (ConfigMap,
  * PVC, Deployment, Service: PATCH application/apply-patch+yaml,
- * fieldManager=devserver-operator, force) all at once, then, when all have
- * answered, a merge patch of its /status - the order the operator uses. The
+ * fieldManager=devserver-operator, force) and the POST of its host-key
+ * Secret all at once, then, when all have answered, a merge patch of its
+ * /status - the order the operator uses. The
  * program is the project's own client (kube_call_submit on one event loop).
  *
  * Output: one line (or with -j one JSON object): writes/s, DevServers/s,
@@ -35,6 +38,7 @@
 #include "core/clock.h"
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
+#include "operator/hostkey.h"
 #include "policy/bundle.h"
 #include "policy/context.h"
 #include "policy/engine.h"
@@ -49,6 +53,7 @@ struct item {
 	struct json *children[MAX_CHILDREN];
 	const struct kube_resource *res[MAX_CHILDREN];
 	int nchildren;
+	struct json *secret;                /* the host-key Secret, POSTed */
 	struct json *status_patch;
 	int pending;
 	int64_t start_ns, done_ns;
@@ -57,6 +62,7 @@ struct item {
 struct run {
 	struct kube_client *c;
 	const struct kube_resource *ds_res;
+	const struct kube_resource *secret_res;
 	const char *ns;
 	struct item *items;
 	int n, inflight, done, failed, writes;
@@ -252,6 +258,8 @@ static void render_all(struct run *r, const struct json *flavor, const char *fla
 		}
 		it->nchildren = (int)out->u.arr.len;
 		json_free(out);
+		if (hostkey_secret_new(it->ds, &it->secret, &err) < 0)
+			die("host key", &err);
 		it->status_patch = make_status(it->name, r->ns, flavor_name, policy_engine_revision(e));
 	}
 	json_free(ctx);
@@ -313,7 +321,19 @@ static void start_item(struct run *r, struct item *it)
 	struct error err;
 
 	it->start_ns = clock_mono_ns();
-	it->pending = it->nchildren;
+	it->pending = it->nchildren + 1;
+	{
+		struct kube_call_spec s = {
+			.method = "POST", .res = r->secret_res, .ns = r->ns, .body = it->secret,
+		};
+		struct call *cl = calloc(1, sizeof(*cl));
+
+		cl->r = r;
+		cl->it = it;
+		r->writes++;
+		if (kube_call_submit(r->c, &s, apply_done, cl, &err) == 0)
+			die("submit secret", &err);
+	}
 	for (int k = 0; k < it->nchildren; k++) {
 		const char *name = json_get_string(json_get(it->children[k], "metadata"), "name");
 		struct kube_call_spec s = {
@@ -380,7 +400,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		snprintf(r.items[i].name, sizeof(r.items[i].name), "ds-%05d", i);
 	if (kube_client_resource(&c, "devserver.io/v1", "DevServer", &r.ds_res, &err) < 0 ||
-	    kube_client_resource(&c, "devserver.io/v1", "DevServerFlavor", &flavor_res, &err) < 0)
+	    kube_client_resource(&c, "devserver.io/v1", "DevServerFlavor", &flavor_res, &err) < 0 ||
+	    kube_client_resource(&c, "v1", "Secret", &r.secret_res, &err) < 0)
 		die("CRDs", &err);
 	if (kube_get(&c, flavor_res, NULL, flavor_name, &flavor, &err) < 0)
 		die("flavor", &err);
@@ -441,7 +462,7 @@ int main(int argc, char **argv)
 			       create_secs, (unsigned long long)st.requests, (unsigned long long)st.http2,
 			       (unsigned long long)st.retries);
 		else
-			printf("ceiling %d DevServers x (%d applies + 1 status) = %d writes in %.2f s: "
+			printf("ceiling %d DevServers x (%d applies + 1 Secret + 1 status) = %d writes in %.2f s: "
 			       "%.0f writes/s, %.1f DevServers/s (%d in flight; per DevServer p50 %.1f ms p99 %.1f ms)\n",
 			       n, r.items[0].nchildren, r.writes, secs, r.writes / secs, n / secs, parallel, p50, p99);
 		free(lat);
@@ -449,6 +470,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		json_free(r.items[i].ds);
 		json_free(r.items[i].status_patch);
+		hostkey_secret_free(r.items[i].secret);
 		for (int k = 0; k < r.items[i].nchildren; k++)
 			json_free(r.items[i].children[k]);
 	}
