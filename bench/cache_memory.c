@@ -4,12 +4,15 @@
  *
  * Each FILE holds objects as the API server returns them (one object, or a
  * List such as `kubectl get deploy,svc,pvc,cm,secret,pod,devserver -o json`
- * of one DevServer's family). For every one of DEVSERVERS copies, each
- * object is renamed (name, uid, the devserver.io/name label, owner UIDs:
- * the same length as the original, so sizes do not drift), encoded and
- * parsed again (what a watch event costs) and stored in a cache with the
- * operator's projection for its kind (operator/projection.h), the way the
- * informers do. It prints the heap in use (glibc's mallinfo2: bytes handed
+ * of one DevServer's family; the first DevServer in it names the family).
+ * For every one of DEVSERVERS copies, each object is made distinct the way
+ * real ones are (every string naming the DevServer, every UID, version,
+ * timestamp, address and message, every value of a Secret's or ConfigMap's
+ * data is stamped with the copy's number, keeping its length, so sizes do
+ * not drift and nothing is shared that would differ on a cluster), encoded
+ * and parsed again (what a watch event costs) and stored in a cache with
+ * the operator's projection for its kind (operator/projection.h), the way
+ * the informers do. It prints the heap in use (glibc's mallinfo2: bytes handed
  * out plus the allocator's headers) per kind and per DevServer, the RSS
  * growth, and the JSON-encoded size the caches report (cache_bytes), so a
  * change to the document model or a projection is measured without a
@@ -90,16 +93,49 @@ static void stamp(struct json *s, unsigned i)
 	memcpy(s->u.str.ptr + s->u.str.len - n, digits, n);
 }
 
-static void rename_copy(struct json *obj, unsigned i)
+/* Keys whose values differ from one object to the next on a real cluster. */
+static bool per_object_key(const char *key)
 {
-	struct json *meta = json_get(obj, "metadata");
-	struct json *refs = json_get(meta, "ownerReferences");
+	static const char *const keys[] = {
+		"uid", "resourceVersion", "creationTimestamp", "lastTransitionTime", "lastUpdateTime",
+		"lastProbeTime", "startedAt", "finishedAt", "podIP", "ip", "hostIP", "nodeName",
+		"clusterIP", "volumeName", "containerID", "imageID", "hostKey", "hostKeyFingerprint",
+		"message", NULL,
+	};
+	size_t n = strlen(key);
 
-	stamp(json_get(meta, "name"), i);
-	stamp(json_get(meta, "uid"), i);
-	stamp(json_get(json_get(meta, "labels"), API_LABEL_NAME), i);
-	for (size_t k = 0; refs && refs->type == JSON_ARRAY && k < refs->u.arr.len; k++)
-		stamp(json_get(refs->u.arr.items[k], "uid"), i);
+	for (const char *const *k = keys; *k; k++)
+		if (strcmp(*k, key) == 0)
+			return true;
+	return n > 4 && strcmp(key + n - 4, "Time") == 0;
+}
+
+/* Makes copy i of an object as distinct as a real one: every string that
+ * names the DevServer (the template's name) or carries a per-object value
+ * (UIDs, versions, timestamps, addresses; every value of a Secret's or
+ * ConfigMap's data: keys and host keys differ per DevServer) is stamped
+ * with i, so only what truly repeats between DevServers can be shared. */
+static void stamp_tree(struct json *v, const char *key, const char *ds_name, bool data, unsigned i)
+{
+	if (v->type == JSON_STRING) {
+		if (data || (key && per_object_key(key)) || (ds_name && strstr(v->u.str.ptr, ds_name)))
+			stamp(v, i);
+	} else if (v->type == JSON_ARRAY) {
+		for (size_t k = 0; k < v->u.arr.len; k++)
+			stamp_tree(v->u.arr.items[k], key, ds_name, data, i);
+	} else if (v->type == JSON_OBJECT) {
+		for (size_t k = 0; k < v->u.obj.len; k++) {
+			const char *child = v->u.obj.items[k].key;
+
+			stamp_tree(v->u.obj.items[k].value, child, ds_name,
+				   data || strcmp(child, "data") == 0 || strcmp(child, "binaryData") == 0, i);
+		}
+	}
+}
+
+static void rename_copy(struct json *obj, const char *ds_name, unsigned i)
+{
+	stamp_tree(obj, NULL, ds_name, false, i);
 }
 
 static struct json *load(const char *path)
@@ -142,7 +178,7 @@ static struct kind_cache *kind_slot(struct kind_cache *kinds, size_t *nkinds, co
 }
 
 /* Copies of template, each through the encoder and parser, into kc. */
-static void fill(struct kind_cache *kc, const struct json *template, unsigned n)
+static void fill(struct kind_cache *kc, const struct json *template, const char *ds_name, unsigned n)
 {
 	size_t before = heap_in_use();
 
@@ -152,7 +188,7 @@ static void fill(struct kind_cache *kc, const struct json *template, unsigned n)
 		struct buf text;
 		struct json *parsed;
 
-		rename_copy(copy, i);
+		rename_copy(copy, ds_name, i);
 		buf_init(&text, BENCH_MAX_FILE_BYTES);
 		if (json_encode(copy, &text, 0) != 0) {
 			fprintf(stderr, "bench_cache_memory: an object over %u bytes\n", BENCH_MAX_FILE_BYTES);
@@ -203,6 +239,15 @@ int main(int argc, char **argv)
 		const struct json *items = json_get(doc, "items");
 		size_t count = items && items->type == JSON_ARRAY ? items->u.arr.len : 1;
 
+		const char *ds_name = NULL;
+
+		for (size_t k = 0; k < count && !ds_name; k++) {
+			const struct json *obj = items && items->type == JSON_ARRAY ? items->u.arr.items[k] : doc;
+			const char *kind = json_get_string(obj, "kind");
+
+			if (kind && strcmp(kind, API_KIND_DEVSERVER) == 0)
+				ds_name = json_get_string(json_get(obj, "metadata"), "name");
+		}
 		for (size_t k = 0; k < count; k++) {
 			const struct json *obj = items && items->type == JSON_ARRAY ? items->u.arr.items[k] : doc;
 			const char *kind = json_get_string(obj, "kind");
@@ -211,7 +256,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_cache_memory: %s: an object without a kind\n", argv[a]);
 				return 1;
 			}
-			fill(kind_slot(kinds, &nkinds, kind), obj, n);
+			fill(kind_slot(kinds, &nkinds, kind), obj, ds_name, n);
 		}
 		json_free(doc);
 	}

@@ -178,20 +178,10 @@ static bool items_inline(const struct json *v)
 	return (const void *)v->u.arr.items == (const void *)(v + 1);
 }
 
-/* inline_bytes' high bits: a node of a frozen tree, and its root. */
-#define JSON_FROZEN 0x80000000u
-#define JSON_FROZEN_ROOT 0x40000000u
-#define JSON_INLINE_BYTES_MASK 0x3fffffffu
-
-bool json_is_frozen(const struct json *v)
-{
-	return v && (v->inline_bytes & JSON_FROZEN);
-}
-
 /* Every change to a container goes through here first. */
 static void thawed_or_abort(const struct json *v, const char *what)
 {
-	if (v->inline_bytes & JSON_FROZEN) {
+	if (v->inline_bytes & JSON__FROZEN) {
 		fprintf(stderr, "json: %s on a frozen tree (json_freeze_take): a bug\n", what);
 		abort();
 	}
@@ -200,7 +190,7 @@ static void thawed_or_abort(const struct json *v, const char *what)
 /* Whether key is text in obj's own block (json__new_object_sized). */
 static bool key_inline(const struct json *obj, const char *key)
 {
-	return (uintptr_t)key - (uintptr_t)obj < (obj->inline_bytes & JSON_INLINE_BYTES_MASK);
+	return (uintptr_t)key - (uintptr_t)obj < obj->inline_bytes;
 }
 
 void json__key_free(const struct json *obj, char *key)
@@ -266,10 +256,8 @@ void json_free(struct json *v)
 {
 	if (!v)
 		return;
-	if (v->inline_bytes & JSON_FROZEN) {
-		if (!(v->inline_bytes & JSON_FROZEN_ROOT))
-			thawed_or_abort(v, "json_free of a subtree");
-		free(v);
+	if (v->inline_bytes & JSON__FROZEN) {
+		json__frozen_release(v);
 		return;
 	}
 	switch (v->type) {
@@ -522,112 +510,6 @@ const char *json__object_find_duplicate(const struct json *obj)
 			dup = sorted[i]->key;
 	free(sorted);
 	return dup;
-}
-
-/* ---- frozen trees (json_freeze_take) ---------------------------------- */
-
-#define JSON_ALIGN 8 /* every node holds int64s, doubles and pointers */
-
-static size_t align_up(size_t n)
-{
-	return (n + JSON_ALIGN - 1) & ~(size_t)(JSON_ALIGN - 1);
-}
-
-/* The bytes a node takes in a frozen block, its own part only. */
-static size_t frozen_own_bytes(const struct json *v)
-{
-	size_t key_bytes = 0;
-
-	switch (v->type) {
-	case JSON_STRING:
-		return align_up(json__node_block_bytes(JSON_STRING, 0, v->u.str.len));
-	case JSON_ARRAY:
-		return json__node_block_bytes(JSON_ARRAY, v->u.arr.len, 0);
-	case JSON_OBJECT:
-		for (size_t i = 0; i < v->u.obj.len; i++)
-			key_bytes += strlen(v->u.obj.items[i].key) + 1;
-		return align_up(json__node_block_bytes(JSON_OBJECT, v->u.obj.len, key_bytes));
-	default:
-		return sizeof(struct json);
-	}
-}
-
-static size_t frozen_bytes(const struct json *v)
-{
-	size_t n = frozen_own_bytes(v);
-
-	if (v->type == JSON_ARRAY)
-		for (size_t i = 0; i < v->u.arr.len; i++)
-			n += frozen_bytes(v->u.arr.items[i]);
-	else if (v->type == JSON_OBJECT)
-		for (size_t i = 0; i < v->u.obj.len; i++)
-			n += frozen_bytes(v->u.obj.items[i].value);
-	return n;
-}
-
-/* Copies v to *at (advanced past it and its subtree), depth-first. */
-static struct json *frozen_place(const struct json *v, char **at)
-{
-	struct json *d = (struct json *)(void *)*at;
-	size_t own = frozen_own_bytes(v);
-	char *keys;
-
-	*at += own;
-	memset(d, 0, sizeof(*d));
-	d->type = v->type;
-	d->inline_bytes = JSON_FROZEN | (uint32_t)own;
-	switch (v->type) {
-	case JSON_STRING:
-		d->u.str.ptr = (char *)(d + 1);
-		memcpy(d->u.str.ptr, v->u.str.ptr, v->u.str.len + 1);
-		d->u.str.len = v->u.str.len;
-		break;
-	case JSON_ARRAY:
-		d->u.arr.items = (struct json **)(void *)(d + 1);
-		d->u.arr.len = d->u.arr.cap = v->u.arr.len;
-		for (size_t i = 0; i < v->u.arr.len; i++)
-			d->u.arr.items[i] = frozen_place(v->u.arr.items[i], at);
-		break;
-	case JSON_OBJECT:
-		d->u.obj.items = (struct json_member *)(void *)(d + 1);
-		d->u.obj.len = d->u.obj.cap = v->u.obj.len;
-		keys = (char *)(d->u.obj.items + v->u.obj.len);
-		for (size_t i = 0; i < v->u.obj.len; i++) {
-			size_t klen = strlen(v->u.obj.items[i].key) + 1;
-
-			memcpy(keys, v->u.obj.items[i].key, klen);
-			d->u.obj.items[i].key = keys;
-			keys += klen;
-			d->u.obj.items[i].value = frozen_place(v->u.obj.items[i].value, at);
-		}
-		break;
-	default:
-		d->u = v->u;
-		break;
-	}
-	return d;
-}
-
-struct json *json_freeze_take(struct json *v)
-{
-	size_t bytes;
-	char *block, *at;
-	struct json *root;
-
-	if (!v || (v->inline_bytes & JSON_FROZEN))
-		return v;
-	/* each node's own part must fit inline_bytes' low bits: it does when
-	 * the whole block does */
-	bytes = frozen_bytes(v);
-	if (bytes > JSON_INLINE_BYTES_MASK)
-		return v; /* over 1 GiB: stays an ordinary tree */
-	block = at = mem_alloc(bytes);
-	root = frozen_place(v, &at);
-	if ((size_t)(at - block) != bytes)
-		abort(); /* frozen_bytes and frozen_place disagree: a bug */
-	root->inline_bytes |= JSON_FROZEN_ROOT;
-	json_free(v);
-	return root;
 }
 
 /* ---- clone and equality ----------------------------------------------- */

@@ -48,8 +48,8 @@ struct json {
 	enum json_type type;
 	/* Bytes from the node's address that its own allocation covers: 0, or
 	 * the size of a node made with its string, items, or members and keys
-	 * in the same block (json_internal.h); its two high bits mark frozen
-	 * trees (json_freeze_take). Read by json.c only. */
+	 * in the same block (json_internal.h); its high bit marks a frozen
+	 * node (json_freeze_take). Read by src/json only. */
 	uint32_t inline_bytes;
 	union {
 		bool b;
@@ -95,17 +95,27 @@ void json_shape(const struct json *v, struct json_shape *out);
 void json_free(struct json *v);
 struct json *json_clone(const struct json *v) DS_MUST_USE;
 
-/* Frozen trees: read-only, in one allocation. json_freeze_take moves the
- * tree v (ownership passes) into a single block laid out depth-first - no
- * allocator header or rounding per node, no spare room - and returns it;
- * the caches keep their objects this way. A frozen tree is read, cloned,
- * encoded, hashed and compared like any other, and freed with json_free on
- * its root only. Changing any node of it, or freeing a node other than the
- * root, aborts with a message: such a call is a bug, and the alternative
- * is a corrupt heap. json_clone of a frozen tree is an ordinary tree.
- * Returns v itself when it is already frozen. */
+/* Frozen trees: read-only, and equal subtrees stored once per process.
+ * json_freeze_take moves the tree v (ownership passes) into the process's
+ * store of frozen nodes and returns its frozen copy: every subtree equal to
+ * one already frozen (the same scalar; the same keys in the same order over
+ * equal children) is that one, shared. The caches keep their objects this
+ * way: a thousand DevServers' children differ in a few names and UIDs. A
+ * frozen tree is read, cloned, encoded, hashed and compared like any other;
+ * json_free releases the caller's reference, on the root it was given only
+ * (a subtree's references belong to its parent). Changing a frozen node
+ * aborts with a message: such a call is a bug, and it would change every
+ * tree that shares the node. json_clone of a frozen tree is an ordinary
+ * tree. Returns v itself when it is already frozen. Thread-safe. */
 struct json *json_freeze_take(struct json *v) DS_MUST_USE;
 bool json_is_frozen(const struct json *v);
+
+/* The store's distinct nodes and the bytes of their blocks. */
+struct json_frozen_stats {
+	size_t nodes;
+	size_t bytes;
+};
+void json_frozen_stats(struct json_frozen_stats *out);
 /* Structural equality; objects compare as unordered maps, 1 and 1.0 differ. */
 bool json_equal(const struct json *a, const struct json *b);
 

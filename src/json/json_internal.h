@@ -68,4 +68,10 @@ void json__object_append_key(struct json *obj, char **keys, const char *key, siz
  * duplicate-key pass). */
 void json__key_free(const struct json *obj, char *key);
 
+/* inline_bytes of every frozen node (json_frozen.c): no thawed node's block
+ * comes near 2 GiB (JSON__OBJECT_BLOCK_MAX_BYTES). json_free hands a frozen
+ * node to json__frozen_release, which drops one reference to it. */
+#define JSON__FROZEN 0x80000000u
+void json__frozen_release(struct json *v);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "json/json.h"
 
 const double metrics_reconcile_bounds[METRICS_RECONCILE_BUCKETS] = {
 	0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -106,6 +107,18 @@ static void metrics_caches_format(struct buf *out, const struct metrics *m)
 	metrics_counter(out, "devserver_heap_trims_total",
 			"Times freed memory was handed back to the system (after relists and large deletions).",
 			m->heap_trims);
+	{
+		struct json_frozen_stats fs;
+
+		/* the caches' objects, equal subtrees stored once (json.h) */
+		json_frozen_stats(&fs);
+		metrics_gauge(out, "devserver_cache_heap_bytes",
+			      "Heap the caches' objects take, their equal subtrees shared between objects.",
+			      fs.bytes);
+		metrics_gauge(out, "devserver_cache_nodes",
+			      "Distinct JSON values the caches hold (a value shared by many objects counts once).",
+			      fs.nodes);
+	}
 }
 
 int metrics_format(const struct metrics *m, struct buf *out)

@@ -1,0 +1,354 @@
+/* json_frozen.c - frozen trees: read-only JSON whose equal subtrees are
+ * stored once per process (json_freeze_take, see json.h).
+ *
+ * Why this way: the caches hold every object the operator watches for the
+ * life of the process, and a thousand DevServers' objects are mostly the
+ * same subtrees - the same containers, probes, security contexts, volume
+ * mounts, condition types and reasons - around a few names, UIDs and
+ * timestamps. Freezing hash-conses a tree bottom-up: a node equal to one
+ * already frozen (the same scalar, or the same keys in the same order over
+ * the same - already shared - children) is that node with one more
+ * reference. So equality of a container is a comparison of its keys and
+ * child pointers, never a deep walk. Each distinct node is one block: a
+ * header (the store's chain, the hash, the reference count), the node, and
+ * its items or members and their keys, or its string's bytes. json_free of
+ * a frozen node drops one reference; the last one frees the block and drops
+ * its children's.
+ *
+ * Limits: a bucket chain longer than JSON_FROZEN_MAX_CHAIN is not searched
+ * past that (crafted collisions in FNV-1a cannot make freezing quadratic):
+ * a node that finds no equal within it gets a block of its own, outside the
+ * table, and is simply not shared. One store per process under a mutex, so
+ * any thread may freeze or free; the operator freezes on its event loop.
+ *
+ * What it does not do: share keys between different objects (each object
+ * block holds its keys' text), or shrink the bucket array.
+ */
+#include "json/json.h"
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "core/mem.h"
+#include "json/json_internal.h"
+
+#define JSON_FROZEN_MIN_BUCKETS 1024
+#define JSON_FROZEN_MAX_CHAIN 16          /* nodes searched per bucket */
+#define JSON_FROZEN_STACK_CHILDREN 32     /* children interned without a heap array */
+
+struct frozen_hdr {
+	struct frozen_hdr *next;  /* bucket chain */
+	uint64_t hash;
+	uint32_t refs;
+	bool listed;              /* in the table (false: past a full chain) */
+	size_t bytes;             /* the whole block, for json_frozen_stats */
+};
+
+/* the node follows the header, aligned for its int64s and pointers */
+_Static_assert(sizeof(struct frozen_hdr) % alignof(struct json) == 0, "node alignment");
+
+static struct {
+	pthread_mutex_t lock;
+	struct frozen_hdr **buckets;
+	size_t nbuckets, count;   /* count: listed nodes */
+	size_t nodes, bytes;      /* every live block */
+} store = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static struct frozen_hdr *hdr_of(const struct json *v)
+{
+	return (struct frozen_hdr *)(void *)((char *)(uintptr_t)v - sizeof(struct frozen_hdr));
+}
+
+static struct json *node_of(struct frozen_hdr *h)
+{
+	return (struct json *)(void *)(h + 1);
+}
+
+/* ---- hashing and equality -------------------------------------------- */
+
+static uint64_t scalar_hash(const struct json *v)
+{
+	uint64_t h = hash_fnv1a64_update(HASH_FNV1A64_OFFSET, &v->type, sizeof(v->type));
+
+	switch (v->type) {
+	case JSON_BOOL:
+		return hash_fnv1a64_update(h, &v->u.b, sizeof(v->u.b));
+	case JSON_INT:
+		return hash_fnv1a64_update(h, &v->u.i, sizeof(v->u.i));
+	case JSON_FLOAT:
+		return hash_fnv1a64_update(h, &v->u.f, sizeof(v->u.f));
+	case JSON_STRING:
+		return hash_fnv1a64_update(h, v->u.str.ptr, v->u.str.len);
+	default:
+		return h;
+	}
+}
+
+/* A container's hash: its type, its keys (objects) and its children's
+ * addresses, which are their identities once they are frozen. */
+static uint64_t container_hash(const struct json *v, struct json *const *kids, size_t n)
+{
+	uint64_t h = hash_fnv1a64_update(HASH_FNV1A64_OFFSET, &v->type, sizeof(v->type));
+
+	h = hash_fnv1a64_update(h, &n, sizeof(n));
+	for (size_t i = 0; i < n; i++) {
+		if (v->type == JSON_OBJECT)
+			h = hash_fnv1a64_update(h, v->u.obj.items[i].key, strlen(v->u.obj.items[i].key) + 1);
+		h = hash_fnv1a64_update(h, &kids[i], sizeof(kids[i]));
+	}
+	return h;
+}
+
+static bool scalar_equal(const struct json *a, const struct json *b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case JSON_BOOL:
+		return a->u.b == b->u.b;
+	case JSON_INT:
+		return a->u.i == b->u.i;
+	case JSON_FLOAT:
+		return memcmp(&a->u.f, &b->u.f, sizeof(a->u.f)) == 0;
+	case JSON_STRING:
+		return a->u.str.len == b->u.str.len && memcmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len) == 0;
+	default:
+		return true;
+	}
+}
+
+/* f (frozen) against v (any) whose children are kids (frozen). */
+static bool container_equal(const struct json *f, const struct json *v, struct json *const *kids, size_t n)
+{
+	if (f->type != v->type || f->u.arr.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (v->type == JSON_ARRAY) {
+			if (f->u.arr.items[i] != kids[i])
+				return false;
+		} else if (f->u.obj.items[i].value != kids[i] ||
+			   strcmp(f->u.obj.items[i].key, v->u.obj.items[i].key) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the table ------------------------------------------------------- */
+
+static void store_grow(void)
+{
+	size_t n = store.nbuckets ? store.nbuckets * 2 : JSON_FROZEN_MIN_BUCKETS;
+	struct frozen_hdr **b = mem_calloc(n, sizeof(*b));
+
+	for (size_t i = 0; i < store.nbuckets; i++) {
+		struct frozen_hdr *h = store.buckets[i], *next;
+
+		for (; h; h = next) {
+			next = h->next;
+			h->next = b[h->hash & (n - 1)];
+			b[h->hash & (n - 1)] = h;
+		}
+	}
+	free(store.buckets);
+	store.buckets = b;
+	store.nbuckets = n;
+}
+
+/* The equal frozen node, with a reference taken, or NULL; *full is set
+ * when the chain was searched to its limit without finding one. */
+static struct json *store_find(uint64_t hash, const struct json *v, struct json *const *kids, size_t n,
+			       bool *full)
+{
+	size_t seen = 0;
+
+	*full = false;
+	if (!store.nbuckets)
+		return NULL;
+	for (struct frozen_hdr *h = store.buckets[hash & (store.nbuckets - 1)]; h; h = h->next) {
+		struct json *f = node_of(h);
+
+		if (++seen > JSON_FROZEN_MAX_CHAIN) {
+			*full = true;
+			return NULL;
+		}
+		if (h->hash != hash)
+			continue;
+		if (kids ? container_equal(f, v, kids, n) : scalar_equal(f, v)) {
+			h->refs++;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* A new block for a node of type with payload bytes after it, in the
+ * table unless its chain is full. */
+static struct json *store_add(enum json_type type, size_t payload, uint64_t hash, bool full)
+{
+	size_t bytes = sizeof(struct frozen_hdr) + sizeof(struct json) + payload;
+	struct frozen_hdr *h = mem_alloc(bytes);
+	struct json *f = node_of(h);
+
+	memset(h, 0, sizeof(*h) + sizeof(*f));
+	h->hash = hash;
+	h->refs = 1;
+	h->bytes = bytes;
+	f->type = type;
+	f->inline_bytes = JSON__FROZEN;
+	if (!full) {
+		if (store.count >= store.nbuckets)
+			store_grow();
+		h->next = store.buckets[hash & (store.nbuckets - 1)];
+		store.buckets[hash & (store.nbuckets - 1)] = h;
+		h->listed = true;
+		store.count++;
+	}
+	store.nodes++;
+	store.bytes += bytes;
+	return f;
+}
+
+static void store_unlink(struct frozen_hdr *h)
+{
+	struct frozen_hdr **p = &store.buckets[h->hash & (store.nbuckets - 1)];
+
+	while (*p != h)
+		p = &(*p)->next;
+	*p = h->next;
+	store.count--;
+}
+
+static void release_locked(struct json *f)
+{
+	struct frozen_hdr *h = hdr_of(f);
+
+	if (--h->refs)
+		return;
+	if (h->listed)
+		store_unlink(h);
+	if (f->type == JSON_ARRAY)
+		for (size_t i = 0; i < f->u.arr.len; i++)
+			release_locked(f->u.arr.items[i]);
+	else if (f->type == JSON_OBJECT)
+		for (size_t i = 0; i < f->u.obj.len; i++)
+			release_locked(f->u.obj.items[i].value);
+	store.nodes--;
+	store.bytes -= h->bytes;
+	free(h);
+}
+
+/* ---- freezing -------------------------------------------------------- */
+
+static struct json *intern(const struct json *v);
+
+static struct json *intern_scalar(const struct json *v)
+{
+	uint64_t hash = scalar_hash(v);
+	struct json *f;
+	bool full;
+
+	if ((f = store_find(hash, v, NULL, 0, &full)))
+		return f;
+	f = store_add(v->type, v->type == JSON_STRING ? v->u.str.len + 1 : 0, hash, full);
+	if (v->type == JSON_STRING) {
+		f->u.str.ptr = (char *)(f + 1);
+		memcpy(f->u.str.ptr, v->u.str.ptr, v->u.str.len);
+		f->u.str.ptr[v->u.str.len] = '\0';
+		f->u.str.len = v->u.str.len;
+	} else {
+		f->u = v->u;
+	}
+	return f;
+}
+
+static struct json *intern_container(const struct json *v)
+{
+	size_t n = v->u.arr.len, key_bytes = 0;
+	struct json *stack_kids[JSON_FROZEN_STACK_CHILDREN];
+	struct json **kids = n <= JSON_FROZEN_STACK_CHILDREN ? stack_kids : mem_alloc(n * sizeof(*kids));
+	struct json *f;
+	uint64_t hash;
+	bool full;
+
+	for (size_t i = 0; i < n; i++)
+		kids[i] = intern(v->type == JSON_ARRAY ? v->u.arr.items[i] : v->u.obj.items[i].value);
+	hash = container_hash(v, kids, n);
+	if ((f = store_find(hash, v, kids, n, &full))) {
+		/* the equal node holds references to these very children */
+		for (size_t i = 0; i < n; i++)
+			release_locked(kids[i]);
+	} else if (v->type == JSON_ARRAY) {
+		f = store_add(JSON_ARRAY, n * sizeof(struct json *), hash, full);
+		f->u.arr.items = (struct json **)(void *)(f + 1);
+		memcpy(f->u.arr.items, kids, n * sizeof(*kids));
+		f->u.arr.len = f->u.arr.cap = n;
+	} else {
+		char *keys;
+
+		for (size_t i = 0; i < n; i++)
+			key_bytes += strlen(v->u.obj.items[i].key) + 1;
+		f = store_add(JSON_OBJECT, n * sizeof(struct json_member) + key_bytes, hash, full);
+		f->u.obj.items = (struct json_member *)(void *)(f + 1);
+		f->u.obj.len = f->u.obj.cap = n;
+		keys = (char *)(f->u.obj.items + n);
+		for (size_t i = 0; i < n; i++) {
+			size_t klen = strlen(v->u.obj.items[i].key) + 1;
+
+			memcpy(keys, v->u.obj.items[i].key, klen);
+			f->u.obj.items[i].key = keys;
+			f->u.obj.items[i].value = kids[i];
+			keys += klen;
+		}
+	}
+	if (kids != stack_kids)
+		free(kids);
+	return f;
+}
+
+static struct json *intern(const struct json *v)
+{
+	if (v->inline_bytes & JSON__FROZEN) {
+		hdr_of(v)->refs++;
+		return (struct json *)(uintptr_t)v;
+	}
+	if (v->type == JSON_ARRAY || v->type == JSON_OBJECT)
+		return intern_container(v);
+	return intern_scalar(v);
+}
+
+struct json *json_freeze_take(struct json *v)
+{
+	struct json *f;
+
+	if (!v || (v->inline_bytes & JSON__FROZEN))
+		return v;
+	pthread_mutex_lock(&store.lock);
+	f = intern(v);
+	pthread_mutex_unlock(&store.lock);
+	json_free(v);
+	return f;
+}
+
+bool json_is_frozen(const struct json *v)
+{
+	return v && (v->inline_bytes & JSON__FROZEN);
+}
+
+void json__frozen_release(struct json *v)
+{
+	pthread_mutex_lock(&store.lock);
+	release_locked(v);
+	pthread_mutex_unlock(&store.lock);
+}
+
+void json_frozen_stats(struct json_frozen_stats *out)
+{
+	pthread_mutex_lock(&store.lock);
+	out->nodes = store.nodes;
+	out->bytes = store.bytes;
+	pthread_mutex_unlock(&store.lock);
+}
