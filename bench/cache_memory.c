@@ -213,6 +213,7 @@ int main(int argc, char **argv)
 	size_t nkinds = 0, heap_total = 0, encoded_total = 0;
 	unsigned n = 1000;
 	bool as_json = false;
+	struct json_frozen_stats frozen;
 	long rss_before;
 	int opt;
 
@@ -264,10 +265,13 @@ int main(int argc, char **argv)
 		heap_total += kinds[k].heap_bytes;
 		encoded_total += cache_bytes(&kinds[k].cache);
 	}
+	json_frozen_stats(&frozen);
 	if (as_json) {
 		printf("{\"devservers\":%u,\"heap_bytes\":%zu,\"heap_bytes_per_devserver\":%zu,"
-		       "\"encoded_bytes\":%zu,\"rss_growth_kib\":%ld,\"kinds\":{",
-		       n, heap_total, heap_total / n, encoded_total, rss_kib() - rss_before);
+		       "\"encoded_bytes\":%zu,\"rss_growth_kib\":%ld,\"frozen_nodes\":%zu,"
+		       "\"frozen_bytes\":%zu,\"kinds\":{",
+		       n, heap_total, heap_total / n, encoded_total, rss_kib() - rss_before, frozen.nodes,
+		       frozen.bytes);
 		for (size_t k = 0; k < nkinds; k++)
 			printf("%s\"%s\":{\"objects\":%zu,\"heap_bytes\":%zu,\"encoded_bytes\":%zu}",
 			       k ? "," : "", kinds[k].kind, kinds[k].objects, kinds[k].heap_bytes,
@@ -286,6 +290,8 @@ int main(int argc, char **argv)
 		}
 		printf("heap per DevServer: %zu bytes (%.1f MB for %u); encoded %zu bytes; RSS grew %ld KiB\n",
 		       heap_total / n, (double)heap_total / 1e6, n, encoded_total / n, rss_kib() - rss_before);
+		printf("frozen store: %zu distinct values (%zu per DevServer), %zu bytes in their blocks\n",
+		       frozen.nodes, frozen.nodes / n, frozen.bytes);
 	}
 	for (size_t k = 0; k < nkinds; k++)
 		cache_cleanup(&kinds[k].cache);

@@ -39,13 +39,19 @@
 #define JSON_FROZEN_MAX_CHAIN 16          /* nodes searched per bucket */
 #define JSON_FROZEN_STACK_CHILDREN 32     /* children interned without a heap array */
 
+/* 16 bytes before every distinct node: most of a DevServer's distinct
+ * nodes are small strings (names, UIDs, timestamps), so the header is
+ * kept to a pointer and two 32-bit words. */
 struct frozen_hdr {
 	struct frozen_hdr *next;  /* bucket chain */
-	uint64_t hash;
-	uint32_t refs;
-	bool listed;              /* in the table (false: past a full chain) */
-	size_t bytes;             /* the whole block, for json_frozen_stats */
+	uint32_t hash;            /* the low half of the 64-bit hash: picks buckets, rejects most */
+	uint32_t refs;            /* references, and FROZEN_UNLISTED */
 };
+
+/* refs' high bit: not in the table (its chain was full); the references
+ * are the low 31 bits (each is a pointer in some block: never 2^31) */
+#define FROZEN_UNLISTED 0x80000000u
+#define FROZEN_REFS_MASK 0x7fffffffu
 
 /* the node follows the header, aligned for its int64s and pointers */
 _Static_assert(sizeof(struct frozen_hdr) % alignof(struct json) == 0, "node alignment");
@@ -65,6 +71,23 @@ static struct frozen_hdr *hdr_of(const struct json *v)
 static struct json *node_of(struct frozen_hdr *h)
 {
 	return (struct json *)(void *)(h + 1);
+}
+
+/* The bytes of f's block: the header, the node and its payload. */
+static size_t block_bytes(const struct json *f)
+{
+	size_t n = sizeof(struct frozen_hdr) + sizeof(struct json);
+
+	if (f->type == JSON_STRING)
+		return n + f->u.str.len + 1;
+	if (f->type == JSON_ARRAY)
+		return n + f->u.arr.len * sizeof(struct json *);
+	if (f->type == JSON_OBJECT) {
+		n += f->u.obj.len * sizeof(struct json_member);
+		for (size_t i = 0; i < f->u.obj.len; i++)
+			n += strlen(f->u.obj.items[i].key) + 1;
+	}
+	return n;
 }
 
 /* ---- hashing and equality -------------------------------------------- */
@@ -160,7 +183,7 @@ static void store_grow(void)
 
 /* The equal frozen node, with a reference taken, or NULL; *full is set
  * when the chain was searched to its limit without finding one. */
-static struct json *store_find(uint64_t hash, const struct json *v, struct json *const *kids, size_t n,
+static struct json *store_find(uint32_t hash, const struct json *v, struct json *const *kids, size_t n,
 			       bool *full)
 {
 	size_t seen = 0;
@@ -187,7 +210,7 @@ static struct json *store_find(uint64_t hash, const struct json *v, struct json 
 
 /* A new block for a node of type with payload bytes after it, in the
  * table unless its chain is full. */
-static struct json *store_add(enum json_type type, size_t payload, uint64_t hash, bool full)
+static struct json *store_add(enum json_type type, size_t payload, uint32_t hash, bool full)
 {
 	size_t bytes = sizeof(struct frozen_hdr) + sizeof(struct json) + payload;
 	struct frozen_hdr *h = mem_alloc(bytes);
@@ -196,15 +219,15 @@ static struct json *store_add(enum json_type type, size_t payload, uint64_t hash
 	memset(h, 0, sizeof(*h) + sizeof(*f));
 	h->hash = hash;
 	h->refs = 1;
-	h->bytes = bytes;
 	f->type = type;
 	f->inline_bytes = JSON__FROZEN;
-	if (!full) {
+	if (full) {
+		h->refs |= FROZEN_UNLISTED;
+	} else {
 		if (store.count >= store.nbuckets)
 			store_grow();
 		h->next = store.buckets[hash & (store.nbuckets - 1)];
 		store.buckets[hash & (store.nbuckets - 1)] = h;
-		h->listed = true;
 		store.count++;
 	}
 	store.nodes++;
@@ -226,9 +249,9 @@ static void release_locked(struct json *f)
 {
 	struct frozen_hdr *h = hdr_of(f);
 
-	if (--h->refs)
+	if (--h->refs & FROZEN_REFS_MASK)
 		return;
-	if (h->listed)
+	if (!(h->refs & FROZEN_UNLISTED))
 		store_unlink(h);
 	if (f->type == JSON_ARRAY)
 		for (size_t i = 0; i < f->u.arr.len; i++)
@@ -237,7 +260,7 @@ static void release_locked(struct json *f)
 		for (size_t i = 0; i < f->u.obj.len; i++)
 			release_locked(f->u.obj.items[i].value);
 	store.nodes--;
-	store.bytes -= h->bytes;
+	store.bytes -= block_bytes(f);
 	free(h);
 }
 
@@ -247,7 +270,7 @@ static struct json *intern(const struct json *v);
 
 static struct json *intern_scalar(const struct json *v)
 {
-	uint64_t hash = scalar_hash(v);
+	uint32_t hash = (uint32_t)scalar_hash(v);
 	struct json *f;
 	bool full;
 
@@ -271,12 +294,12 @@ static struct json *intern_container(const struct json *v)
 	struct json *stack_kids[JSON_FROZEN_STACK_CHILDREN];
 	struct json **kids = n <= JSON_FROZEN_STACK_CHILDREN ? stack_kids : mem_alloc(n * sizeof(*kids));
 	struct json *f;
-	uint64_t hash;
+	uint32_t hash;
 	bool full;
 
 	for (size_t i = 0; i < n; i++)
 		kids[i] = intern(v->type == JSON_ARRAY ? v->u.arr.items[i] : v->u.obj.items[i].value);
-	hash = container_hash(v, kids, n);
+	hash = (uint32_t)container_hash(v, kids, n);
 	if ((f = store_find(hash, v, kids, n, &full))) {
 		/* the equal node holds references to these very children */
 		for (size_t i = 0; i < n; i++)
