@@ -790,7 +790,12 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 				int leftover)
 {
 	const struct json *observed = cache_get(&inf->cache, t->ns, name);
-	struct kube_call_spec spec = { .method = "GET", .res = inf->res, .ns = t->ns, .name = name };
+	/* resourceVersion=0: from the API server's watch cache, not etcd. The
+	 * answer may trail by the watch's delay, which the check already
+	 * allows (a name taken between this GET and the apply is the same
+	 * race); a burst of new DevServers makes five of these each. */
+	struct kube_call_spec spec = { .method = "GET", .res = inf->res, .ns = t->ns, .name = name,
+				       .query = "resourceVersion=0" };
 	struct reconcile_check *chk;
 	struct error err;
 	char what[160];
