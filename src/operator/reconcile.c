@@ -194,6 +194,28 @@ static void reconcile_status_done(void *ud, int rc, struct json *obj, const stru
 
 static bool reconcile_idle(struct reconcile_task *t, const struct json *ds, const struct json *pod);
 
+/* Whether every claim the Deployment's pods mount is Bound or being
+ * provisioned, as far as the PVC cache shows (status.h). */
+#define RECONCILE_MAX_CLAIMS 32
+static bool reconcile_volumes_provisioning(struct controller *c, const char *ns, const struct json *deployment)
+{
+	const struct json *vols = json_path(deployment, "spec", "template", "spec", "volumes", NULL);
+	const struct json *claims[RECONCILE_MAX_CLAIMS];
+	size_t n = 0;
+
+	for (size_t i = 0; vols && vols->type == JSON_ARRAY && i < vols->u.arr.len; i++) {
+		const char *claim = json_get_string(json_get(vols->u.arr.items[i], "persistentVolumeClaim"),
+						    "claimName");
+
+		if (!claim)
+			continue;
+		if (n == RECONCILE_MAX_CLAIMS)
+			return false; /* more than status can vouch for: report the wait */
+		claims[n++] = cache_get(&c->children[CHILD_PVC].cache, ns, claim);
+	}
+	return status_volumes_provisioning(claims, n);
+}
+
 static void reconcile_finish(struct reconcile_task *t)
 {
 	struct controller *c = t->c;
@@ -285,12 +307,13 @@ static void reconcile_finish(struct reconcile_task *t)
 		in.idle_timeout_s = t->idle_enabled ? t->idle_timeout_s : 0;
 	}
 	in.now = clock_wall_ms() / 1000;
+	in.volumes_provisioning = reconcile_volumes_provisioning(c, t->ns, deployment);
 	{
 		int64_t until;
 
-		/* status calls a wait for volumes Provisioning until the grace
-		 * ends; look again then, so a claim that never binds is reported */
-		if (pod && status_volume_wait(pod, in.now, &until))
+		/* status calls a wait for volumes Provisioning for so long; look
+		 * again then, so a claim that never binds is reported */
+		if (pod && in.volumes_provisioning && status_volume_wait(pod, in.now, &until))
 			queue_add_after(c->queue, t->key, (until - in.now) * 1000 + 50, clock_mono_ms());
 	}
 	st = status_compute(&in);

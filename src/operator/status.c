@@ -64,6 +64,24 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
 	return false;
 }
 
+bool status_volumes_provisioning(const struct json *const *claims, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *phase = json_get_string(json_get(claims[i], "status"), "phase");
+		const struct json *ann = json_path(claims[i], "metadata", "annotations", NULL);
+
+		if (!claims[i] || !phase)
+			return false;
+		if (strcmp(phase, "Bound") == 0)
+			continue;
+		if (strcmp(phase, "Pending") != 0 ||
+		    (!json_get_string(ann, STATUS_PROVISIONER_ANNOTATION) &&
+		     !json_get_string(ann, STATUS_PROVISIONER_ANNOTATION_BETA)))
+			return false;
+	}
+	return n > 0;
+}
+
 bool status_volume_wait(const struct json *pod, int64_t now, int64_t *until)
 {
 	const struct json *list = json_path(pod, "status", "conditions", NULL);
@@ -80,7 +98,7 @@ bool status_volume_wait(const struct json *pod, int64_t now, int64_t *until)
 		if (!st || strcmp(st, "False") != 0 || !msg || !strstr(msg, STATUS_UNBOUND_CLAIMS_TEXT) ||
 		    !since || clock_parse_rfc3339(since, &t) != 0)
 			return false;
-		*until = t + STATUS_VOLUME_WAIT_GRACE_S;
+		*until = t + STATUS_VOLUME_WAIT_MAX_S;
 		return now < *until;
 	}
 	return false;
@@ -120,7 +138,7 @@ struct json *status_compute(const struct status_inputs *in)
 		int64_t until;
 
 		/* its home is being provisioned: Provisioning, as before the pod */
-		if (status_volume_wait(in->pod, in->now, &until))
+		if (in->volumes_provisioning && status_volume_wait(in->pod, in->now, &until))
 			pod_problem = false;
 	}
 	is_available = applied && !stopped && in->deployment && available > 0;

@@ -39,6 +39,7 @@ struct status_inputs {
 	int64_t expiry_warning_s;          /* ExpiringSoon from expires_at minus this; 0: never */
 	const char *ttl_cap;               /* lifecycle_cap_text: which cap set expires_at; NULL or "": none */
 	const char *pending_restart;       /* what a held-back change is, or NULL (reconcile.c) */
+	bool volumes_provisioning;         /* status_volumes_provisioning of the pod's claims */
 	int64_t now;                       /* unix seconds, for lastTransitionTime */
 };
 
@@ -58,18 +59,29 @@ const char *status_condition_message(const struct json *status, const char *type
 bool status_pod_problem(const struct json *pod, const char **reason, const char **message,
 			bool *hard);
 
-/* How long a pod may wait for its volumes to be provisioned (the
- * scheduler's "pod has unbound immediate PersistentVolumeClaims") before
- * status reports it: until then the DevServer is Provisioning, as it is
- * before the pod exists, so the normal first seconds of a box cost no
- * status write of their own. */
-#define STATUS_VOLUME_WAIT_GRACE_S 60
+/* A pod that waits for its volumes (the scheduler's "pod has unbound
+ * immediate PersistentVolumeClaims") while a provisioner is making them is
+ * Provisioning, as before the pod existed, so the normal first seconds of
+ * a box - minutes, in a burst of a thousand - cost no status write of their
+ * own. That holds while every claim the pod mounts is seen Bound or Pending
+ * with a provisioner at work (status_volumes_provisioning), and for at
+ * most STATUS_VOLUME_WAIT_MAX_S since the pod became unschedulable; a
+ * claim with no provisioner, or one the operator cannot see, is reported
+ * (Pending) at once. */
+#define STATUS_VOLUME_WAIT_MAX_S 600
 #define STATUS_UNBOUND_CLAIMS_TEXT "unbound immediate PersistentVolumeClaims"
+/* set by the PV controller on a claim an external provisioner is to make */
+#define STATUS_PROVISIONER_ANNOTATION "volume.kubernetes.io/storage-provisioner"
+#define STATUS_PROVISIONER_ANNOTATION_BETA "volume.beta.kubernetes.io/storage-provisioner"
+
+/* True when n > 0 and every claim (NULL: not seen) is Bound, or Pending
+ * with a provisioner named on it. */
+bool status_volumes_provisioning(const struct json *const *claims, size_t n);
 
 /* True while pod is unschedulable only because its claims are not bound
- * yet and the grace since that began (PodScheduled's lastTransitionTime)
- * has not run out at now; *until receives when it does (unix seconds), the
- * moment to look again. */
+ * yet and STATUS_VOLUME_WAIT_MAX_S since that began (PodScheduled's
+ * lastTransitionTime) has not run out at now; *until receives when it
+ * does (unix seconds), the moment to look again. */
 bool status_volume_wait(const struct json *pod, int64_t now, int64_t *until);
 
 #endif
