@@ -980,7 +980,10 @@ static void reconcile_check_ownership(struct reconcile_task *t)
 					    false, false, d, -1);
 	}
 	hostkey_secret_name(t->name, hostkey);
-	reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false, NULL, -1);
+	if (cache_get(&c->children[CHILD_SECRET].cache, t->ns, hostkey))
+		reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false, NULL, -1);
+	else
+		t->hostkey_missing = true; /* no GET: the create is the check (reconcile_hostkey_created) */
 	reconcile_check_claims(t);
 	reconcile_check_leftovers(t);
 	if (--t->checks == 0)
@@ -1137,19 +1140,22 @@ static void reconcile_write(struct reconcile_task *t)
 
 static void reconcile_create_hostkey(struct reconcile_task *t);
 
+/* A refusal (reconcile_refuse) told as a Warning Event and a log line. */
+static void reconcile_report_refusal(struct reconcile_task *t)
+{
+	const struct json *ds = reconcile_current_ds(t);
+
+	if (ds)
+		events_record(t->c->events, ds, EVENT_WARNING, t->refusal, t->apply_err.msg, clock_mono_ms());
+	log_msg(LOG_WARN, "nothing written", "devserver", t->key, "reason", t->refusal,
+		"error", t->apply_err.msg, NULL);
+}
+
 /* Every lookup answered: apply and prune unless something is in the way. */
 static void reconcile_apply_phase(struct reconcile_task *t)
 {
-	struct controller *c = t->c;
-
 	if (t->refused) {
-		const struct json *ds = reconcile_current_ds(t);
-
-		if (ds)
-			events_record(c->events, ds, EVENT_WARNING, t->refusal, t->apply_err.msg,
-				      clock_mono_ms());
-		log_msg(LOG_WARN, "nothing written", "devserver", t->key, "reason", t->refusal,
-			"error", t->apply_err.msg, NULL);
+		reconcile_report_refusal(t);
 	} else if (t->apply_err.code == 0 && t->hostkey_missing) {
 		reconcile_create_hostkey(t); /* continues with reconcile_apply_all */
 		return;
@@ -1162,12 +1168,43 @@ static void reconcile_apply_phase(struct reconcile_task *t)
 
 /* --- the SSH host key ------------------------------------------------------ */
 
-/* Creates the DevServer's host-key Secret (the ownership phase found no
- * object of its name) with POST, never apply: should one appear meanwhile,
- * the create fails with AlreadyExists instead of taking it over. The
+/* Creates the DevServer's host-key Secret (the cache holds no object of its
+ * name) with POST, never apply: the create is the ownership check - a
+ * Secret of that name, ours but not yet seen or someone else's, makes it
+ * fail with AlreadyExists, and a GET then says whose it is
+ * (reconcile_hostkey_found) instead of it being taken over. A new
+ * DevServer so costs one request less than a GET before the create. The
  * children are applied only once the Secret exists, so the pod never mounts
  * a Secret that is not this DevServer's. Holds the task's apply-phase
  * reference until done. */
+/* The Secret of the host key's name exists though the cache did not hold
+ * it: this DevServer's (made by an earlier round whose watch event has not
+ * arrived), or someone else's. */
+static void reconcile_hostkey_found(void *ud, int rc, struct json *obj, const struct error *err)
+{
+	struct reconcile_task *t = ud;
+	char what[HOSTKEY_SECRET_NAME_MAX_BYTES + 16];
+
+	metrics_count_request(&t->c->m, "GET", rc);
+	snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
+	if (rc == 0 && cache_controlled_by(obj, t->uid)) {
+		cache_store_newer(&t->c->children[CHILD_SECRET].cache, obj);
+		reconcile_write(t);
+	} else if (rc == 0) {
+		reconcile_not_owned(t, what, cache_controller_uid(obj));
+		reconcile_report_refusal(t);
+		json_free(obj);
+	} else {
+		json_free(obj);
+		/* gone again, or unreadable: the next round looks afresh */
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, rc, "look up %s: %s", what, err->msg);
+		reconcile_note_error(t, rc);
+	}
+	if (--t->pending == 0)
+		reconcile_finish(t);
+}
+
 static void reconcile_hostkey_created(void *ud, int rc, struct json *obj, const struct error *err)
 {
 	struct reconcile_task *t = ud;
@@ -1181,7 +1218,19 @@ static void reconcile_hostkey_created(void *ud, int rc, struct json *obj, const 
 		json_free(obj);
 		snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
 		if (rc == ERR_CONFLICT) {
-			reconcile_not_owned(t, what, NULL);
+			char name[HOSTKEY_SECRET_NAME_MAX_BYTES];
+			struct kube_call_spec spec = { .method = "GET", .res = t->c->children[CHILD_SECRET].res,
+						       .ns = t->ns, .name = name };
+			struct error e2;
+
+			/* AlreadyExists: whose is it? (the task's reference
+			 * passes to the lookup) */
+			hostkey_secret_name(t->name, name);
+			if (kube_call_submit(&t->c->client, &spec, reconcile_hostkey_found, t, &e2) != 0)
+				return;
+			if (t->apply_err.code == 0)
+				error_set(&t->apply_err, e2.code, "look up %s: %s", what, e2.msg);
+			reconcile_note_error(t, e2.code);
 		} else {
 			if (t->apply_err.code == 0)
 				error_set(&t->apply_err, rc, "create %s: %s", what, err->msg);
