@@ -25,6 +25,8 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "core/clock.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 static const struct kube_resource kube_builtin[] = {
@@ -193,12 +195,20 @@ int kube_path(struct buf *out, const struct kube_resource *r, const char *ns, co
 /* Turns a 2xx body into the object the done callback gets. */
 typedef int (*kc_decode_fn)(void *ud, const char *text, size_t len, struct json **out, struct error *err);
 
+/* At debug level every call is logged when it completes (method, path,
+ * status, attempts, time): the path is kept that far, cut to this. */
+#define KC_TRACE_PATH_BYTES 160
+
 struct kc_async {
 	kube_call_done_fn done;
 	void (*cancel)(void *ud);  /* internal users that own state in ud */
 	kc_decode_fn decode;       /* NULL: json_parse */
 	bool discard;              /* no decoding at all: obj NULL */
 	void *ud;
+	/* debug level only (log_get_level): what kc_http_done logs */
+	int64_t start_ms;
+	const char *method;        /* a string constant of the caller's spec */
+	char path[KC_TRACE_PATH_BYTES];
 };
 
 static void kc_http_cancelled(void *ud)
@@ -246,6 +256,10 @@ static void kc_http_done(void *ud, int rc, struct kube_response *resp, const str
 			err = &perr;
 		}
 	}
+	if (a->start_ms)
+		log_kv(LOG_DEBUG, "api call", LOG_STR("method", a->method), LOG_STR("path", a->path),
+		       LOG_INT("status", resp ? resp->status : 0), LOG_INT("attempts", resp ? resp->attempts : 0),
+		       LOG_MS("took", clock_mono_ms() - a->start_ms));
 	if (a->done)
 		a->done(a->ud, rc, obj, err);
 	else
@@ -294,6 +308,11 @@ static uint64_t kc_submit(struct kube_client *c, const struct kube_call_spec *s,
 	a->decode = decode;
 	a->discard = s->discard_body;
 	a->ud = ud;
+	if (log_get_level() <= LOG_DEBUG) {
+		a->start_ms = clock_mono_ms();
+		a->method = s->method;
+		snprintf(a->path, sizeof(a->path), "%s", buf_str(&path));
+	}
 	r.method = s->method;
 	r.path = buf_str(&path);
 	r.body = body;

@@ -65,6 +65,7 @@ struct reconcile_task {
 	struct json *desired;      /* the stamped render, owned until the task ends */
 	int checks;                /* ownership lookups not answered yet */
 	bool hostkey_missing;      /* the host-key Secret must be created first */
+	bool hostkey_early;        /* it is being created beside the ownership checks */
 	/* taking over from the predecessor (adopt.h) */
 	bool marked;               /* the DevServer carries kopf's annotations */
 	int leftovers;             /* the predecessor's objects found, owned by this DevServer */
@@ -197,7 +198,8 @@ static bool reconcile_idle(struct reconcile_task *t, const struct json *ds, cons
 /* Whether every claim the Deployment's pods mount is Bound or being
  * provisioned, as far as the PVC cache shows (status.h). */
 #define RECONCILE_MAX_CLAIMS 32
-static bool reconcile_volumes_provisioning(struct controller *c, const char *ns, const struct json *deployment)
+static bool reconcile_volumes_provisioning(struct controller *c, const char *ns, const struct json *deployment,
+					   int64_t now)
 {
 	const struct json *vols = json_path(deployment, "spec", "template", "spec", "volumes", NULL);
 	const struct json *claims[RECONCILE_MAX_CLAIMS];
@@ -213,7 +215,7 @@ static bool reconcile_volumes_provisioning(struct controller *c, const char *ns,
 			return false; /* more than status can vouch for: report the wait */
 		claims[n++] = cache_get(&c->children[CHILD_PVC].cache, ns, claim);
 	}
-	return status_volumes_provisioning(claims, n);
+	return status_volumes_provisioning(claims, n, now);
 }
 
 static void reconcile_finish(struct reconcile_task *t)
@@ -307,7 +309,7 @@ static void reconcile_finish(struct reconcile_task *t)
 		in.idle_timeout_s = t->idle_enabled ? t->idle_timeout_s : 0;
 	}
 	in.now = clock_wall_ms() / 1000;
-	in.volumes_provisioning = reconcile_volumes_provisioning(c, t->ns, deployment);
+	in.volumes_provisioning = reconcile_volumes_provisioning(c, t->ns, deployment, in.now);
 	{
 		int64_t until;
 
@@ -727,11 +729,12 @@ static void reconcile_not_owned(struct reconcile_task *t, const char *what, cons
 {
 	reconcile_refuse(t, "ChildConflict",
 			 "%s already exists and is not controlled by this DevServer%s%s%s; nothing was "
-			 "written: delete or rename that object, or give the DevServer another name",
+			 "applied: delete or rename that object, or give the DevServer another name",
 			 what, owner ? " (its controller is " : "", owner ? owner : "", owner ? ")" : "");
 }
 
 static void reconcile_apply_phase(struct reconcile_task *t);
+static void reconcile_create_hostkey(struct reconcile_task *t);
 
 /* A Deployment this DevServer controls whose selector is not the rendered
  * one: the predecessor's (adopt.h), or a policy's that changed it. */
@@ -980,12 +983,22 @@ static void reconcile_check_ownership(struct reconcile_task *t)
 					    false, false, d, -1);
 	}
 	hostkey_secret_name(t->name, hostkey);
-	if (cache_get(&c->children[CHILD_SECRET].cache, t->ns, hostkey))
-		reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false, NULL, -1);
-	else
-		t->hostkey_missing = true; /* no GET: the create is the check (reconcile_hostkey_created) */
 	reconcile_check_claims(t);
 	reconcile_check_leftovers(t);
+	if (cache_get(&c->children[CHILD_SECRET].cache, t->ns, hostkey)) {
+		reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false, NULL, -1);
+	} else if (t->marked) {
+		/* no GET: the create is the check (reconcile_hostkey_created),
+		 * after the lookups, which may find the predecessor's key */
+		t->hostkey_missing = true;
+	} else {
+		/* nothing to wait for: made beside the other lookups, one
+		 * round trip sooner; a conflict found by them leaves it in
+		 * place (it is this DevServer's, and goes with it) */
+		t->hostkey_early = true;
+		t->checks++;
+		reconcile_create_hostkey(t);
+	}
 	if (--t->checks == 0)
 		reconcile_apply_phase(t);
 }
@@ -1138,8 +1151,6 @@ static void reconcile_write(struct reconcile_task *t)
 	reconcile_apply_all(t);
 }
 
-static void reconcile_create_hostkey(struct reconcile_task *t);
-
 /* A refusal (reconcile_refuse) told as a Warning Event and a log line. */
 static void reconcile_report_refusal(struct reconcile_task *t)
 {
@@ -1168,15 +1179,38 @@ static void reconcile_apply_phase(struct reconcile_task *t)
 
 /* --- the SSH host key ------------------------------------------------------ */
 
-/* Creates the DevServer's host-key Secret (the cache holds no object of its
- * name) with POST, never apply: the create is the ownership check - a
- * Secret of that name, ours but not yet seen or someone else's, makes it
- * fail with AlreadyExists, and a GET then says whose it is
- * (reconcile_hostkey_found) instead of it being taken over. A new
- * DevServer so costs one request less than a GET before the create. The
- * children are applied only once the Secret exists, so the pod never mounts
- * a Secret that is not this DevServer's. Holds the task's apply-phase
- * reference until done. */
+/* --- the host-key Secret: created with POST, never applied ----------------
+ *
+ * The create is the ownership check: a Secret of that name, ours but not
+ * yet seen or someone else's, makes it fail with AlreadyExists, and only
+ * then a GET says whose it is (reconcile_hostkey_found) - it is never taken
+ * over. A new DevServer's Secret is created beside the other ownership
+ * lookups (reconcile_check_ownership), so the first round costs one round
+ * trip and one request less than a GET, then a POST, then the applies.
+ * The children are applied only once the Secret exists and is ours, so the
+ * pod never mounts a Secret that is not this DevServer's. */
+
+/* The Secret of the host key's name exists though the cache did not hold
+ * it: this DevServer's (made by an earlier round whose watch event has not
+ * arrived), or someone else's. */
+/* The host-key Secret's create (and its lookup after AlreadyExists) has
+ * settled; ok: the Secret is this DevServer's. Made during the ownership
+ * checks (t->hostkey_early), it holds one of t->checks, and the apply phase
+ * follows the last check; made after them, it holds the apply phase's
+ * reference and goes on to the applies. */
+static void reconcile_hostkey_settled(struct reconcile_task *t, bool ok)
+{
+	if (t->hostkey_early) {
+		if (--t->checks == 0)
+			reconcile_apply_phase(t);
+		return;
+	}
+	if (ok)
+		reconcile_write(t);
+	if (--t->pending == 0)
+		reconcile_finish(t);
+}
+
 /* The Secret of the host key's name exists though the cache did not hold
  * it: this DevServer's (made by an earlier round whose watch event has not
  * arrived), or someone else's. */
@@ -1184,15 +1218,17 @@ static void reconcile_hostkey_found(void *ud, int rc, struct json *obj, const st
 {
 	struct reconcile_task *t = ud;
 	char what[HOSTKEY_SECRET_NAME_MAX_BYTES + 16];
+	bool ok = false;
 
 	metrics_count_request(&t->c->m, "GET", rc);
 	snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
 	if (rc == 0 && cache_controlled_by(obj, t->uid)) {
 		cache_store_newer(&t->c->children[CHILD_SECRET].cache, obj);
-		reconcile_write(t);
+		ok = true;
 	} else if (rc == 0) {
 		reconcile_not_owned(t, what, cache_controller_uid(obj));
-		reconcile_report_refusal(t);
+		if (!t->hostkey_early)
+			reconcile_report_refusal(t); /* else the apply phase does */
 		json_free(obj);
 	} else {
 		json_free(obj);
@@ -1201,8 +1237,7 @@ static void reconcile_hostkey_found(void *ud, int rc, struct json *obj, const st
 			error_set(&t->apply_err, rc, "look up %s: %s", what, err->msg);
 		reconcile_note_error(t, rc);
 	}
-	if (--t->pending == 0)
-		reconcile_finish(t);
+	reconcile_hostkey_settled(t, ok);
 }
 
 static void reconcile_hostkey_created(void *ud, int rc, struct json *obj, const struct error *err)
@@ -1213,32 +1248,31 @@ static void reconcile_hostkey_created(void *ud, int rc, struct json *obj, const 
 	metrics_count_request(&t->c->m, "POST", rc);
 	if (rc == 0) {
 		cache_store_newer(&t->c->children[CHILD_SECRET].cache, obj); /* write-through */
-		reconcile_write(t);
-	} else {
-		json_free(obj);
-		snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
-		if (rc == ERR_CONFLICT) {
-			char name[HOSTKEY_SECRET_NAME_MAX_BYTES];
-			struct kube_call_spec spec = { .method = "GET", .res = t->c->children[CHILD_SECRET].res,
-						       .ns = t->ns, .name = name };
-			struct error e2;
-
-			/* AlreadyExists: whose is it? (the task's reference
-			 * passes to the lookup) */
-			hostkey_secret_name(t->name, name);
-			if (kube_call_submit(&t->c->client, &spec, reconcile_hostkey_found, t, &e2) != 0)
-				return;
-			if (t->apply_err.code == 0)
-				error_set(&t->apply_err, e2.code, "look up %s: %s", what, e2.msg);
-			reconcile_note_error(t, e2.code);
-		} else {
-			if (t->apply_err.code == 0)
-				error_set(&t->apply_err, rc, "create %s: %s", what, err->msg);
-			reconcile_note_error(t, rc);
-		}
+		reconcile_hostkey_settled(t, true);
+		return;
 	}
-	if (--t->pending == 0)
-		reconcile_finish(t);
+	json_free(obj);
+	snprintf(what, sizeof(what), "Secret %s" HOSTKEY_SECRET_SUFFIX, t->name);
+	if (rc == ERR_CONFLICT) {
+		char name[HOSTKEY_SECRET_NAME_MAX_BYTES];
+		struct kube_call_spec spec = { .method = "GET", .res = t->c->children[CHILD_SECRET].res,
+					       .ns = t->ns, .name = name };
+		struct error e2;
+
+		/* AlreadyExists: whose is it? (the task's reference passes to
+		 * the lookup) */
+		hostkey_secret_name(t->name, name);
+		if (kube_call_submit(&t->c->client, &spec, reconcile_hostkey_found, t, &e2) != 0)
+			return;
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, e2.code, "look up %s: %s", what, e2.msg);
+		reconcile_note_error(t, e2.code);
+	} else {
+		if (t->apply_err.code == 0)
+			error_set(&t->apply_err, rc, "create %s: %s", what, err->msg);
+		reconcile_note_error(t, rc);
+	}
+	reconcile_hostkey_settled(t, false);
 }
 
 static void reconcile_create_hostkey(struct reconcile_task *t)
@@ -1265,8 +1299,7 @@ static void reconcile_create_hostkey(struct reconcile_task *t)
 		reconcile_note_error(t, err.code);
 	}
 	if (!secret) { /* deleted meanwhile, or no key could be made */
-		if (--t->pending == 0)
-			reconcile_finish(t);
+		reconcile_hostkey_settled(t, false);
 		return;
 	}
 	spec.body = secret;
@@ -1277,8 +1310,7 @@ static void reconcile_create_hostkey(struct reconcile_task *t)
 		if (t->apply_err.code == 0)
 			error_set(&t->apply_err, err.code, "create the host-key Secret: %s", err.msg);
 		reconcile_note_error(t, err.code);
-		if (--t->pending == 0)
-			reconcile_finish(t);
+		reconcile_hostkey_settled(t, false);
 	}
 	hostkey_secret_free(secret);
 }

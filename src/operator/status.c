@@ -64,7 +64,17 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
 	return false;
 }
 
-bool status_volumes_provisioning(const struct json *const *claims, size_t n)
+/* Whether a claim's creationTimestamp is less than STATUS_CLAIM_YOUNG_S
+ * before now. */
+static bool claim_young(const struct json *claim, int64_t now)
+{
+	const char *created = json_get_string(json_get(claim, "metadata"), "creationTimestamp");
+	int64_t t;
+
+	return created && clock_parse_rfc3339(created, &t) == 0 && now - t < STATUS_CLAIM_YOUNG_S;
+}
+
+bool status_volumes_provisioning(const struct json *const *claims, size_t n, int64_t now)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *phase = json_get_string(json_get(claims[i], "status"), "phase");
@@ -74,9 +84,10 @@ bool status_volumes_provisioning(const struct json *const *claims, size_t n)
 			return false;
 		if (strcmp(phase, "Bound") == 0)
 			continue;
-		if (strcmp(phase, "Pending") != 0 ||
-		    (!json_get_string(ann, STATUS_PROVISIONER_ANNOTATION) &&
-		     !json_get_string(ann, STATUS_PROVISIONER_ANNOTATION_BETA)))
+		if (strcmp(phase, "Pending") != 0)
+			return false;
+		if (!json_get_string(ann, STATUS_PROVISIONER_ANNOTATION) &&
+		    !json_get_string(ann, STATUS_PROVISIONER_ANNOTATION_BETA) && !claim_young(claims[i], now))
 			return false;
 	}
 	return n > 0;

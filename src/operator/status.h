@@ -64,7 +64,8 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
  * Provisioning, as before the pod existed, so the normal first seconds of
  * a box - minutes, in a burst of a thousand - cost no status write of their
  * own. That holds while every claim the pod mounts is seen Bound or Pending
- * with a provisioner at work (status_volumes_provisioning), and for at
+ * with a provisioner at work or about to be (status_volumes_provisioning),
+ * and for at
  * most STATUS_VOLUME_WAIT_MAX_S since the pod became unschedulable; a
  * claim with no provisioner, or one the operator cannot see, is reported
  * (Pending) at once. */
@@ -74,9 +75,15 @@ bool status_pod_problem(const struct json *pod, const char **reason, const char 
 #define STATUS_PROVISIONER_ANNOTATION "volume.kubernetes.io/storage-provisioner"
 #define STATUS_PROVISIONER_ANNOTATION_BETA "volume.beta.kubernetes.io/storage-provisioner"
 
+/* A claim the PV controller has not looked at yet carries no provisioner
+ * annotation: a Pending claim younger than this counts as being made (in a
+ * burst the controller runs tens of seconds behind). */
+#define STATUS_CLAIM_YOUNG_S 60
+
 /* True when n > 0 and every claim (NULL: not seen) is Bound, or Pending
- * with a provisioner named on it. */
-bool status_volumes_provisioning(const struct json *const *claims, size_t n);
+ * with a provisioner named on it, or Pending and created less than
+ * STATUS_CLAIM_YOUNG_S before now (unix seconds). */
+bool status_volumes_provisioning(const struct json *const *claims, size_t n, int64_t now);
 
 /* True while pod is unschedulable only because its claims are not bound
  * yet and STATUS_VOLUME_WAIT_MAX_S since that began (PodScheduled's

@@ -585,7 +585,11 @@ static void test_status_volume_wait_is_provisioning(void **state)
 	struct json *beta = tu_json("{\"metadata\":{\"annotations\":{\"volume.beta.kubernetes.io/storage-provisioner\":"
 			      "\"x\"}},\"status\":{\"phase\":\"Pending\"}}");
 	struct json *bound = tu_json("{\"status\":{\"phase\":\"Bound\"}}");
-	struct json *orphan = tu_json("{\"metadata\":{},\"status\":{\"phase\":\"Pending\"}}");
+	struct json *orphan = tu_json("{\"metadata\":{\"creationTimestamp\":\"2027-01-15T07:50:00Z\"},"
+				"\"status\":{\"phase\":\"Pending\"}}");
+	/* 30 s old: the PV controller has not annotated it yet */
+	struct json *young = tu_json("{\"metadata\":{\"creationTimestamp\":\"2027-01-15T07:59:30Z\"},"
+			       "\"status\":{\"phase\":\"Pending\"}}");
 	struct json *lost = tu_json("{\"status\":{\"phase\":\"Lost\"}}");
 	const struct json *claims[2];
 	struct error ok = { 0 };
@@ -597,16 +601,19 @@ static void test_status_volume_wait_is_provisioning(void **state)
 	/* which claims count as being provisioned */
 	claims[0] = making;
 	claims[1] = bound;
-	assert_true(status_volumes_provisioning(claims, 2));
+	assert_true(status_volumes_provisioning(claims, 2, 1800000000));
 	claims[1] = beta;
-	assert_true(status_volumes_provisioning(claims, 2));
-	claims[1] = orphan; /* Pending, and no provisioner will ever make it */
-	assert_false(status_volumes_provisioning(claims, 2));
+	assert_true(status_volumes_provisioning(claims, 2, 1800000000));
+	claims[1] = young;
+	assert_true(status_volumes_provisioning(claims, 2, 1800000000));
+	/* ten minutes on, and still no provisioner named on it */
+	claims[1] = orphan;
+	assert_false(status_volumes_provisioning(claims, 2, 1800000000));
 	claims[1] = lost;
-	assert_false(status_volumes_provisioning(claims, 2));
+	assert_false(status_volumes_provisioning(claims, 2, 1800000000));
 	claims[1] = NULL;   /* a claim the operator cannot see */
-	assert_false(status_volumes_provisioning(claims, 2));
-	assert_false(status_volumes_provisioning(claims, 0));
+	assert_false(status_volumes_provisioning(claims, 2, 1800000000));
+	assert_false(status_volumes_provisioning(claims, 0, 1800000000));
 
 	base_inputs(&in, ds, &ok);
 	in.deployment = deploy;
@@ -654,6 +661,7 @@ static void test_status_volume_wait_is_provisioning(void **state)
 	json_free(beta);
 	json_free(bound);
 	json_free(orphan);
+	json_free(young);
 	json_free(lost);
 }
 
