@@ -581,7 +581,7 @@ static bool json_object_equal(const struct json *a, const struct json *b)
 bool json_equal(const struct json *a, const struct json *b)
 {
 	if (a == b)
-		return true;
+		return true; /* (frozen trees share their equal subtrees) */
 	if (!a || !b || a->type != b->type)
 		return false;
 	switch (a->type) {

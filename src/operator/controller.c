@@ -115,7 +115,14 @@ static void enqueue_owner(struct controller *c, const struct json *obj)
 }
 
 static void on_child_add(void *ud, const struct json *obj) { enqueue_owner(ud, obj); }
-static void on_child_update(void *ud, const struct json *o, const struct json *obj) { enqueue_owner(ud, obj); }
+/* An update that changed nothing the projection keeps (a Deployment's
+ * conditions, a pod's start times: the bulk of child events in a burst)
+ * gives reconcile nothing new to read. */
+static void on_child_update(void *ud, const struct json *o, const struct json *obj)
+{
+	if (!projection_same_but_version(o, obj))
+		enqueue_owner(ud, obj);
+}
 
 /* A flavor change reaches every DevServer naming it, every DevServer
  * relying on the default (a flavor may have become or stopped being it),

@@ -142,6 +142,13 @@ void projection_child(struct json *obj)
 	}
 	keep_only(json_get(obj, "metadata"), meta_owned);
 	drop_last_applied(obj);
+	/* status computation and rollout read availableReplicas, nothing else
+	 * of what the Deployment controller writes there */
+	if (json_get_string(obj, "kind") && strcmp(json_get_string(obj, "kind"), "Deployment") == 0) {
+		static const char *const deployment_status[] = { "availableReplicas", NULL };
+
+		keep_only(json_get(obj, "status"), deployment_status);
+	}
 }
 
 void projection_secret(struct json *obj)
@@ -150,29 +157,110 @@ void projection_secret(struct json *obj)
 	hostkey_secret_projection(obj);
 }
 
-/* The pod cache keeps only what status computation reads: a pod's spec and
- * most of its status are large and never looked at, and at a thousand
- * DevServers they were most of the operator's memory. */
+/* Keeps the items of the array arr for which keep() is true. */
+static void keep_items(struct json *arr, bool (*keep)(const struct json *item))
+{
+	size_t w = 0;
+
+	if (!arr || arr->type != JSON_ARRAY)
+		return;
+	for (size_t i = 0; i < arr->u.arr.len; i++) {
+		if (keep(arr->u.arr.items[i]))
+			arr->u.arr.items[w++] = arr->u.arr.items[i];
+		else
+			json_free(arr->u.arr.items[i]);
+	}
+	arr->u.arr.len = w;
+}
+
+static bool condition_read(const struct json *c)
+{
+	const char *type = json_get_string(c, "type");
+
+	return type && (strcmp(type, "PodScheduled") == 0 || strcmp(type, "Ready") == 0);
+}
+
+/* The pod cache keeps only what the operator reads: status computation
+ * (phase; PodScheduled's status, reason, message and transition time; a
+ * waiting container's reason and message), idle shutdown (Ready) and the
+ * pod lookup (metadata). A pod's spec and the rest of its status are large
+ * and never looked at, and every field kept that the kubelet rewrites
+ * (start times, restart counts, probe times) would make each of its status
+ * updates a reconcile (projection_same_but_version) and a few more unique
+ * bytes per DevServer. */
 void projection_pod(struct json *pod)
 {
+	static const char *const top[] = { "apiVersion", "kind", "metadata", "status", NULL };
 	static const char *const meta[] = { "name", "namespace", "uid", "labels", "creationTimestamp",
 					    "deletionTimestamp", "resourceVersion", NULL };
-	static const char *const spec[] = { "nodeName", NULL };
 	static const char *const status[] = { "phase", "conditions", "initContainerStatuses",
-					      "containerStatuses", "podIP", NULL };
-	static const char *const container[] = { "name", "ready", "state", "restartCount", NULL };
-	struct json *cs;
+					      "containerStatuses", NULL };
+	static const char *const scheduled[] = { "type", "status", "reason", "message", "lastTransitionTime",
+						 NULL };
+	static const char *const ready[] = { "type", "status", NULL };
+	static const char *const container[] = { "name", "state", NULL };
+	static const char *const state[] = { "waiting", NULL };
+	static const char *const lists[] = { "containerStatuses", "initContainerStatuses" };
+	struct json *list;
 
-	keep_only(pod, top_resource);
+	keep_only(pod, top);
 	keep_only(json_get(pod, "metadata"), meta);
-	keep_only(json_get(pod, "spec"), spec);
 	keep_only(json_get(pod, "status"), status);
-	cs = json_path(pod, "status", "containerStatuses", NULL);
-	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
-		keep_only(cs->u.arr.items[i], container);
-	cs = json_path(pod, "status", "initContainerStatuses", NULL);
-	for (size_t i = 0; cs && cs->type == JSON_ARRAY && i < cs->u.arr.len; i++)
-		keep_only(cs->u.arr.items[i], container);
+	list = json_path(pod, "status", "conditions", NULL);
+	keep_items(list, condition_read);
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+		const char *type = json_get_string(list->u.arr.items[i], "type");
+
+		keep_only(list->u.arr.items[i], strcmp(type, "Ready") == 0 ? ready : scheduled);
+	}
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		list = json_path(pod, "status", lists[l], NULL);
+		for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.len; i++) {
+			keep_only(list->u.arr.items[i], container);
+			keep_only(json_get(list->u.arr.items[i], "state"), state);
+		}
+	}
+}
+
+bool projection_same_but_version(const struct json *a, const struct json *b)
+{
+	const struct json *ma, *mb;
+
+	if (a == b)
+		return true;
+	if (!a || !b || a->type != JSON_OBJECT || b->type != JSON_OBJECT || a->u.obj.len != b->u.obj.len)
+		return false;
+	for (size_t i = 0; i < a->u.obj.len; i++) {
+		const char *key = a->u.obj.items[i].key;
+		const struct json *bv = json_get(b, key);
+
+		if (!bv)
+			return false;
+		if (strcmp(key, "metadata") != 0) {
+			if (!json_equal(a->u.obj.items[i].value, bv))
+				return false;
+			continue;
+		}
+		ma = a->u.obj.items[i].value;
+		mb = bv;
+		if (ma->type != JSON_OBJECT || mb->type != JSON_OBJECT)
+			return json_equal(ma, mb);
+		/* every member of each but resourceVersion, in the other */
+		for (int side = 0; side < 2; side++) {
+			const struct json *x = side ? mb : ma, *y = side ? ma : mb;
+
+			for (size_t k = 0; k < x->u.obj.len; k++) {
+				const char *mk = x->u.obj.items[k].key;
+				const struct json *yv = json_get(y, mk);
+
+				if (strcmp(mk, "resourceVersion") == 0)
+					continue;
+				if (!yv || !json_equal(x->u.obj.items[k].value, yv))
+					return false;
+			}
+		}
+	}
+	return true;
 }
 
 void projection_policy_configmap(struct json *obj)

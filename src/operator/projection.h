@@ -12,13 +12,13 @@
  *  - children the operator owns (an ownerReference to a DevServer): the
  *    whole object (drift detection compares what was applied, and status
  *    reads the Deployment's) but metadata trimmed as above, plus
- *    ownerReferences;
+ *    ownerReferences, and of a Deployment's status availableReplicas only;
  *  - children merely labelled managed-by-devserver-operator, without our
  *    ownerReference (anyone may label a ConfigMap): a stub of identity,
  *    labels and ownerReferences - enough for reconcile to see that the name
  *    is taken by someone else, nothing an attacker can grow;
- *  - pods: what status computation reads (phase, conditions, container
- *    states, node, IP);
+ *  - pods: what status computation and idle shutdown read (phase, the
+ *    PodScheduled and Ready conditions, waiting containers' reasons);
  *  - the policy ConfigMap: data and trimmed metadata;
  *  - DevServerUsers: like DevServers;
  *  - Namespaces: name, uid, resourceVersion, labels and annotations (users.c
@@ -53,6 +53,11 @@ void projection_user(struct json *obj);
 void projection_namespace(struct json *obj);
 /* A user's ServiceAccount or RoleBinding. */
 void projection_user_rbac(struct json *obj);
+
+/* True when a and b (projected versions of one object) differ at most in
+ * metadata.resourceVersion: an update the operator has no reason to look
+ * at, because nothing it reads changed. */
+bool projection_same_but_version(const struct json *a, const struct json *b);
 
 /* True when obj has an ownerReference to a DevServer (devserver.io/v1). */
 bool projection_owned_by_devserver(const struct json *obj);

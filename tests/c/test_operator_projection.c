@@ -183,18 +183,97 @@ static void test_pod(void **state)
 			       "\"annotations\":{\"a\":\"b\"},\"ownerReferences\":[]},"
 			       "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
 			       "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\",\"qosClass\":\"Burstable\","
-			       "\"containerStatuses\":[{\"name\":\"c\",\"ready\":true,\"image\":\"i\",\"state\":{}}]}}");
+			       "\"conditions\":[{\"type\":\"Initialized\",\"status\":\"True\",\"lastTransitionTime\":\"t1\"},"
+			       "{\"type\":\"Ready\",\"status\":\"False\",\"reason\":\"ContainersNotReady\","
+			       "\"lastTransitionTime\":\"t2\",\"lastProbeTime\":null},"
+			       "{\"type\":\"PodScheduled\",\"status\":\"False\",\"reason\":\"Unschedulable\","
+			       "\"message\":\"m\",\"lastTransitionTime\":\"t3\",\"lastProbeTime\":null}],"
+			       "\"containerStatuses\":[{\"name\":\"c\",\"ready\":true,\"image\":\"i\",\"restartCount\":3,"
+			       "\"state\":{\"running\":{\"startedAt\":\"t4\"}}},{\"name\":\"d\",\"state\":{\"waiting\":"
+			       "{\"reason\":\"ImagePullBackOff\",\"message\":\"no\"}},\"lastState\":{}}]}}");
+	const struct json *conds, *cs;
 
 	project(projection_pod, p);
-	assert_string_equal(json_get_string(json_get(p, "spec"), "nodeName"), "n1");
-	assert_null(json_path(p, "spec", "containers", NULL));
+	/* nothing of the spec: status computation reads none of it */
+	assert_null(json_get(p, "spec"));
 	assert_null(json_path(p, "status", "qosClass", NULL));
-	assert_null(json_get(json_path(p, "status", "containerStatuses", NULL)->u.arr.items[0], "image"));
-	assert_true(json_get_bool(json_path(p, "status", "containerStatuses", NULL)->u.arr.items[0], "ready",
-				  false));
+	assert_null(json_path(p, "status", "podIP", NULL));
+	assert_string_equal(json_get_string(json_get(p, "status"), "phase"), "Running");
+	/* the conditions status and idle read, with what they read of them */
+	conds = json_path(p, "status", "conditions", NULL);
+	assert_int_equal(conds->u.arr.len, 2);
+	assert_string_equal(json_get_string(conds->u.arr.items[0], "type"), "Ready");
+	assert_string_equal(json_get_string(conds->u.arr.items[0], "status"), "False");
+	assert_null(json_get(conds->u.arr.items[0], "lastTransitionTime"));
+	assert_string_equal(json_get_string(conds->u.arr.items[1], "type"), "PodScheduled");
+	assert_string_equal(json_get_string(conds->u.arr.items[1], "reason"), "Unschedulable");
+	assert_string_equal(json_get_string(conds->u.arr.items[1], "message"), "m");
+	assert_string_equal(json_get_string(conds->u.arr.items[1], "lastTransitionTime"), "t3");
+	assert_null(json_get(conds->u.arr.items[1], "lastProbeTime"));
+	/* container states: only a waiting one's reason and message matter */
+	cs = json_path(p, "status", "containerStatuses", NULL);
+	assert_int_equal(cs->u.arr.len, 2);
+	assert_string_equal(json_get_string(cs->u.arr.items[0], "name"), "c");
+	assert_null(json_get(cs->u.arr.items[0], "image"));
+	assert_null(json_get(cs->u.arr.items[0], "ready"));
+	assert_null(json_get(cs->u.arr.items[0], "restartCount"));
+	assert_null(json_path(cs->u.arr.items[0], "state", "running", NULL));
+	assert_string_equal(json_get_string(json_path(cs->u.arr.items[1], "state", "waiting", NULL), "reason"),
+			    "ImagePullBackOff");
+	assert_null(json_get(cs->u.arr.items[1], "lastState"));
 	assert_null(json_path(p, "metadata", "annotations", NULL));
 	assert_string_equal(json_get_string(json_path(p, "metadata", "labels", NULL), "devserver.io/name"), "box");
 	json_free(p);
+}
+
+/* A Deployment's status is written by its controller many times per
+ * rollout (conditions with timestamps, counters); the operator reads only
+ * availableReplicas, so that is all the cache keeps, and an update that
+ * changes nothing else is no reason to reconcile. */
+static void test_deployment_status_keeps_available_replicas(void **state)
+{
+	struct json *d = tu_json("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\"," FULL_META ","
+			       "\"spec\":{\"replicas\":1},\"status\":{\"availableReplicas\":1,\"replicas\":1,"
+			       "\"observedGeneration\":4,\"conditions\":[{\"type\":\"Available\","
+			       "\"lastUpdateTime\":\"t\"}]}}");
+
+	project(projection_child, d);
+	assert_int_equal(json_get_int(json_get(d, "status"), "availableReplicas", 0), 1);
+	assert_int_equal(json_get(d, "status")->u.obj.len, 1);
+	assert_int_equal(json_get_int(json_get(d, "spec"), "replicas", 0), 1);
+	json_free(d);
+}
+
+/* Two versions of a projected object that differ only in
+ * metadata.resourceVersion are the same to the operator: an update like
+ * that (a status field the projection dropped, a managedFields entry)
+ * requeues nothing. */
+static void test_same_but_version(void **state)
+{
+	struct json *a = tu_json("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"resourceVersion\":\"1\","
+			       "\"labels\":{\"x\":\"1\"}},\"status\":{\"phase\":\"Pending\"}}");
+	struct json *b = tu_json("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"resourceVersion\":\"2\","
+			       "\"labels\":{\"x\":\"1\"}},\"status\":{\"phase\":\"Pending\"}}");
+	struct json *c = tu_json("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"resourceVersion\":\"3\","
+			       "\"labels\":{\"x\":\"1\"}},\"status\":{\"phase\":\"Running\"}}");
+	struct json *d = tu_json("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"resourceVersion\":\"4\","
+			       "\"labels\":{\"x\":\"2\"}},\"status\":{\"phase\":\"Pending\"}}");
+	struct json *e = tu_json("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"resourceVersion\":\"5\","
+			       "\"labels\":{\"x\":\"1\"}},\"status\":{\"phase\":\"Pending\"},\"spec\":{}}");
+
+	(void)state;
+	assert_true(projection_same_but_version(a, b));
+	assert_true(projection_same_but_version(a, a));
+	assert_false(projection_same_but_version(a, c));
+	assert_false(projection_same_but_version(a, d));
+	assert_false(projection_same_but_version(a, e));
+	assert_false(projection_same_but_version(e, a));
+	assert_false(projection_same_but_version(a, NULL));
+	json_free(a);
+	json_free(b);
+	json_free(c);
+	json_free(d);
+	json_free(e);
 }
 
 static void test_policy_configmap(void **state)
@@ -220,6 +299,8 @@ int main(void)
 		cmocka_unit_test(test_labelled_child_that_is_not_ours_is_a_stub),
 		cmocka_unit_test(test_secret_keeps_only_the_public_host_key),
 		cmocka_unit_test(test_pod),
+		cmocka_unit_test(test_deployment_status_keeps_available_replicas),
+		cmocka_unit_test(test_same_but_version),
 		cmocka_unit_test(test_policy_configmap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
