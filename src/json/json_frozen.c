@@ -8,10 +8,11 @@
  * timestamps. Freezing hash-conses a tree bottom-up: a node equal to one
  * already frozen (the same scalar, or the same keys in the same order over
  * the same - already shared - children) is that node with one more
- * reference. So equality of a container is a comparison of its keys and
- * child pointers, never a deep walk. Each distinct node is one block: a
- * header (the store's chain, the hash, the reference count), the node, and
- * its items or members and their keys, or its string's bytes. json_free of
+ * reference. An object's keys are frozen strings too, shared like values.
+ * So equality of a container is a comparison of its child and key
+ * pointers, never a deep walk. Each distinct node is one block: a header
+ * (the store's chain, the hash, the reference count), the node, and its
+ * items or members, or its string's bytes. json_free of
  * a frozen node drops one reference; the last one frees the block and drops
  * its children's.
  *
@@ -21,8 +22,7 @@
  * table, and is simply not shared. One store per process under a mutex, so
  * any thread may freeze or free; the operator freezes on its event loop.
  *
- * What it does not do: share keys between different objects (each object
- * block holds its keys' text), or shrink the bucket array.
+ * What it does not do: shrink the bucket array.
  */
 #include "json/json.h"
 
@@ -82,11 +82,8 @@ static size_t block_bytes(const struct json *f)
 		return n + f->u.str.len + 1;
 	if (f->type == JSON_ARRAY)
 		return n + f->u.arr.len * sizeof(struct json *);
-	if (f->type == JSON_OBJECT) {
+	if (f->type == JSON_OBJECT)
 		n += f->u.obj.len * sizeof(struct json_member);
-		for (size_t i = 0; i < f->u.obj.len; i++)
-			n += strlen(f->u.obj.items[i].key) + 1;
-	}
 	return n;
 }
 
@@ -110,16 +107,24 @@ static uint64_t scalar_hash(const struct json *v)
 	}
 }
 
-/* A container's hash: its type, its keys (objects) and its children's
+/* A frozen object's member keys are the text of frozen string nodes (the
+ * keys are shared like any value): the node a key belongs to. */
+static struct json *key_node(const char *key)
+{
+	return (struct json *)(void *)(uintptr_t)key - 1;
+}
+
+/* A container's hash: its type, and its children's and (objects) its keys'
  * addresses, which are their identities once they are frozen. */
-static uint64_t container_hash(const struct json *v, struct json *const *kids, size_t n)
+static uint64_t container_hash(const struct json *v, struct json *const *kids, struct json *const *keys,
+			       size_t n)
 {
 	uint64_t h = hash_fnv1a64_update(HASH_FNV1A64_OFFSET, &v->type, sizeof(v->type));
 
 	h = hash_fnv1a64_update(h, &n, sizeof(n));
 	for (size_t i = 0; i < n; i++) {
-		if (v->type == JSON_OBJECT)
-			h = hash_fnv1a64_update(h, v->u.obj.items[i].key, strlen(v->u.obj.items[i].key) + 1);
+		if (keys)
+			h = hash_fnv1a64_update(h, &keys[i], sizeof(keys[i]));
 		h = hash_fnv1a64_update(h, &kids[i], sizeof(kids[i]));
 	}
 	return h;
@@ -143,17 +148,18 @@ static bool scalar_equal(const struct json *a, const struct json *b)
 	}
 }
 
-/* f (frozen) against v (any) whose children are kids (frozen). */
-static bool container_equal(const struct json *f, const struct json *v, struct json *const *kids, size_t n)
+/* f (frozen) against a container of type with children kids and (objects)
+ * keys, all frozen: a comparison of addresses. */
+static bool container_equal(const struct json *f, enum json_type type, struct json *const *kids,
+			    struct json *const *keys, size_t n)
 {
-	if (f->type != v->type || f->u.arr.len != n)
+	if (f->type != type || f->u.arr.len != n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (v->type == JSON_ARRAY) {
+		if (type == JSON_ARRAY) {
 			if (f->u.arr.items[i] != kids[i])
 				return false;
-		} else if (f->u.obj.items[i].value != kids[i] ||
-			   strcmp(f->u.obj.items[i].key, v->u.obj.items[i].key) != 0) {
+		} else if (f->u.obj.items[i].value != kids[i] || key_node(f->u.obj.items[i].key) != keys[i]) {
 			return false;
 		}
 	}
@@ -183,8 +189,8 @@ static void store_grow(void)
 
 /* The equal frozen node, with a reference taken, or NULL; *full is set
  * when the chain was searched to its limit without finding one. */
-static struct json *store_find(uint32_t hash, const struct json *v, struct json *const *kids, size_t n,
-			       bool *full)
+static struct json *store_find(uint32_t hash, const struct json *v, struct json *const *kids,
+			       struct json *const *keys, size_t n, bool *full)
 {
 	size_t seen = 0;
 
@@ -200,7 +206,7 @@ static struct json *store_find(uint32_t hash, const struct json *v, struct json 
 		}
 		if (h->hash != hash)
 			continue;
-		if (kids ? container_equal(f, v, kids, n) : scalar_equal(f, v)) {
+		if (kids ? container_equal(f, v->type, kids, keys, n) : scalar_equal(f, v)) {
 			h->refs++;
 			return f;
 		}
@@ -257,8 +263,10 @@ static void release_locked(struct json *f)
 		for (size_t i = 0; i < f->u.arr.len; i++)
 			release_locked(f->u.arr.items[i]);
 	else if (f->type == JSON_OBJECT)
-		for (size_t i = 0; i < f->u.obj.len; i++)
+		for (size_t i = 0; i < f->u.obj.len; i++) {
 			release_locked(f->u.obj.items[i].value);
+			release_locked(key_node(f->u.obj.items[i].key));
+		}
 	store.nodes--;
 	store.bytes -= block_bytes(f);
 	free(h);
@@ -274,7 +282,7 @@ static struct json *intern_scalar(const struct json *v)
 	struct json *f;
 	bool full;
 
-	if ((f = store_find(hash, v, NULL, 0, &full)))
+	if ((f = store_find(hash, v, NULL, NULL, 0, &full)))
 		return f;
 	f = store_add(v->type, v->type == JSON_STRING ? v->u.str.len + 1 : 0, hash, full);
 	if (v->type == JSON_STRING) {
@@ -288,43 +296,52 @@ static struct json *intern_scalar(const struct json *v)
 	return f;
 }
 
+/* A key as a frozen string node (a reference taken). */
+static struct json *intern_key(const char *key)
+{
+	struct json k = { .type = JSON_STRING };
+
+	k.u.str.ptr = (char *)(uintptr_t)key;
+	k.u.str.len = strlen(key);
+	return intern_scalar(&k);
+}
+
 static struct json *intern_container(const struct json *v)
 {
-	size_t n = v->u.arr.len, key_bytes = 0;
-	struct json *stack_kids[JSON_FROZEN_STACK_CHILDREN];
-	struct json **kids = n <= JSON_FROZEN_STACK_CHILDREN ? stack_kids : mem_alloc(n * sizeof(*kids));
+	size_t n = v->u.arr.len;
+	bool object = v->type == JSON_OBJECT;
+	struct json *stack_kids[2 * JSON_FROZEN_STACK_CHILDREN];
+	struct json **kids = n <= JSON_FROZEN_STACK_CHILDREN ? stack_kids : mem_alloc(2 * n * sizeof(*kids));
+	struct json **keys = object ? kids + n : NULL;
 	struct json *f;
 	uint32_t hash;
 	bool full;
 
-	for (size_t i = 0; i < n; i++)
-		kids[i] = intern(v->type == JSON_ARRAY ? v->u.arr.items[i] : v->u.obj.items[i].value);
-	hash = (uint32_t)container_hash(v, kids, n);
-	if ((f = store_find(hash, v, kids, n, &full))) {
+	for (size_t i = 0; i < n; i++) {
+		kids[i] = intern(object ? v->u.obj.items[i].value : v->u.arr.items[i]);
+		if (object)
+			keys[i] = intern_key(v->u.obj.items[i].key);
+	}
+	hash = (uint32_t)container_hash(v, kids, keys, n);
+	if ((f = store_find(hash, v, kids, keys, n, &full))) {
 		/* the equal node holds references to these very children */
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			release_locked(kids[i]);
-	} else if (v->type == JSON_ARRAY) {
+			if (object)
+				release_locked(keys[i]);
+		}
+	} else if (!object) {
 		f = store_add(JSON_ARRAY, n * sizeof(struct json *), hash, full);
 		f->u.arr.items = (struct json **)(void *)(f + 1);
 		memcpy(f->u.arr.items, kids, n * sizeof(*kids));
 		f->u.arr.len = f->u.arr.cap = n;
 	} else {
-		char *keys;
-
-		for (size_t i = 0; i < n; i++)
-			key_bytes += strlen(v->u.obj.items[i].key) + 1;
-		f = store_add(JSON_OBJECT, n * sizeof(struct json_member) + key_bytes, hash, full);
+		f = store_add(JSON_OBJECT, n * sizeof(struct json_member), hash, full);
 		f->u.obj.items = (struct json_member *)(void *)(f + 1);
 		f->u.obj.len = f->u.obj.cap = n;
-		keys = (char *)(f->u.obj.items + n);
 		for (size_t i = 0; i < n; i++) {
-			size_t klen = strlen(v->u.obj.items[i].key) + 1;
-
-			memcpy(keys, v->u.obj.items[i].key, klen);
-			f->u.obj.items[i].key = keys;
+			f->u.obj.items[i].key = keys[i]->u.str.ptr;
 			f->u.obj.items[i].value = kids[i];
-			keys += klen;
 		}
 	}
 	if (kids != stack_kids)
