@@ -133,11 +133,6 @@ static void stamp_tree(struct json *v, const char *key, const char *ds_name, boo
 	}
 }
 
-static void rename_copy(struct json *obj, const char *ds_name, unsigned i)
-{
-	stamp_tree(obj, NULL, ds_name, false, i);
-}
-
 static struct json *load(const char *path)
 {
 	struct error err = { 0 };
@@ -188,7 +183,7 @@ static void fill(struct kind_cache *kc, const struct json *template, const char 
 		struct buf text;
 		struct json *parsed;
 
-		rename_copy(copy, ds_name, i);
+		stamp_tree(copy, NULL, ds_name, false, i);
 		buf_init(&text, BENCH_MAX_FILE_BYTES);
 		if (json_encode(copy, &text, 0) != 0) {
 			fprintf(stderr, "bench_cache_memory: an object over %u bytes\n", BENCH_MAX_FILE_BYTES);

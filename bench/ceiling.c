@@ -316,39 +316,33 @@ static void apply_done(void *ud, int rc, struct json *obj, const struct error *e
 	free(cl);
 }
 
-static void start_item(struct run *r, struct item *it)
+/* One of an item's first writes; apply_done counts it off. */
+static void submit_write(struct run *r, struct item *it, const struct kube_call_spec *s, const char *what)
 {
+	struct call *cl = calloc(1, sizeof(*cl));
 	struct error err;
 
+	cl->r = r;
+	cl->it = it;
+	r->writes++;
+	if (kube_call_submit(r->c, s, apply_done, cl, &err) == 0)
+		die(what, &err);
+}
+
+static void start_item(struct run *r, struct item *it)
+{
 	it->start_ns = clock_mono_ns();
 	it->pending = it->nchildren + 1;
-	{
-		struct kube_call_spec s = {
-			.method = "POST", .res = r->secret_res, .ns = r->ns, .body = it->secret,
-		};
-		struct call *cl = calloc(1, sizeof(*cl));
-
-		cl->r = r;
-		cl->it = it;
-		r->writes++;
-		if (kube_call_submit(r->c, &s, apply_done, cl, &err) == 0)
-			die("submit secret", &err);
-	}
-	for (int k = 0; k < it->nchildren; k++) {
-		const char *name = json_get_string(json_get(it->children[k], "metadata"), "name");
-		struct kube_call_spec s = {
-			.method = "PATCH", .res = it->res[k], .ns = r->ns, .name = name,
+	submit_write(r, it, &(struct kube_call_spec){
+		.method = "POST", .res = r->secret_res, .ns = r->ns, .body = it->secret,
+	}, "submit secret");
+	for (int k = 0; k < it->nchildren; k++)
+		submit_write(r, it, &(struct kube_call_spec){
+			.method = "PATCH", .res = it->res[k], .ns = r->ns,
+			.name = json_get_string(json_get(it->children[k], "metadata"), "name"),
 			.query = "fieldManager=" KUBE_FIELD_MANAGER "&force=true", .body = it->children[k],
 			.content_type = "application/apply-patch+yaml",
-		};
-		struct call *cl = calloc(1, sizeof(*cl));
-
-		cl->r = r;
-		cl->it = it;
-		r->writes++;
-		if (kube_call_submit(r->c, &s, apply_done, cl, &err) == 0)
-			die("submit apply", &err);
-	}
+		}, "submit apply");
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -697,7 +697,6 @@ static void reconcile_execute(struct reconcile_task *t, const struct plan *plan)
 struct reconcile_check {
 	struct reconcile_task *t;
 	char what[160];           /* "ConfigMap web-ssh" */
-	bool hostkey;             /* the host-key Secret, not a rendered child */
 	bool claim;               /* a PVC the pod mounts but this render does not create */
 	int leftover;             /* an index in adopt_leftovers, or -1 */
 	const struct json *desired; /* the rendered child (in t->desired), or NULL */
@@ -795,8 +794,6 @@ static void reconcile_check_done(void *ud, int rc, struct json *obj, const struc
 		reconcile_not_owned(t, chk->what, cache_controller_uid(obj));
 	} else if (rc == 0) {
 		reconcile_note_selector(t, chk->desired, obj);
-	} else if (rc == ERR_NOT_FOUND && chk->hostkey) {
-		t->hostkey_missing = true;
 	} else if (rc < 0 && rc != ERR_NOT_FOUND) {
 		if (t->apply_err.code == 0)
 			error_set(&t->apply_err, rc, "look up %s: %s", chk->what, err->msg);
@@ -812,7 +809,7 @@ static void reconcile_check_done(void *ud, int rc, struct json *obj, const struc
  * desired is the rendered child of that name (NULL for the host key, a
  * claim or a leftover); leftover is an index in adopt_leftovers or -1. */
 static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, const char *kind,
-				const char *name, bool hostkey, bool claim, const struct json *desired,
+				const char *name, bool claim, const struct json *desired,
 				int leftover)
 {
 	const struct json *observed = cache_get(&inf->cache, t->ns, name);
@@ -840,7 +837,6 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 	}
 	chk = mem_calloc(1, sizeof(*chk));
 	chk->t = t;
-	chk->hostkey = hostkey;
 	chk->claim = claim;
 	chk->leftover = leftover;
 	chk->desired = desired;
@@ -941,7 +937,7 @@ static void reconcile_check_claims(struct reconcile_task *t)
 
 			if (claim && !reconcile_desired_pvc(desired, claim))
 				reconcile_check_one(t, &t->c->children[CHILD_PVC], "PersistentVolumeClaim", claim,
-						    false, true, NULL, -1);
+						    true, NULL, -1);
 		}
 	}
 }
@@ -961,7 +957,7 @@ static void reconcile_check_leftovers(struct reconcile_task *t)
 		char name[320];
 
 		snprintf(name, sizeof(name), "%s%s", t->name, adopt_leftovers[i].suffix);
-		reconcile_check_one(t, inf, inf->res->kind, name, false, false, NULL, i);
+		reconcile_check_one(t, inf, inf->res->kind, name, false, NULL, i);
 	}
 }
 
@@ -980,13 +976,14 @@ static void reconcile_check_ownership(struct reconcile_task *t)
 		/* policy_finish_render allows only kinds with an informer */
 		if (inf)
 			reconcile_check_one(t, inf, kind, json_get_string(json_get(d, "metadata"), "name"),
-					    false, false, d, -1);
+					    false, d, -1);
 	}
 	hostkey_secret_name(t->name, hostkey);
 	reconcile_check_claims(t);
 	reconcile_check_leftovers(t);
 	if (cache_get(&c->children[CHILD_SECRET].cache, t->ns, hostkey)) {
-		reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, true, false, NULL, -1);
+		/* cached: judged from the cache, no request */
+		reconcile_check_one(t, &c->children[CHILD_SECRET], "Secret", hostkey, false, NULL, -1);
 	} else if (t->marked) {
 		/* no GET: the create is the check (reconcile_hostkey_created),
 		 * after the lookups, which may find the predecessor's key */
@@ -1190,9 +1187,6 @@ static void reconcile_apply_phase(struct reconcile_task *t)
  * The children are applied only once the Secret exists and is ours, so the
  * pod never mounts a Secret that is not this DevServer's. */
 
-/* The Secret of the host key's name exists though the cache did not hold
- * it: this DevServer's (made by an earlier round whose watch event has not
- * arrived), or someone else's. */
 /* The host-key Secret's create (and its lookup after AlreadyExists) has
  * settled; ok: the Secret is this DevServer's. Made during the ownership
  * checks (t->hostkey_early), it holds one of t->checks, and the apply phase
