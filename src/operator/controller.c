@@ -1,9 +1,10 @@
 /* controller.c - informers, the work queue and the event loop.
  *
- * Watches: DevServers and DevServerFlavors, the children the operator owns
- * (label app.kubernetes.io/managed-by=devserver-operator: Deployments,
- * Services, PVCs, ConfigMaps, Secrets), the DevServers' pods (same label,
- * stamped on the pod template), and the policy ConfigMap. Watch events only
+ * Watches: DevServers and DevServerFlavors, the child kinds (Deployments,
+ * Services, PVCs and ConfigMaps whole, or with --child-watch labelled only
+ * those labelled app.kubernetes.io/managed-by=devserver-operator; Secrets
+ * always by that label), the DevServers' pods (same label, stamped on the
+ * pod template), and the policy ConfigMap. Watch events only
  * enqueue keys - a DevServer's own key, the owner named by a child's
  * devserver.io/name label, every DevServer of a changed flavor - and
  * reconcile reads the caches. Nothing is reconciled before every cache has
@@ -358,6 +359,23 @@ static void on_skipped(void *ud, const struct json *previous, const struct json 
 	skipped_report(c, previous, stub, controller_may_reconcile(c));
 }
 
+/* In a child cache that sees every object of its kind (--child-watch all),
+ * a skipped object that no DevServer owns - someone's large ConfigMap - is
+ * none of the operator's business: it stays a stub (the name is taken)
+ * and is not reported. */
+static bool skip_concerns_us(const struct informer *inf, const struct json *stub)
+{
+	return !inf->sees_all || projection_owned_by_devserver(stub);
+}
+
+static void on_child_skipped(void *ud, const struct json *previous, const struct json *stub)
+{
+	struct controller *c = ud;
+
+	if (projection_owned_by_devserver(stub))
+		skipped_report(c, previous, stub, controller_may_reconcile(c));
+}
+
 /* --- informers -------------------------------------------------------------- */
 
 static int informer_setup(struct controller *c, struct informer *inf, const char *what,
@@ -502,11 +520,22 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	}
 	/* children: whole when a DevServer owns them, a stub when they only
 	 * carry our label (anyone may label a ConfigMap) */
+	/* With --child-watch all (the default), every object of the kinds a
+	 * policy renders is watched, so that a new DevServer's names are known
+	 * to be free without a lookup each; the others (stubs) cost a few
+	 * hundred bytes. Secrets stay labelled: the host key's create is its
+	 * own check, and foreign Secrets are the largest objects around. */
 	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++) {
+		bool all = opt->watch_all_children && k != CHILD_SECRET;
+
 		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
-				    child_kinds[k][1], ns, managed, NULL, &child_h, err);
-		if (rc == 0)
+				    child_kinds[k][1], ns, all ? NULL : managed, NULL, &child_h, err);
+		if (rc == 0) {
+			c->children[k].sees_all = all;
 			cache_set_transform(&c->children[k].cache, projection_child);
+			if (all)
+				cache_on_skip(&c->children[k].cache, on_child_skipped);
+		}
 	}
 	if (rc == 0) /* host keys: only the public half stays in memory */
 		cache_set_transform(&c->children[CHILD_SECRET].cache, projection_secret);
@@ -605,7 +634,8 @@ static void controller_report_skipped(struct controller *c)
 		size_t n = cache_skipped_list(&inf->cache, &stubs);
 
 		for (size_t k = 0; k < n; k++)
-			skipped_tell(c, stubs[k]);
+			if (skip_concerns_us(inf, stubs[k]))
+				skipped_tell(c, stubs[k]);
 		free(stubs);
 	});
 }

@@ -37,6 +37,7 @@ struct informer {
 	struct cache cache;
 	struct watch watch;
 	bool started;
+	bool sees_all;                     /* no label selector: a name missing from the cache is free */
 };
 
 /* The kinds of child the operator may own, each with an informer. */

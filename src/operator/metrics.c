@@ -159,6 +159,9 @@ int metrics_format(const struct metrics *m, struct buf *out)
 	metrics_counter(out, "devserver_status_deferred_total",
 			"Status writes left to the round that runs right after (an event arrived meanwhile).",
 			m->status_deferred);
+	metrics_counter(out, "devserver_name_checks_cached_total",
+			"New child names found free in a cache that sees every object of the kind "
+			"(--child-watch all): lookups not made.", m->name_checks_cached);
 	metrics_counter(out, "devserver_expired_total", "DevServers deleted when their TTL ran out.", m->expired);
 	metrics_counter(out, "devserver_watch_lists_total", "Full lists by the informers.", m->watch_lists);
 	metrics_counter(out, "devserver_watch_relists_total", "Relists after 410 Gone.", m->watch_relists);

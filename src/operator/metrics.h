@@ -44,6 +44,7 @@ struct metrics {
 	struct metrics_histogram render_seconds;
 	uint64_t api_requests[METRICS_VERBS][METRICS_ERROR_CODES]; /* by verb and result */
 	uint64_t applies, applies_unchanged, prunes, status_writes, status_unchanged, status_deferred, expired;
+	uint64_t name_checks_cached;  /* child names found free in a cache that sees all */
 	uint64_t writes;       /* every POST/PUT/PATCH/DELETE except Events */
 	uint64_t watch_lists, watch_relists, watch_restarts, watch_events;
 	uint64_t queue_depth, queue_in_flight;

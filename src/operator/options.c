@@ -11,7 +11,7 @@
 #include "kube/selector.h"
 
 enum option_kind { OPT_STRING, OPT_NAMESPACES, OPT_INT, OPT_DURATION, OPT_LEVEL, OPT_FORMAT, OPT_FLAG,
-		   OPT_ROLLOUT, OPT_ONOFF, OPT_DURATION_OR_NONE };
+		   OPT_ROLLOUT, OPT_ONOFF, OPT_DURATION_OR_NONE, OPT_CHILD_WATCH };
 
 struct option_def {
 	const char *flag;     /* without the leading "--" */
@@ -60,6 +60,11 @@ static const struct option_def option_defs[] = {
 	  "on-restart: a flavor or policy change that would restart a running DevServer waits for "
 	  "its restart (status.pendingRestart); immediate: applied at once (default on-restart; a "
 	  "flavor's spec.rollout: Immediate overrides it)" },
+	{ "child-watch", "DEVSERVER_CHILD_WATCH", OPT_CHILD_WATCH, OFF(watch_all_children), 0, 0,
+	  "all: watch every ConfigMap, Service, PVC and Deployment of the watched namespaces, so a "
+	  "new DevServer's child names are checked from memory; labelled: watch only the operator's "
+	  "own and look each new name up (4 GETs per new DevServer), for namespaces with very many "
+	  "objects of those kinds (default all)" },
 	{ "policy-rate", "DEVSERVER_POLICY_RATE", OPT_INT, OFF(policy_rate), 1, 100000,
 	  "DevServers re-rendered per second after a policy change (default 50)" },
 	{ "health-addr", "DEVSERVER_HEALTH_ADDR", OPT_STRING, OFF(health_addr), 0, 0,
@@ -190,6 +195,14 @@ static int options_set_value(struct operator_options *o, const struct option_def
 		else
 			return error_set(err, ERR_INVALID, "%s: want on-restart or immediate, got \"%s\"", source, value);
 		return 0;
+	case OPT_CHILD_WATCH:
+		if (strcmp(value, "all") == 0)
+			*(bool *)field = true;
+		else if (strcmp(value, "labelled") == 0)
+			*(bool *)field = false;
+		else
+			return error_set(err, ERR_INVALID, "%s: want all or labelled, got \"%s\"", source, value);
+		return 0;
 	case OPT_ONOFF:
 		if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0)
 			*(bool *)field = true;
@@ -228,6 +241,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->max_ttl_s = OPTIONS_DEFAULT_MAX_TTL_S;
 	o->hold_restarts = true;
 	o->users = true;
+	o->watch_all_children = true;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;
 	o->health_addr = OPTIONS_DEFAULT_HEALTH_ADDR;
 	o->log_level = LOG_INFO;

@@ -43,6 +43,7 @@ struct operator_options {
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int64_t expiry_warning_s;             /* ExpiringSoon this long before expiry; 0: never */
 	int64_t max_ttl_s;                    /* TTL cap where the flavor sets none; 0: none */
+	bool watch_all_children;              /* --child-watch all (default) vs labelled */
 	bool hold_restarts;                   /* --rollout on-restart (default) vs immediate */
 	int policy_rate;                      /* re-renders per second after a policy change */
 	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */

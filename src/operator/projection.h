@@ -13,10 +13,12 @@
  *    whole object (drift detection compares what was applied, and status
  *    reads the Deployment's) but metadata trimmed as above, plus
  *    ownerReferences, and of a Deployment's status availableReplicas only;
- *  - children merely labelled managed-by-devserver-operator, without our
- *    ownerReference (anyone may label a ConfigMap): a stub of identity,
- *    labels and ownerReferences - enough for reconcile to see that the name
- *    is taken by someone else, nothing an attacker can grow;
+ *  - children without a DevServer's ownerReference - everyone else's
+ *    objects of the child kinds (--child-watch all), or ones merely
+ *    labelled managed-by-devserver-operator (anyone may label a ConfigMap):
+ *    a stub of identity, labels and ownerReferences - enough for reconcile
+ *    to see that the name is taken by someone else, nothing an attacker can
+ *    grow;
  *  - pods: what status computation and idle shutdown read (phase, the
  *    PodScheduled and Ready conditions, waiting containers' reasons);
  *  - the policy ConfigMap: data and trimmed metadata;

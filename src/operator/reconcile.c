@@ -218,6 +218,25 @@ static bool reconcile_volumes_provisioning(struct controller *c, const char *ns,
 	return status_volumes_provisioning(claims, n, now);
 }
 
+/* The children of kind k this DevServer controls that the operator made
+ * (they carry its managed-by label). With --child-watch all, the cache
+ * also holds objects others made with an ownerReference to the DevServer
+ * (the predecessor's, adopt.h): those are neither read for status nor
+ * pruned. */
+static size_t reconcile_owned(struct controller *c, int k, const char *uid, const struct json ***out)
+{
+	size_t n = cache_by_owner(&c->children[k].cache, uid, out), kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *by = json_get_string(json_path((*out)[i], "metadata", "labels", NULL),
+						 API_LABEL_MANAGED_BY);
+
+		if (by && strcmp(by, API_MANAGER_NAME) == 0)
+			(*out)[kept++] = (*out)[i];
+	}
+	return kept;
+}
+
 static void reconcile_finish(struct reconcile_task *t)
 {
 	struct controller *c = t->c;
@@ -236,10 +255,10 @@ static void reconcile_finish(struct reconcile_task *t)
 		reconcile_end(t); /* deleted (or replaced) meanwhile: nothing to report */
 		return;
 	}
-	n = cache_by_owner(&c->children[CHILD_DEPLOYMENT].cache, t->uid, &objs);
+	n = reconcile_owned(c, CHILD_DEPLOYMENT, t->uid, &objs);
 	deployment = n ? objs[0] : NULL;
 	free(objs);
-	n = cache_by_owner(&c->children[CHILD_SERVICE].cache, t->uid, &objs);
+	n = reconcile_owned(c, CHILD_SERVICE, t->uid, &objs);
 	service = n ? objs[0] : NULL;
 	free(objs);
 	/* indexed by devserver.io/name: no scan of every pod */
@@ -611,7 +630,7 @@ static void reconcile_plan(struct reconcile_task *t, const struct json *desired,
 	}
 	for (int k = 0; k < CHILD_KIND_COUNT; k++) {
 		const struct json **objs = NULL;
-		size_t n = cache_by_owner(&c->children[k].cache, t->uid, &objs);
+		size_t n = reconcile_owned(c, k, t->uid, &objs);
 
 		owned = mem_realloc(owned, (nowned + n + 1) * sizeof(*owned));
 		for (size_t i = 0; i < n; i++)
@@ -687,9 +706,11 @@ static void reconcile_execute(struct reconcile_task *t, const struct plan *plan)
 /* --- ownership: never write over an object we do not control ------------- */
 
 /* A child name may already be taken by an object the operator does not
- * control: an admin's ConfigMap "web-ssh", a PVC "db-home". The child caches
- * only see objects with our labels, so every desired child missing from
- * them is looked up first; only when each one is absent or controlled by
+ * control: an admin's ConfigMap "web-ssh", a PVC "db-home". With
+ * --child-watch all (the default) the child caches see every object of
+ * their kind, those we do not own as stubs, so the cache answers; with
+ * labelled they only see objects with our labels, and every desired child
+ * missing from them is looked up first; only when each one is absent or controlled by
  * this DevServer is anything applied (a Deployment must never mount a PVC
  * that belongs to someone else). Children in the cache but controlled by
  * another object are refused without a lookup. */
@@ -833,6 +854,15 @@ static void reconcile_check_one(struct reconcile_task *t, struct informer *inf, 
 			reconcile_not_owned(t, what, cache_controller_uid(observed));
 		else
 			reconcile_note_selector(t, desired, observed);
+		return;
+	}
+	/* An informer without a label selector has seen every object of its
+	 * kind: a name it lacks is free, as a GET would say (both may trail
+	 * the API server by the watch's delay). A claim the pod mounts is
+	 * still looked up: a missing one refuses the DevServer, and the PVC
+	 * may have been created a moment ago. */
+	if (!observed && inf->sees_all && !claim && leftover < 0) {
+		t->c->m.name_checks_cached++;
 		return;
 	}
 	chk = mem_calloc(1, sizeof(*chk));

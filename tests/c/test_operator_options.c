@@ -46,6 +46,7 @@ static void test_options_defaults(void **state)
 	assert_string_equal(o.operator_namespace, "devserver-system");
 	assert_int_equal(o.namespace_count, 0);
 	assert_true(o.hold_restarts);
+	assert_true(o.watch_all_children);
 	assert_null(o.kubeconfig);
 	assert_false(o.help);
 }
@@ -104,6 +105,22 @@ static void test_options_errors(void **state)
 	assert_non_null(strstr(err.msg, "want on-restart or immediate, got \"later\""));
 	assert_int_equal(parse(&o, &err, NULL, "--rollout", "immediate", NULL), 0);
 	assert_false(o.hold_restarts);
+}
+
+/* --child-watch: all (default) or labelled, from a flag or its twin. */
+static void test_options_child_watch(void **state)
+{
+	static const char *const env[] = { "DEVSERVER_CHILD_WATCH", "labelled", NULL };
+	struct operator_options o;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(parse(&o, &err, env, NULL), 0);
+	assert_false(o.watch_all_children);
+	assert_int_equal(parse(&o, &err, env, "--child-watch", "all", NULL), 0);
+	assert_true(o.watch_all_children);
+	assert_int_equal(parse(&o, &err, NULL, "--child-watch", "some", NULL), ERR_INVALID);
+	assert_non_null(strstr(err.msg, "want all or labelled, got \"some\""));
 }
 
 static void test_options_scope_and_users(void **state)
@@ -172,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_options_defaults),
 		cmocka_unit_test(test_options_flags_and_env),
 		cmocka_unit_test(test_options_errors),
+		cmocka_unit_test(test_options_child_watch),
 		cmocka_unit_test(test_options_scope_and_users),
 		cmocka_unit_test(test_options_max_ttl),
 	};
