@@ -6,8 +6,12 @@
 # Applied=False with reason ChildConflict naming the object and a Warning
 # Event, the admin's object is unchanged (same resourceVersion, no owner) and
 # still there after the DevServer is deleted, other DevServers go on, and a
-# DevServer heals once the name is free.
+# DevServer heals once the name is free. ctest runs it twice: with the
+# default --child-watch all (the caches answer) and, as
+# test_no_adoption_labelled, with DEVSERVER_CHILD_WATCH=labelled (a GET per
+# name the caches cannot see).
 . "$(dirname "$0")/lib/common.sh"
+echo "     child watch: ${DEVSERVER_CHILD_WATCH:-all}"
 install_crds
 make_namespace noadopt
 f=t-$$
@@ -110,4 +114,16 @@ devserver web
 check "with web-ssh gone, DevServer web reaches Running" wait_until 60 jp_is devserver web '{.status.phase}' Running
 check "and its ConfigMap web-ssh is its own" bash -c \
   "[ \"\$(kubectl -n $ns get configmap web-ssh -o jsonpath='{.metadata.ownerReferences[0].uid}')\" = \"\$(kubectl -n $ns get devserver web -o jsonpath='{.metadata.uid}')\" ]"
+
+# which path judged the names: the caches, or a GET each
+cached=$(operator_metric devserver_name_checks_cached_total)
+gets=$(operator_metric 'devserver_api_requests_total{verb="GET"')
+echo "     names found free in the caches: ${cached:-?}; GETs: ${gets:-?}"
+if [ "${DEVSERVER_CHILD_WATCH:-all}" = labelled ]; then
+  check "labelled: no name was taken as free from the caches" test "${cached:-x}" = 0
+  check "labelled: the names were looked up (GETs made)" test "${gets:-0}" -gt 0
+else
+  check "all: the caches said which names were free (devserver_name_checks_cached_total > 0)" \
+    test "${cached:-0}" -gt 0
+fi
 finish
