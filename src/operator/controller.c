@@ -1,7 +1,7 @@
 /* controller.c - informers, the work queue and the event loop.
  *
  * Watches: DevServers and DevServerFlavors, the child kinds (Deployments,
- * Services, PVCs and ConfigMaps whole, or with --child-watch labelled only
+ * Services, PVCs and ConfigMaps whole with --child-watch all, else only
  * those labelled app.kubernetes.io/managed-by=devserver-operator; Secrets
  * always by that label), the DevServers' pods (same label, stamped on the
  * pod template), and the policy ConfigMap. Watch events only
@@ -43,6 +43,11 @@
 
 #define CONTROLLER_LOOP_MAX_WAIT_MS 250   /* how soon a stop request is seen */
 #define CONTROLLER_SYNC_LOG_MS 10000      /* remind the log while caches sync */
+
+/* List pages of an informer that sees every object of a child kind: 40
+ * objects of etcd's default limit (1.5 MiB each) stay under one buffered
+ * response's HTTP_MAX_BODY_BYTES (64 MiB), whoever's ConfigMaps they are. */
+#define CHILD_WATCH_ALL_PAGE_SIZE 40
 
 static const char *const child_kinds[CHILD_KIND_COUNT][3] = {
 	[CHILD_DEPLOYMENT] = { "apps/v1", "Deployment", "deployments" },
@@ -520,21 +525,26 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 	}
 	/* children: whole when a DevServer owns them, a stub when they only
 	 * carry our label (anyone may label a ConfigMap) */
-	/* With --child-watch all (the default), every object of the kinds a
-	 * policy renders is watched, so that a new DevServer's names are known
-	 * to be free without a lookup each; the others (stubs) cost a few
-	 * hundred bytes. Secrets stay labelled: the host key's create is its
-	 * own check, and foreign Secrets are the largest objects around. */
+	/* With --child-watch all (auto does so when scoped to --namespace),
+	 * every object of the kinds a policy renders is watched, so that a new
+	 * DevServer's names are known to be free without a lookup each; the
+	 * others (stubs) cost a few hundred bytes, and their lists go in pages
+	 * small enough that objects of etcd's largest size still fit one
+	 * response (CHILD_WATCH_ALL_PAGE_SIZE). Secrets stay labelled: the host
+	 * key's create is its own check, and foreign Secrets are the largest
+	 * objects around. */
 	for (int k = 0; rc == 0 && k < CHILD_KIND_COUNT; k++) {
-		bool all = opt->watch_all_children && k != CHILD_SECRET;
+		bool all = options_watch_all_children(opt) && k != CHILD_SECRET;
 
 		rc = informer_setup(c, &c->children[k], child_kinds[k][2], child_kinds[k][0],
 				    child_kinds[k][1], ns, all ? NULL : managed, NULL, &child_h, err);
 		if (rc == 0) {
 			c->children[k].sees_all = all;
 			cache_set_transform(&c->children[k].cache, projection_child);
-			if (all)
+			if (all) {
 				cache_on_skip(&c->children[k].cache, on_child_skipped);
+				c->children[k].watch.page_size = CHILD_WATCH_ALL_PAGE_SIZE; /* before watch_start */
+			}
 		}
 	}
 	if (rc == 0) /* host keys: only the public half stays in memory */

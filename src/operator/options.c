@@ -60,11 +60,11 @@ static const struct option_def option_defs[] = {
 	  "on-restart: a flavor or policy change that would restart a running DevServer waits for "
 	  "its restart (status.pendingRestart); immediate: applied at once (default on-restart; a "
 	  "flavor's spec.rollout: Immediate overrides it)" },
-	{ "child-watch", "DEVSERVER_CHILD_WATCH", OPT_CHILD_WATCH, OFF(watch_all_children), 0, 0,
+	{ "child-watch", "DEVSERVER_CHILD_WATCH", OPT_CHILD_WATCH, OFF(child_watch), 0, 0,
 	  "all: watch every ConfigMap, Service, PVC and Deployment of the watched namespaces, so a "
 	  "new DevServer's child names are checked from memory; labelled: watch only the operator's "
-	  "own and look each new name up (4 GETs per new DevServer), for namespaces with very many "
-	  "objects of those kinds (default all)" },
+	  "own and look each new name up (4 GETs per new DevServer); auto: all when --namespace "
+	  "scopes the operator (and no --namespace-selector), else labelled (default auto)" },
 	{ "policy-rate", "DEVSERVER_POLICY_RATE", OPT_INT, OFF(policy_rate), 1, 100000,
 	  "DevServers re-rendered per second after a policy change (default 50)" },
 	{ "health-addr", "DEVSERVER_HEALTH_ADDR", OPT_STRING, OFF(health_addr), 0, 0,
@@ -94,6 +94,13 @@ static int options_set(struct operator_options *o, const struct option_def *d, c
 	if (rc == 0)
 		o->given |= UINT64_C(1) << (d - option_defs);
 	return rc;
+}
+
+bool options_watch_all_children(const struct operator_options *o)
+{
+	if (o->child_watch == CHILD_WATCH_AUTO)
+		return o->namespace_count > 0 && !o->namespace_selector;
+	return o->child_watch == CHILD_WATCH_ALL;
 }
 
 bool options_given(const struct operator_options *o, const char *flag)
@@ -196,12 +203,15 @@ static int options_set_value(struct operator_options *o, const struct option_def
 			return error_set(err, ERR_INVALID, "%s: want on-restart or immediate, got \"%s\"", source, value);
 		return 0;
 	case OPT_CHILD_WATCH:
-		if (strcmp(value, "all") == 0)
-			*(bool *)field = true;
+		if (strcmp(value, "auto") == 0)
+			*(enum child_watch *)field = CHILD_WATCH_AUTO;
+		else if (strcmp(value, "all") == 0)
+			*(enum child_watch *)field = CHILD_WATCH_ALL;
 		else if (strcmp(value, "labelled") == 0)
-			*(bool *)field = false;
+			*(enum child_watch *)field = CHILD_WATCH_LABELLED;
 		else
-			return error_set(err, ERR_INVALID, "%s: want all or labelled, got \"%s\"", source, value);
+			return error_set(err, ERR_INVALID, "%s: want auto, all or labelled, got \"%s\"", source,
+					 value);
 		return 0;
 	case OPT_ONOFF:
 		if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0)
@@ -241,7 +251,7 @@ int options_parse(struct operator_options *o, int argc, char **argv, options_get
 	o->max_ttl_s = OPTIONS_DEFAULT_MAX_TTL_S;
 	o->hold_restarts = true;
 	o->users = true;
-	o->watch_all_children = true;
+	o->child_watch = CHILD_WATCH_AUTO;
 	o->policy_rate = OPTIONS_DEFAULT_POLICY_RATE;
 	o->health_addr = OPTIONS_DEFAULT_HEALTH_ADDR;
 	o->log_level = LOG_INFO;

@@ -28,6 +28,13 @@
 #define OPTIONS_DEFAULT_MAX_TTL_S (7 * 24 * 3600)   /* --max-ttl: the predecessor's 7 days */
 #define OPTIONS_MAX_TTL_MIN_S 3600                  /* a shorter --max-ttl is refused as a typo */
 
+/* Which objects of the child kinds the informers see (--child-watch). */
+enum child_watch {
+	CHILD_WATCH_AUTO,      /* all when scoped to --namespace, else labelled */
+	CHILD_WATCH_ALL,       /* every object of the watched namespaces */
+	CHILD_WATCH_LABELLED,  /* only the operator's, a GET per new name */
+};
+
 struct operator_options {
 	const char *kubeconfig;               /* NULL: in-cluster, then $KUBECONFIG */
 	const char *context;
@@ -43,7 +50,7 @@ struct operator_options {
 	int64_t resync_s;                     /* every DevServer re-checked this often */
 	int64_t expiry_warning_s;             /* ExpiringSoon this long before expiry; 0: never */
 	int64_t max_ttl_s;                    /* TTL cap where the flavor sets none; 0: none */
-	bool watch_all_children;              /* --child-watch all (default) vs labelled */
+	enum child_watch child_watch;         /* --child-watch auto (default), all or labelled */
 	bool hold_restarts;                   /* --rollout on-restart (default) vs immediate */
 	int policy_rate;                      /* re-renders per second after a policy change */
 	const char *health_addr;              /* /healthz, /readyz, /metrics; "off" disables */
@@ -54,6 +61,11 @@ struct operator_options {
 	bool version;
 	uint64_t given;                       /* bit i: option i came from a flag or the environment */
 };
+
+/* Whether the child informers go without a label selector: --child-watch
+ * all, or auto with only --namespace scopes (cluster-wide, every ConfigMap
+ * and Deployment of the cluster would be listed and watched). */
+bool options_watch_all_children(const struct operator_options *o);
 
 /* Looks a variable up; tests pass their own. */
 typedef const char *(*options_getenv_fn)(const char *name);

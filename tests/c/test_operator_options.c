@@ -46,7 +46,8 @@ static void test_options_defaults(void **state)
 	assert_string_equal(o.operator_namespace, "devserver-system");
 	assert_int_equal(o.namespace_count, 0);
 	assert_true(o.hold_restarts);
-	assert_true(o.watch_all_children);
+	assert_int_equal(o.child_watch, CHILD_WATCH_AUTO);
+	assert_false(options_watch_all_children(&o)); /* cluster-wide */
 	assert_null(o.kubeconfig);
 	assert_false(o.help);
 }
@@ -107,7 +108,8 @@ static void test_options_errors(void **state)
 	assert_false(o.hold_restarts);
 }
 
-/* --child-watch: all (default) or labelled, from a flag or its twin. */
+/* --child-watch: auto (default: all only when scoped to --namespace), all
+ * or labelled, from a flag or its twin. */
 static void test_options_child_watch(void **state)
 {
 	static const char *const env[] = { "DEVSERVER_CHILD_WATCH", "labelled", NULL };
@@ -115,12 +117,16 @@ static void test_options_child_watch(void **state)
 	struct error err;
 
 	(void)state;
-	assert_int_equal(parse(&o, &err, env, NULL), 0);
-	assert_false(o.watch_all_children);
+	assert_int_equal(parse(&o, &err, NULL, "--namespace", "dev", NULL), 0);
+	assert_true(options_watch_all_children(&o));
+	assert_int_equal(parse(&o, &err, NULL, "--namespace", "dev", "--namespace-selector", "a=b", NULL), 0);
+	assert_false(options_watch_all_children(&o));
+	assert_int_equal(parse(&o, &err, env, "--namespace", "dev", NULL), 0);
+	assert_false(options_watch_all_children(&o));
 	assert_int_equal(parse(&o, &err, env, "--child-watch", "all", NULL), 0);
-	assert_true(o.watch_all_children);
+	assert_true(options_watch_all_children(&o)); /* cluster-wide, asked for */
 	assert_int_equal(parse(&o, &err, NULL, "--child-watch", "some", NULL), ERR_INVALID);
-	assert_non_null(strstr(err.msg, "want all or labelled, got \"some\""));
+	assert_non_null(strstr(err.msg, "want auto, all or labelled, got \"some\""));
 }
 
 static void test_options_scope_and_users(void **state)
