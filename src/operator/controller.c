@@ -373,6 +373,7 @@ static bool skip_concerns_us(const struct informer *inf, const struct json *stub
 	return !inf->sees_all || projection_owned_by_devserver(stub);
 }
 
+/* skip_concerns_us for the caches that see all, as they receive a stub. */
 static void on_child_skipped(void *ud, const struct json *previous, const struct json *stub)
 {
 	struct controller *c = ud;
@@ -523,12 +524,11 @@ int controller_new(const struct operator_options *opt, struct controller **out, 
 		cache_index_by_label(&c->pods.cache, API_LABEL_NAME);
 		cache_set_transform(&c->pods.cache, projection_pod);
 	}
-	/* children: whole when a DevServer owns them, a stub when they only
-	 * carry our label (anyone may label a ConfigMap) */
-	/* With --child-watch all (auto does so when scoped to --namespace),
-	 * every object of the kinds a policy renders is watched, so that a new
+	/* children: whole when a DevServer owns them, else a stub. With
+	 * --child-watch all (auto does so when scoped to --namespace), every
+	 * object of the kinds a policy renders is watched, so that a new
 	 * DevServer's names are known to be free without a lookup each; the
-	 * others (stubs) cost a few hundred bytes, and their lists go in pages
+	 * stubs cost a few hundred bytes, and their lists go in pages
 	 * small enough that objects of etcd's largest size still fit one
 	 * response (CHILD_WATCH_ALL_PAGE_SIZE). Secrets stay labelled: the host
 	 * key's create is its own check, and foreign Secrets are the largest

@@ -127,8 +127,9 @@ void projection_child(struct json *obj)
 		"name", "namespace", "uid", "generation", "resourceVersion", "creationTimestamp",
 		"deletionTimestamp", "labels", "annotations", "ownerReferences", NULL,
 	};
-	/* someone else's object (under our label or not): reconcile only needs to see
-	 * that the name is taken, by whom, and the labels it judges claims by */
+	/* someone else's object (under our label or not): reconcile only
+	 * needs to see that the name is taken, by whom, and the labels it
+	 * judges claims by */
 	static const char *const top_stub[] = { "apiVersion", "kind", "metadata", NULL };
 	static const char *const meta_stub[] = {
 		"name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",

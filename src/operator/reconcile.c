@@ -708,11 +708,11 @@ static void reconcile_execute(struct reconcile_task *t, const struct plan *plan)
 /* A child name may already be taken by an object the operator does not
  * control: an admin's ConfigMap "web-ssh", a PVC "db-home". With
  * --child-watch all (auto's choice when the operator is scoped to
- * namespaces) the child caches see every object of
- * their kind, those we do not own as stubs, so the cache answers; with
- * labelled they only see objects with our labels, and every desired child
- * missing from them is looked up first; only when each one is absent or controlled by
- * this DevServer is anything applied (a Deployment must never mount a PVC
+ * namespaces) the child caches see every object of their kind, those we
+ * do not own as stubs, so the cache answers; with labelled they only see
+ * objects with our labels, and every desired child missing from them is
+ * looked up first. Only when each one is absent or controlled by this
+ * DevServer is anything applied (a Deployment must never mount a PVC
  * that belongs to someone else). Children in the cache but controlled by
  * another object are refused without a lookup. */
 
