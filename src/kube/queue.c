@@ -6,7 +6,9 @@
  * linked through the entries - the first lane (queue_add_first: work nobody
  * has waited on yet) is always served before the other - and an entry
  * promoted to the first lane while linked in the other keeps that stale
- * link, which queue_get skips; timers are a binary min-heap of entries (each entry at
+ * link, which queue_get skips; the last first_lane_reserved slots in flight
+ * go to the first lane only, and while a first-lane key is in flight the
+ * other lane starts no more than normal_while_first of its own; timers are a binary min-heap of entries (each entry at
  * most once, its heap position stored in it so an earlier add can move it up).
  */
 #include "kube/queue.h"
@@ -28,6 +30,7 @@ struct queue_entry {
 	bool ready;          /* waiting to be handed out */
 	bool dirty_first;    /* the add while in flight asked for the first lane */
 	bool in_flight;
+	bool from_first;     /* in flight, handed out from the first lane */
 	bool dirty;          /* added while in flight */
 	int deferred;        /* queue_rerun_pending answers true in a row */
 	int failures;
@@ -45,6 +48,7 @@ struct queue {
 	struct queue_entry *lane_head[2], *lane_tail[2];   /* QUEUE_LANE_FIRST, QUEUE_LANE_NORMAL */
 	size_t ready_len;
 	size_t in_flight;
+	size_t in_flight_first;  /* of those, handed out from the first lane */
 	struct queue_entry **heap;
 	size_t heap_len, heap_cap;
 };
@@ -61,6 +65,10 @@ struct queue *queue_new(const struct queue_config *cfg)
 	q->cfg = *cfg;
 	if (q->cfg.max_in_flight < 1)
 		q->cfg.max_in_flight = 1;
+	if (q->cfg.first_lane_reserved < 0)
+		q->cfg.first_lane_reserved = 0;
+	if (q->cfg.first_lane_reserved > q->cfg.max_in_flight - 1)
+		q->cfg.first_lane_reserved = q->cfg.max_in_flight - 1;
 	if (q->cfg.backoff_base_ms <= 0)
 		q->cfg.backoff_base_ms = QUEUE_DEFAULT_BACKOFF_BASE_MS;
 	if (q->cfg.backoff_max_ms < q->cfg.backoff_base_ms)
@@ -312,32 +320,65 @@ int queue_failures(const struct queue *q, const char *key)
 	return e ? e->failures : 0;
 }
 
-const char *queue_get(struct queue *q, int64_t now_ms)
+/* The lane's first live entry, after dropping the stale links before it
+ * (entries handed out from the other lane meanwhile). */
+static struct queue_entry *queue_lane_head(struct queue *q, int lane)
 {
 	struct queue_entry *e;
 
+	while ((e = q->lane_head[lane]) && !e->ready) {
+		q->lane_head[lane] = e->lane_next[lane];
+		if (!q->lane_head[lane])
+			q->lane_tail[lane] = NULL;
+		e->linked[lane] = false;
+		queue_release_if_idle(q, e);
+	}
+	return e;
+}
+
+/* The lane queue_get serves next, or -1. */
+static int queue_next_lane(struct queue *q)
+{
+	size_t normal_slots = (size_t)(q->cfg.max_in_flight - q->cfg.first_lane_reserved);
+
+	if (q->in_flight >= (size_t)q->cfg.max_in_flight)
+		return -1;
+	if (queue_lane_head(q, QUEUE_LANE_FIRST))
+		return QUEUE_LANE_FIRST;
+	if (q->in_flight_first > 0 && q->cfg.normal_while_first > 0 &&
+	    q->in_flight - q->in_flight_first >= (size_t)q->cfg.normal_while_first)
+		return -1; /* the first lane is at work: no more re-renders beside it */
+	if (q->in_flight < normal_slots && queue_lane_head(q, QUEUE_LANE_NORMAL))
+		return QUEUE_LANE_NORMAL;
+	return -1;
+}
+
+const char *queue_get(struct queue *q, int64_t now_ms)
+{
+	struct queue_entry *e;
+	int lane;
+
 	while (q->heap_len > 0 && q->heap[0]->due_ms <= now_ms)
 		queue_make_ready(q, q->heap[0], QUEUE_LANE_NORMAL);
-	if (q->in_flight >= (size_t)q->cfg.max_in_flight)
+	if ((lane = queue_next_lane(q)) < 0)
 		return NULL;
-	for (int lane = QUEUE_LANE_FIRST; lane <= QUEUE_LANE_NORMAL; lane++) {
-		while ((e = q->lane_head[lane])) {
-			q->lane_head[lane] = e->lane_next[lane];
-			if (!q->lane_head[lane])
-				q->lane_tail[lane] = NULL;
-			e->linked[lane] = false;
-			if (!e->ready) { /* a stale link: handed out from the other lane */
-				queue_release_if_idle(q, e);
-				continue;
-			}
-			q->ready_len--;
-			e->ready = false;
-			e->in_flight = true;
-			q->in_flight++;
-			return e->key;
-		}
-	}
-	return NULL;
+	e = q->lane_head[lane];
+	q->lane_head[lane] = e->lane_next[lane];
+	if (!q->lane_head[lane])
+		q->lane_tail[lane] = NULL;
+	e->linked[lane] = false;
+	q->ready_len--;
+	e->ready = false;
+	e->in_flight = true;
+	e->from_first = lane == QUEUE_LANE_FIRST;
+	q->in_flight++;
+	q->in_flight_first += e->from_first;
+	return e->key;
+}
+
+bool queue_may_get(struct queue *q)
+{
+	return queue_next_lane(q) >= 0;
 }
 
 void queue_done(struct queue *q, const char *key)
@@ -348,6 +389,8 @@ void queue_done(struct queue *q, const char *key)
 		return;
 	e->in_flight = false;
 	q->in_flight--;
+	q->in_flight_first -= e->from_first;
+	e->from_first = false;
 	if (e->dirty) {
 		int lane = e->dirty_first ? QUEUE_LANE_FIRST : QUEUE_LANE_NORMAL;
 

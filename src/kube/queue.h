@@ -22,6 +22,15 @@
 
 struct queue_config {
 	int max_in_flight;          /* keys handed out and not yet done; >= 1 */
+	/* Of those, slots only the first lane may take: with every other one
+	 * busy with re-renders, a new key still starts at once. Clamped to
+	 * max_in_flight - 1, so the other lane always has a slot. */
+	int first_lane_reserved;
+	/* While a first-lane key is in flight, the other lane starts a key only
+	 * while fewer than this many of its own are in flight (0: no limit), so
+	 * that the API server's time goes to the waiting user rather than to
+	 * more re-renders beside it. */
+	int normal_while_first;
 	int64_t backoff_base_ms;    /* first retry delay */
 	int64_t backoff_max_ms;     /* ceiling of the exponential */
 	/* Source of jitter in [0, 1); NULL means a fixed factor of 1 (no jitter). */
@@ -54,9 +63,13 @@ void queue_forget(struct queue *q, const char *key);
 int queue_failures(const struct queue *q, const char *key);
 
 /* Moves due timers to the ready list and returns the next ready key that is
- * not in flight, or NULL (nothing ready, or max_in_flight reached). The string
- * belongs to the queue and stays valid until queue_done(q, key). */
+ * not in flight, or NULL (nothing ready, max_in_flight reached, or only the
+ * reserved slots free and nothing in the first lane). The string belongs to
+ * the queue and stays valid until queue_done(q, key). */
 const char *queue_get(struct queue *q, int64_t now_ms);
+/* True when queue_get would hand out a key now, leaving timers aside: the
+ * event loop's "is there work I may start" (not const: it drops stale links). */
+bool queue_may_get(struct queue *q);
 /* Ends processing of key; if it was re-added meanwhile it becomes ready again. */
 void queue_done(struct queue *q, const char *key);
 

@@ -1,7 +1,8 @@
 /* test_queue.c - src/kube/queue: dedupe, in-flight exclusion, dirty re-adds,
  * timers (earliest wins), backoff growth and cap, concurrency cap, memory
  * released when keys go idle, and the first lane (queue_add_first) served
- * before re-adds, timers and backoff. Time is simulated. */
+ * before re-adds, timers and backoff, with slots of its own. Time is
+ * simulated. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -279,6 +280,113 @@ static void test_queue_first_lane_dirty(void **state)
 	queue_free(q);
 }
 
+/* Slots kept for the first lane: with the normal lane's keys filling every
+ * other slot, a new key is still handed out at once; the normal lane never
+ * takes the reserved slots, and the first lane may take them all. */
+static void test_queue_first_lane_reserved_slots(void **state)
+{
+	struct queue_config cfg = { .max_in_flight = 4, .first_lane_reserved = 1 };
+	struct queue *q = queue_new(&cfg);
+	char key[QUEUE_KEY_MAX_BYTES];
+	const char *k;
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "ns/old-%d", i);
+		queue_add(q, key);
+	}
+	assert_true(queue_may_get(q));
+	assert_string_equal(queue_get(q, 0), "ns/old-0");
+	assert_string_equal(queue_get(q, 0), "ns/old-1");
+	assert_string_equal(queue_get(q, 0), "ns/old-2");
+	assert_false(queue_may_get(q));          /* the last slot is the first lane's */
+	assert_null(queue_get(q, 0));
+	assert_int_equal(queue_in_flight(q), 3);
+	queue_add_first(q, "ns/new");
+	assert_true(queue_may_get(q));
+	assert_string_equal(queue_get(q, 0), "ns/new");
+	assert_false(queue_may_get(q));
+	assert_null(queue_get(q, 0));            /* every slot taken */
+	queue_done(q, "ns/old-0");
+	assert_false(queue_may_get(q));          /* 3 in flight: still the reserve */
+	queue_done(q, "ns/new");
+	assert_true(queue_may_get(q));
+	assert_string_equal(queue_get(q, 0), "ns/old-3");
+	/* the first lane alone may use every slot */
+	queue_done(q, "ns/old-1");
+	queue_done(q, "ns/old-2");
+	queue_done(q, "ns/old-3");
+	for (int i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "ns/new-%d", i);
+		queue_add_first(q, key);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_non_null(k = queue_get(q, 0));
+	assert_false(queue_may_get(q));
+	assert_null(queue_get(q, 0));
+	queue_free(q);
+}
+
+/* A reserve as large as the cap leaves the normal lane one slot. */
+static void test_queue_reserve_leaves_one_slot(void **state)
+{
+	struct queue_config cfg = { .max_in_flight = 2, .first_lane_reserved = 5 };
+	struct queue *q = queue_new(&cfg);
+
+	(void)state;
+	queue_add(q, "ns/a");
+	queue_add(q, "ns/b");
+	assert_string_equal(queue_get(q, 0), "ns/a");
+	assert_null(queue_get(q, 0));
+	queue_done(q, "ns/a");
+	assert_string_equal(queue_get(q, 0), "ns/b");
+	queue_done(q, "ns/b");
+	assert_false(queue_may_get(q));          /* nothing ready */
+	queue_free(q);
+}
+
+/* While a first-lane key is in flight, the normal lane starts nothing new
+ * beyond normal_while_first keys of its own: the API server's time goes to
+ * the new DevServer, not to more re-renders beside it. */
+static void test_queue_normal_lane_yields(void **state)
+{
+	struct queue_config cfg = { .max_in_flight = 8, .first_lane_reserved = 1, .normal_while_first = 2 };
+	struct queue *q = queue_new(&cfg);
+	char key[QUEUE_KEY_MAX_BYTES];
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "ns/old-%d", i);
+		queue_add(q, key);
+	}
+	for (int i = 0; i < 5; i++)
+		assert_non_null(queue_get(q, 0));
+	queue_add_first(q, "ns/new");
+	assert_string_equal(queue_get(q, 0), "ns/new");
+	assert_false(queue_may_get(q));          /* 5 re-renders in flight > 2 */
+	assert_null(queue_get(q, 0));
+	for (int i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "ns/old-%d", i);
+		queue_done(q, key);
+	}
+	assert_false(queue_may_get(q));          /* 2 in flight: not below 2 */
+	queue_done(q, "ns/old-3");
+	assert_true(queue_may_get(q));           /* 1 < 2 */
+	assert_string_equal(queue_get(q, 0), "ns/old-5");
+	assert_null(queue_get(q, 0));
+	/* the first lane is not held back */
+	queue_add_first(q, "ns/new2");
+	assert_string_equal(queue_get(q, 0), "ns/new2");
+	/* once no first-lane key is in flight, the normal lane fills up again */
+	queue_done(q, "ns/new");
+	queue_done(q, "ns/new2");
+	for (int i = 0; i < 5; i++)
+		assert_non_null(queue_get(q, 0));
+	assert_int_equal(queue_in_flight(q), 7); /* the 8th slot is the first lane's */
+	assert_null(queue_get(q, 0));
+	queue_free(q);
+}
+
 static void test_queue_rerun_pending(void **state)
 {
 	struct queue *q = new_queue(4);
@@ -326,6 +434,9 @@ int main(void)
 		cmocka_unit_test(test_queue_first_lane_goes_ahead),
 		cmocka_unit_test(test_queue_first_lane_promotes),
 		cmocka_unit_test(test_queue_first_lane_dirty),
+		cmocka_unit_test(test_queue_first_lane_reserved_slots),
+		cmocka_unit_test(test_queue_reserve_leaves_one_slot),
+		cmocka_unit_test(test_queue_normal_lane_yields),
 		cmocka_unit_test(test_queue_rerun_pending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
