@@ -273,8 +273,11 @@ static void reconcile_finish(struct reconcile_task *t)
 
 	/* An event arrived while this round ran: the next round starts right
 	 * after this one with newer observations and computes the status again;
-	 * writing this one would only put an intermediate phase on the wire. */
-	if (queue_rerun_pending(c->queue, t->key)) {
+	 * writing this one would only put an intermediate phase on the wire.
+	 * Not the first status, though: that next round waits in the second
+	 * lane, behind every new DevServer of a burst (minutes at 10,000), and
+	 * until then the developer sees no status at all. */
+	if (json_get(ds, "status") && queue_rerun_pending(c->queue, t->key)) {
 		c->m.status_deferred++;
 		reconcile_end(t);
 		return;
