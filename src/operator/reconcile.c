@@ -9,7 +9,8 @@
  * drifted, hold a running box's Deployment, prune what is no longer
  * rendered) and carry the plan out -> when every call has answered, compute the
  * status from the cache (observed objects, never the desired ones) and patch
- * /status only when it differs.
+ * /status only when it differs -> at the end, an Event of what was written
+ * (after the writes, so that its POST does not compete with them).
  *
  * The API calls run concurrently on the HTTP loop; a task counts the answers
  * it waits for. Cache pointers are only valid until the loop delivers the
@@ -52,6 +53,7 @@ struct reconcile_task {
 	bool status_sent;
 	int applied, deleted;      /* writes issued, for the Event */
 	bool created;              /* the Deployment did not exist before */
+	bool announce;             /* children written: an Event when the round ends */
 	char flavor_name[256];
 	char flavor_replaced[256];  /* the deprecated flavor spec.flavor names, or "" */
 	struct error flavor_err;
@@ -121,10 +123,26 @@ static bool reconcile_retryable(int code)
 	return error_retry_class(code) >= ERROR_RETRY_LATER;
 }
 
+/* The Created/Updated Event of a round whose writes all succeeded (a
+ * failure is in the status, and retried). */
+static void reconcile_announce(struct reconcile_task *t)
+{
+	const struct json *ds = reconcile_current_ds(t);
+	char msg[160];
+
+	if (!t->announce || t->apply_err.code != 0 || !ds)
+		return;
+	snprintf(msg, sizeof(msg), "%d children applied, %d removed (policy %s)", t->applied, t->deleted,
+		 t->revision);
+	events_record(t->c->events, ds, EVENT_NORMAL, t->created ? "Created" : "Updated", msg, clock_mono_ms());
+}
+
 static void reconcile_end(struct reconcile_task *t)
 {
 	struct controller *c = t->c;
 	int64_t now = clock_mono_ms();
+
+	reconcile_announce(t);
 
 	metrics_observe_reconcile(&c->m, (double)(clock_mono_ns() - t->started_ns) / 1e9);
 	if (t->worst < 0) {
@@ -1090,7 +1108,6 @@ static void reconcile_adopt_leftovers(struct reconcile_task *t, const struct jso
 
 static void reconcile_apply_all(struct reconcile_task *t)
 {
-	struct controller *c = t->c;
 	const struct json *ds = reconcile_current_ds(t);
 
 	if (!ds)
@@ -1103,14 +1120,9 @@ static void reconcile_apply_all(struct reconcile_task *t)
 		plan_free(&plan);
 	}
 	reconcile_adopt_leftovers(t, ds);
-	if (t->applied || t->deleted) {
-		char msg[160];
-
-		snprintf(msg, sizeof(msg), "%d children applied, %d removed (policy %s)", t->applied,
-			 t->deleted, t->revision);
-		events_record(c->events, ds, EVENT_NORMAL, t->created ? "Created" : "Updated", msg,
-			      clock_mono_ms());
-	}
+	/* told when the round ends (reconcile_end), not beside the applies: the
+	 * Event's POST would compete with them for the API server */
+	t->announce = t->applied || t->deleted;
 }
 
 /* --- a Deployment whose selector cannot change -------------------------------- */
