@@ -292,8 +292,10 @@ static void format_path(const struct to_json_ctx *c, char *out)
 				break;
 			head += n;
 		}
+		/* measured with its dot: printed, only the tail's first segment
+		 * goes without one */
 		while (tail_start > head_end) {
-			size_t n = seg_text(&c->path[tail_start - 1], true, seg);
+			size_t n = seg_text(&c->path[tail_start - 1], false, seg);
 
 			if (tail + n + 3 > half)
 				break;
