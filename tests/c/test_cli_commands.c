@@ -109,9 +109,14 @@ static void assert_starts_with(const char *s, const char *prefix)
 		run_free(&r_); \
 	} while (0)
 
-/* Parses words (argv[0] is the command name) with an empty config. */
-static int parse(const struct command *cmd, void *opts, struct cli_ctx *ctx, struct error *err,
-		 ...)
+/* Parses words (argv[0] is the command name) with an empty config, into
+ * opts - which must be the command's own options struct: cli_parse clears
+ * cmd->opts_size bytes of it (parse() checks the size). */
+#define parse(cmd, opts, ...) \
+	(assert_int_equal(sizeof(*(opts)), (cmd)->opts_size), parse_words((cmd), (opts), __VA_ARGS__))
+
+static int parse_words(const struct command *cmd, void *opts, struct cli_ctx *ctx, struct error *err,
+		       ...)
 {
 	static struct cli_config empty;
 	char *argv[MAX_WORDS];
@@ -1097,7 +1102,8 @@ static void test_extend(void **state)
 static void test_logs_ssh_flavors_version(void **state)
 {
 	struct logs_opts l;
-	struct name_opts o;
+	struct ssh_opts o;
+	struct name_opts f;
 	struct version_opts v;
 	struct cli_ctx ctx;
 	struct error err;
@@ -1128,7 +1134,7 @@ static void test_logs_ssh_flavors_version(void **state)
 	assert_string_equal(r.err, "devctl ssh: not connected to a cluster yet\n");
 	run_free(&r);
 
-	assert_int_equal(parse(&cmd_flavors, &o, &ctx, &err, "flavors", "-o", "wide", NULL), 0);
+	assert_int_equal(parse(&cmd_flavors, &f, &ctx, &err, "flavors", "-o", "wide", NULL), 0);
 	assert_int_equal(ctx.format, OUT_WIDE);
 	EXPECT_USAGE("devctl flavors: unexpected argument \"x\"", "flavors", "x");
 	run(&r, "flavors", NULL);
