@@ -2,14 +2,18 @@
  *
  * One entry per known key in a chained hash table; an entry is freed as soon
  * as it is neither ready, in flight, waiting on a timer, nor carrying
- * failures, so the table tracks live work only. Ready keys form two FIFOs
- * linked through the entries - the first lane (queue_add_first: work nobody
- * has waited on yet) is always served before the other - and an entry
- * promoted to the first lane while linked in the other keeps that stale
- * link, which queue_get skips; the last first_lane_reserved slots in flight
- * go to the first lane only, and while a first-lane key is in flight the
- * other lane starts no more than normal_while_first of its own; timers are a binary min-heap of entries (each entry at
- * most once, its heap position stored in it so an earlier add can move it up).
+ * failures, so the table tracks live work only.
+ *
+ * Ready keys form two FIFOs linked through the entries - the first lane
+ * (queue_add_first: work nobody has waited on yet) is always served before
+ * the other - and an entry promoted to the first lane while linked in the
+ * other keeps that stale link, which queue_get skips. The last
+ * first_lane_reserved slots go to the first lane only, and while a
+ * first-lane key is in flight the other lane starts no more than
+ * normal_while_first keys of its own.
+ *
+ * Timers are a binary min-heap of entries (each entry at most once, its heap
+ * position stored in it so an earlier add can move it up).
  */
 #include "kube/queue.h"
 
