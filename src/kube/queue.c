@@ -324,19 +324,26 @@ int queue_failures(const struct queue *q, const char *key)
 	return e ? e->failures : 0;
 }
 
+/* Takes the lane's head entry off the lane (it must have one). */
+static struct queue_entry *queue_unlink_head(struct queue *q, int lane)
+{
+	struct queue_entry *e = q->lane_head[lane];
+
+	q->lane_head[lane] = e->lane_next[lane];
+	if (!q->lane_head[lane])
+		q->lane_tail[lane] = NULL;
+	e->linked[lane] = false;
+	return e;
+}
+
 /* The lane's first live entry, after dropping the stale links before it
  * (entries handed out from the other lane meanwhile). */
 static struct queue_entry *queue_lane_head(struct queue *q, int lane)
 {
 	struct queue_entry *e;
 
-	while ((e = q->lane_head[lane]) && !e->ready) {
-		q->lane_head[lane] = e->lane_next[lane];
-		if (!q->lane_head[lane])
-			q->lane_tail[lane] = NULL;
-		e->linked[lane] = false;
-		queue_release_if_idle(q, e);
-	}
+	while ((e = q->lane_head[lane]) && !e->ready)
+		queue_release_if_idle(q, queue_unlink_head(q, lane));
 	return e;
 }
 
@@ -366,11 +373,7 @@ const char *queue_get(struct queue *q, int64_t now_ms)
 		queue_make_ready(q, q->heap[0], QUEUE_LANE_NORMAL);
 	if ((lane = queue_next_lane(q)) < 0)
 		return NULL;
-	e = q->lane_head[lane];
-	q->lane_head[lane] = e->lane_next[lane];
-	if (!q->lane_head[lane])
-		q->lane_tail[lane] = NULL;
-	e->linked[lane] = false;
+	e = queue_unlink_head(q, lane);
 	q->ready_len--;
 	e->ready = false;
 	e->in_flight = true;

@@ -343,6 +343,7 @@ static void test_long_paths_are_shortened(void **state)
 {
 	lua_State *L = *state;
 	char chunk[256];
+	const char *colon;
 	struct error err;
 
 	/* 128 levels: the start and the end of the path, the message whole */
@@ -359,28 +360,16 @@ static void test_long_paths_are_shortened(void **state)
 	assert_true(strncmp(err.msg, "[\"kkkk", 6) == 0);
 	assert_non_null(strstr(err.msg, "k...\"]: function cannot be converted to JSON"));
 	assert_true(strlen(err.msg) < 64 + 60); /* keys are shown in 64 bytes */
-}
-
-/* The end of a long path made of named fields: each segment after the
- * first of the tail carries its dot, and the path still fits
- * JSON_LUA_PATH_MAX_BYTES (it overran its buffer by one byte per segment). */
-static void test_long_named_paths_fit(void **state)
-{
-	lua_State *L = *state;
-	char chunk[256];
-	const char *colon;
-	struct error err;
-
+	/* named fields: every segment of the end but its first carries a dot,
+	 * and the path still fits (it overran its buffer by a byte each) */
 	snprintf(chunk, sizeof(chunk),
 		 "local t = {leaf = print} for i = 1, %d do t = {abcdefghi = t} end return {spec = t}",
 		 JSON_MAX_DEPTH - 3);
 	assert_null(lua_json(L, chunk, &err));
 	assert_true(strncmp(err.msg, "spec.abcdefghi.abcdefghi", 24) == 0);
-	assert_non_null(strstr(err.msg, "..."));
 	assert_non_null(strstr(err.msg, ".abcdefghi.leaf: function cannot be converted to JSON"));
 	colon = strstr(err.msg, ": function");
-	assert_non_null(colon);
-	assert_true((size_t)(colon - err.msg) <= JSON_LUA_PATH_MAX_BYTES);
+	assert_true(colon && (size_t)(colon - err.msg) <= JSON_LUA_PATH_MAX_BYTES);
 }
 
 /* JSON text -> tree -> Lua -> tree -> canonical text. */
@@ -532,7 +521,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lua_shared_table_bomb_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_are_counted_while_converting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_paths_are_shortened, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_named_paths_fit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_json_lua_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pushed_values_from_lua, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_depth_limit, setup, teardown),
